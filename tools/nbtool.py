@@ -131,7 +131,7 @@ def new_notebook(title: str) -> dict:
         md(f"# {title}\n\n**Learning objectives.** After this chapter you can:\n- ...\n\n"
            "**Prerequisites:** ...\n\n**Estimated time:** 45 minutes"),
         code(setup_source(), [SETUP_TAG, "remove-cell"]),
-        md("## The idea"), md("## The mathematics"), md("## From scratch"),
+        md("## Overview"), md("## The idea"), md("## The mathematics"), md("## From scratch"),
         md("## With the framework"), md("## Summary"), md("## Exercises"),
     ]
     return {"cells": cells, "metadata": {"kernelspec": dict(KERNELSPEC),
