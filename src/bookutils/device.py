@@ -31,14 +31,15 @@ def choose_device(prefer: str | None = None) -> torch.device:
     one is taken, in the order CUDA, MPS, CPU. Asking for a device that is not there is an
     error rather than a silent fall-back, so a GPU run cannot quietly become a CPU run.
     """
-    wanted = prefer if prefer is not None else os.environ.get(ENV_VAR, "").strip()
+    wanted = prefer if prefer is not None else os.environ.get(ENV_VAR, "")
+    if not isinstance(wanted, str):
+        raise TypeError(f"device name must be a string such as 'cpu' or 'cuda', got {wanted!r}")
+    wanted = wanted.strip()
     if not wanted:
         for kind in ("cuda", "mps"):
             if _available(kind):
                 return torch.device(kind)
         return torch.device("cpu")
-    if not isinstance(wanted, str):
-        raise TypeError(f"device name must be a string such as 'cpu' or 'cuda', got {wanted!r}")
     kind = wanted.split(":", 1)[0].lower()
     if kind not in _KINDS:
         raise ValueError(

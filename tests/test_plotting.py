@@ -1,0 +1,84 @@
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from bookutils import (
+    new_figure,
+    plot_decision_regions,
+    plot_linear_boundary,
+    plot_points,
+    use_book_style,
+)
+from bookutils.plotting import BOOK_STYLE
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def test_style_is_applied():
+    mpl.rcdefaults()
+    use_book_style()
+    for key, value in BOOK_STYLE.items():
+        if isinstance(value, tuple):
+            value = list(value)
+        assert mpl.rcParams[key] == value, key
+
+
+def test_points_one_collection_per_class(ax):
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])
+    plot_points(ax, X, np.array([-1, 1, 1]))
+    assert len(ax.collections) == 2
+    assert [h.get_label() for h in ax.collections] == ["class -1", "class 1"]
+
+
+def test_boundary_line_lies_on_w_x_plus_b_zero(ax):
+    ax.set_xlim(-3, 3)
+    ax.set_ylim(-3, 3)
+    w, b = np.array([1.0, 2.0]), -1.0
+    plot_linear_boundary(ax, w, b)
+    xy = ax.lines[0].get_xydata()
+    assert np.allclose(xy @ w + b, 0)
+    assert ax.get_xlim() == (-3, 3)           # limits are kept
+    arrow = next(t for t in ax.texts if hasattr(t, "xyann"))   # the normal, as an arrow
+    direction = np.subtract(arrow.xy, arrow.xyann)
+    assert np.isclose(direction @ np.array([-w[1], w[0]]), 0) and direction @ w > 0
+
+
+def test_zero_weights_draw_nothing(ax):
+    plot_linear_boundary(ax, np.zeros(2), 1.0)
+    assert not ax.lines
+
+
+def test_decision_regions_shade_by_prediction(ax):
+    X = np.array([[-1.0, 0.0], [1.0, 0.0]])
+    y = np.array([0, 1])
+    plot_decision_regions(ax, lambda G: (G[:, 0] > 0).astype(int), X, y, resolution=20)
+    assert len(ax.collections) >= 3          # the shaded regions and two point classes
+    assert ax.get_xlim() == (-1.5, 1.5)
+
+
+def test_new_figure_requires_labels():
+    fig, ax = new_figure("Title", "x", "y")
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("Title", "x", "y")
+    plt.close(fig)
+    with pytest.raises(ValueError, match="xlabel must be a non-empty string"):
+        new_figure("Title", " ", "y")
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda ax: plot_points(ax, np.ones((3, 3)), np.ones(3)), ValueError, "shape \\(n, 2\\)"),
+    (lambda ax: plot_points(ax, np.ones((3, 2)), np.ones(2)), ValueError, "y must have shape"),
+    (lambda ax: plot_linear_boundary(ax, np.ones(3), 0.0), ValueError, "shape \\(2,\\)"),
+    (lambda ax: plot_decision_regions(ax, "f", np.ones((2, 2)), np.ones(2)), TypeError,
+     "predict must be a function"),
+    (lambda ax: plot_decision_regions(ax, abs, np.ones((2, 2)), np.ones(2), resolution=1),
+     ValueError, "resolution"),
+])
+def test_bad_inputs(ax, call, error, match):
+    with pytest.raises(error, match=match):
+        call(ax)
