@@ -1,0 +1,64 @@
+"""Self-checks of chapters 3.1 and 4.2: right answers pass, every typical mistake is named."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bookutils.checks.backprop import (
+    MLP_BACKWARD_MISTAKES,
+    SOFTMAX_CE_MISTAKES,
+    check_mlp_backward,
+    check_softmax_ce_grad,
+)
+from bookutils.mlp_numpy import sigmoid, softmax_cross_entropy
+
+CHECKS = [(check_softmax_ce_grad, SOFTMAX_CE_MISTAKES), (check_mlp_backward, MLP_BACKWARD_MISTAKES)]
+
+
+def good_softmax_ce(logits, y):
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+def good_layer(X, W, b, Y):
+    A = sigmoid(X @ W.T + b)
+    delta = (A - Y) * A * (1 - A) / len(X)
+    return delta.T @ X, delta.sum(axis=0)
+
+
+def test_correct_implementations_pass(capsys):
+    assert check_softmax_ce_grad(good_softmax_ce)
+    assert check_softmax_ce_grad(lambda z, y: softmax_cross_entropy(z, y)[1])
+    assert check_mlp_backward(good_layer)
+    assert capsys.readouterr().out.count("✓") == 3
+
+
+@pytest.mark.parametrize("check, mistakes", CHECKS)
+def test_every_mistake_gets_its_own_hint(check, mistakes):
+    for mistake in mistakes:
+        result = check(mistake.impl)
+        assert not result
+        assert result.messages[-1] == f"  Hint: {mistake.hint}", mistake.hint
+
+
+@pytest.mark.parametrize("check, mistakes", CHECKS)
+def test_raising_and_non_callable(check, mistakes, capsys):
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    result = check(broken)
+    assert not result and "raised RuntimeError: boom" in result.messages[0]
+    assert not check(np.zeros(3))
+    assert "expected a function" in capsys.readouterr().out
+
+
+def test_changing_inputs_in_place_is_reported():
+    def in_place(logits, y):
+        logits -= logits.max(axis=1, keepdims=True)
+        return good_softmax_ce(logits, y)
+
+    result = check_softmax_ce_grad(in_place)
+    assert not result and "in place" in result.messages[0]

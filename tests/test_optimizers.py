@@ -1,0 +1,246 @@
+"""bookutils.optimizers against torch.optim, step for step; and the chapter 3.2 self-checks."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+from bookutils import optimizers as opt
+from bookutils.checks import optimizers as checks
+
+SETTINGS = {
+    "SGD": {"lr": 0.1, "weight_decay": 0.01},
+    "Momentum": {"lr": 0.05, "momentum": 0.8, "dampening": 0.1, "weight_decay": 0.01},
+    "Nesterov": {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.001},
+    "AdaGrad": {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01, "eps": 1e-6},
+    "RMSProp": {"lr": 0.01, "momentum": 0.5, "centered": True, "weight_decay": 0.01},
+    "Adam": {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.05},
+    "AdamW": {"lr": 0.01, "betas": (0.9, 0.95), "weight_decay": 0.1},
+}
+DEFAULTS = {name: {"lr": 0.01} for name in opt.OPTIMIZERS}
+
+
+def _problem(seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    X = torch.randn(32, 4, generator=gen, dtype=torch.float64)
+    y = torch.randn(32, generator=gen, dtype=torch.float64)
+    W = torch.randn(4, 3, generator=gen, dtype=torch.float64)
+    b = torch.randn(3, generator=gen, dtype=torch.float64)
+
+    def loss(W, b):
+        return ((torch.tanh(X @ W + b).sum(1) - y) ** 2).mean()
+
+    return loss, W, b
+
+
+@pytest.mark.parametrize("settings", [SETTINGS, DEFAULTS], ids=["unusual", "defaults"])
+@pytest.mark.parametrize("name", list(opt.OPTIMIZERS))
+def test_matches_torch_step_for_step(name, settings):
+    loss, W, b = _problem()
+    ours = [W.clone().requires_grad_(), b.clone().requires_grad_()]
+    theirs = [W.clone().requires_grad_(), b.clone().requires_grad_()]
+    a = opt.make_optimizer(name, ours, **settings[name])
+    t = opt.make_torch_optimizer(name, theirs, **settings[name])
+    for _ in range(120):
+        for optimizer, params in ((a, ours), (t, theirs)):
+            optimizer.zero_grad()
+            loss(*params).backward()
+            optimizer.step()
+        for p, q in zip(ours, theirs, strict=True):
+            assert (p - q).abs().max().item() <= 1e-6
+    assert loss(*ours).item() < loss(W, b).item()
+
+
+@pytest.mark.parametrize("name", list(opt.OPTIMIZERS))
+def test_rule_works_on_numpy_like_torch(name):
+    rule = opt.OPTIMIZERS[name][0].rule
+    hyper = opt.make_optimizer(name, [torch.zeros(1)], **SETTINGS[name]).hyper
+    rng = np.random.default_rng(1)
+    p_np, state_np = rng.normal(size=5), {}
+    p_t, state_t = torch.tensor(p_np), {}
+    for _ in range(10):
+        g = rng.normal(size=5)
+        before = p_np.copy()
+        p_np, state_np = rule(p_np, g, state_np, **hyper)
+        p_t, state_t = rule(p_t, torch.tensor(g), state_t, **hyper)
+        assert not np.array_equal(before, p_np)
+    assert np.allclose(p_np, p_t.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_rules_do_not_change_their_inputs():
+    p, g = np.array([1.0, 2.0]), np.array([0.5, -0.5])
+    state = {"step": 2, "exp_avg": np.array([0.1, 0.1]), "exp_avg_sq": np.array([0.2, 0.2])}
+    copies = (p.copy(), g.copy(), {k: np.copy(v) for k, v in state.items()})
+    opt.adam_rule(p, g, state, lr=0.1)
+    assert np.array_equal(p, copies[0]) and np.array_equal(g, copies[1])
+    assert all(np.array_equal(state[k], copies[2][k]) for k in state)
+
+
+def test_momentum_buffer_is_a_copy_of_the_gradient():
+    theta = torch.ones(2, requires_grad=True)
+    o = opt.Momentum([theta], lr=0.1)
+    (theta ** 2).sum().backward()
+    o.step()
+    theta.grad.zero_()                     # changing .grad in place must not touch the buffer
+    assert torch.equal(o.state[0]["momentum_buffer"], torch.tensor([2.0, 2.0]))
+
+
+def test_parameters_without_gradient_are_skipped_and_zero_grad_clears():
+    a, b = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    o = opt.Adam([a, b], lr=0.1)
+    (a ** 2).sum().backward()
+    o.step()
+    assert torch.equal(b, torch.ones(2)) and not torch.equal(a.detach(), torch.ones(2))
+    o.zero_grad()
+    assert a.grad is None and b.grad is None
+    assert repr(o).startswith("Adam(lr=0.1")
+
+
+def test_first_adam_step_has_size_lr():
+    theta = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    o = opt.Adam([theta], lr=0.01)
+    c = torch.tensor([5.0, -1e-3, 1.0], dtype=torch.float64)
+    (c @ theta).backward()
+    o.step()
+    assert torch.allclose(theta.detach(), -0.01 * c / (c.abs() + 1e-8), atol=1e-15)
+
+
+@pytest.mark.parametrize("cls, kwargs, word", [
+    (opt.SGD, {"lr": -0.1}, "lr"),
+    (opt.SGD, {"lr": float("inf")}, "lr"),
+    (opt.SGD, {"momentum": -0.5}, "momentum"),
+    (opt.SGD, {"dampening": 1.5}, "dampening"),
+    (opt.SGD, {"nesterov": True}, "Nesterov"),
+    (opt.SGD, {"momentum": 0.9, "dampening": 0.1, "nesterov": True}, "Nesterov"),
+    (opt.Momentum, {"momentum": 0.0}, "momentum > 0"),
+    (opt.Momentum, {"momentum": 1.0}, "momentum"),
+    (opt.Nesterov, {"momentum": 0.0}, "Nesterov"),
+    (opt.AdaGrad, {"lr_decay": -1.0}, "lr_decay"),
+    (opt.AdaGrad, {"eps": float("nan")}, "eps"),
+    (opt.RMSProp, {"alpha": 1.0}, "alpha"),
+    (opt.RMSProp, {"weight_decay": -1.0}, "weight_decay"),
+    (opt.Adam, {"betas": (1.0, 0.999)}, "beta1"),
+    (opt.Adam, {"betas": (0.9, -0.1)}, "beta2"),
+    (opt.Adam, {"eps": -1e-8}, "eps"),
+    (opt.AdamW, {"weight_decay": -0.01}, "weight_decay"),
+    (opt.AdamW, {"lr": -1e-3}, "lr"),
+])
+def test_bad_hyperparameters_raise_value_error(cls, kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        cls([torch.zeros(2, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.parametrize("cls, kwargs", [
+    (opt.SGD, {"lr": "0.1"}), (opt.SGD, {"lr": True}), (opt.SGD, {"nesterov": 1}),
+    (opt.Adam, {"betas": 0.9}), (opt.Adam, {"betas": (0.9,)}),
+    (opt.RMSProp, {"centered": "yes"}),
+])
+def test_bad_hyperparameter_types_raise_type_error(cls, kwargs):
+    with pytest.raises(TypeError):
+        cls([torch.zeros(2, requires_grad=True)], **kwargs)
+
+
+def test_bad_params():
+    with pytest.raises(TypeError, match="single tensor"):
+        opt.SGD(torch.zeros(2), lr=0.1)
+    with pytest.raises(TypeError, match="iterable"):
+        opt.SGD(3, lr=0.1)
+    with pytest.raises(ValueError, match="empty"):
+        opt.SGD([], lr=0.1)
+    with pytest.raises(TypeError, match="floating-point"):
+        opt.SGD([torch.zeros(2, dtype=torch.long)], lr=0.1)
+    with pytest.raises(TypeError, match="floating-point"):
+        opt.SGD([np.zeros(2)], lr=0.1)
+
+
+def test_check_hyperparameter():
+    assert opt.check_hyperparameter("lr", 1) == 1.0
+    assert opt.check_hyperparameter("dampening", 1.0) == 1.0
+    with pytest.raises(ValueError, match="unknown"):
+        opt.check_hyperparameter("learning_rate", 0.1)
+    with pytest.raises(TypeError):
+        opt.check_hyperparameter("lr", None)
+
+
+def test_make_optimizer_errors_and_trajectory():
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        opt.make_optimizer("Adamax", [torch.zeros(1)])
+    with pytest.raises(ValueError, match="unknown optimizer"):
+        opt.make_torch_optimizer("Adamax", [torch.zeros(1)])
+    path = opt.trajectory("SGD", lambda t: (t ** 2).sum(), [1.0, -2.0], 10, lr=0.25)
+    assert path.shape == (11, 2)
+    assert np.allclose(path[:, 0], 0.5 ** np.arange(11))       # θ ← θ - 0.25·2θ = θ/2
+    diverged = opt.trajectory("SGD", lambda t: (t ** 2).sum(), [1.0], 5000, lr=10.0)
+    assert len(diverged) < 5001 and np.all(np.isfinite(diverged))
+    with pytest.raises(ValueError, match="steps"):
+        opt.trajectory("SGD", lambda t: t.sum(), [1.0], -1, lr=0.1)
+    with pytest.raises(TypeError, match="loss"):
+        opt.trajectory("SGD", 3, [1.0], 1, lr=0.1)
+    with pytest.raises(ValueError, match="1-D"):
+        opt.trajectory("SGD", lambda t: t.sum(), [[1.0]], 1, lr=0.1)
+
+
+# ---------------------------------------------------------------- self-checks
+
+
+@pytest.mark.parametrize("check, reference, mistakes", [
+    (checks.check_adam_step, checks.adam_reference, checks.ADAM_MISTAKES),
+    (checks.check_adamw_step, checks.adamw_reference, checks.ADAMW_MISTAKES),
+])
+def test_self_checks(check, reference, mistakes, capsys):
+    assert check(reference)
+    for mistake in mistakes:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)     # e.g. 1 - β⁰ = 0
+            result = check(mistake.impl)
+        assert not result
+        assert result.messages[-1] == f"  Hint: {mistake.hint}", mistake.hint
+
+    def raises(*args):
+        raise ZeroDivisionError("oops")
+
+    result = check(raises)
+    assert not result and "raised ZeroDivisionError" in result.messages[0]
+    assert not check(42) and "expected a function" in check(42).messages[0]
+    assert "Traceback" not in capsys.readouterr().out
+
+
+def test_adam_reference_matches_torch():
+    theta, grad = np.array([1.0, -2.0]), np.array([0.5, -0.1])
+    new, m, v = checks.adam_reference(theta, grad, 0 * theta, 0 * theta, 1, 0.1, 0.9, 0.999,
+                                      1e-8)
+    p = torch.tensor(theta, requires_grad=True)
+    o = torch.optim.Adam([p], lr=0.1)
+    p.grad = torch.tensor(grad)
+    o.step()
+    assert np.allclose(new, p.detach().numpy(), atol=1e-15)
+    assert np.allclose(m, 0.1 * grad) and np.allclose(v, 0.001 * grad ** 2)
+
+
+RULES = [
+    (opt.sgd_rule, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    (opt.adagrad_rule, torch.optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01}),
+    (opt.rmsprop_rule, torch.optim.RMSprop, {"lr": 0.01, "centered": True, "momentum": 0.3}),
+    (opt.adam_rule, torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.1}),
+    (opt.adamw_rule, torch.optim.AdamW, {"lr": 0.01, "weight_decay": 0.1}),
+]
+
+
+@pytest.mark.parametrize("rule,reference,hyper", RULES, ids=lambda r: getattr(r, "__name__", ""))
+def test_rule_functions_called_directly_match_torch(rule, reference, hyper):
+    """The pure update rules, without the Optimizer class around them, against torch.optim."""
+    gen = torch.Generator().manual_seed(3)
+    target = torch.randn(5, generator=gen, dtype=torch.float64)
+    ours = torch.zeros(5, dtype=torch.float64)
+    theirs = torch.zeros(5, dtype=torch.float64, requires_grad=True)
+    torch_opt, state = reference([theirs], **hyper), {}
+    for _ in range(30):
+        grad = 2 * (ours - target) * torch.arange(1.0, 6.0, dtype=torch.float64)
+        ours, state = rule(ours, grad, state, **hyper)
+        torch_opt.zero_grad()
+        ((theirs - target) ** 2 * torch.arange(1.0, 6.0, dtype=torch.float64)).sum().backward()
+        torch_opt.step()
+        torch.testing.assert_close(ours, theirs.detach(), rtol=0, atol=1e-12)
