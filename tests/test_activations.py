@@ -57,29 +57,12 @@ def test_check_passes_reference(name):
     assert check_activation_derivative(name, get_activation(name).df)
 
 
-@pytest.mark.parametrize(("name", "index"),
-                         [(n, i) for n, ms in MISTAKES.items() for i in range(len(ms))])
-def test_check_names_each_mistake(name, index, capsys):
-    mistake = MISTAKES[name][index]
-    result = check_activation_derivative(name, mistake.impl)
-    assert not result
-    assert mistake.hint in result.messages[-1]
-    assert "Hint" in capsys.readouterr().out
 
 
 def test_check_every_activation_has_mistakes():
     assert set(MISTAKES) == set(ACTIVATION_NAMES)
 
 
-def test_check_reports_raising_and_non_callable(capsys):
-    def broken(z):
-        raise RuntimeError("oops")
-
-    result = check_activation_derivative("sigmoid", broken)
-    assert not result and "raised RuntimeError" in result.messages[0]
-    result = check_activation_derivative("tanh", 3.0)
-    assert not result and "expected a function" in result.messages[0]
-    assert "Traceback" not in capsys.readouterr().out
 
 
 def test_check_rejects_unknown_name():

@@ -13,9 +13,7 @@ import torch
 from bookutils.autograd import Value, topological_order
 from bookutils.checks.autograd import (
     MUL_CASES,
-    MUL_MISTAKES,
     TANH_CASES,
-    TANH_MISTAKES,
     check_mul_backward,
     check_tanh_backward,
     mul_backward_reference,
@@ -319,25 +317,8 @@ def test_checks_pass_correct_rules(capsys):
     assert "✓" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("check, mistakes", [(check_mul_backward, MUL_MISTAKES),
-                                             (check_tanh_backward, TANH_MISTAKES)])
-def test_every_typical_mistake_gets_its_own_hint(check, mistakes):
-    for mistake in mistakes:
-        result = check(mistake.impl)
-        assert not result
-        assert result.messages[-1] == f"  Hint: {mistake.hint}"
 
 
-@pytest.mark.parametrize("check", [check_mul_backward, check_tanh_backward])
-def test_checks_report_exceptions_and_non_callables(check, capsys):
-    def broken(*args):
-        raise RuntimeError("not written yet")
-
-    result = check(broken)
-    assert not result and "raised RuntimeError" in result.messages[0]
-    assert "Traceback" not in capsys.readouterr().out
-    result = check(3.0)
-    assert not result and "expected a function" in result.messages[0]
 
 
 def test_cases_are_described():

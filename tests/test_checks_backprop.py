@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from bookutils.checks.backprop import (
     MLP_BACKWARD_MISTAKES,
@@ -36,23 +35,8 @@ def test_correct_implementations_pass(capsys):
     assert capsys.readouterr().out.count("✓") == 3
 
 
-@pytest.mark.parametrize("check, mistakes", CHECKS)
-def test_every_mistake_gets_its_own_hint(check, mistakes):
-    for mistake in mistakes:
-        result = check(mistake.impl)
-        assert not result
-        assert result.messages[-1] == f"  Hint: {mistake.hint}", mistake.hint
 
 
-@pytest.mark.parametrize("check, mistakes", CHECKS)
-def test_raising_and_non_callable(check, mistakes, capsys):
-    def broken(*args):
-        raise RuntimeError("boom")
-
-    result = check(broken)
-    assert not result and "raised RuntimeError: boom" in result.messages[0]
-    assert not check(np.zeros(3))
-    assert "expected a function" in capsys.readouterr().out
 
 
 def test_changing_inputs_in_place_is_reported():

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from bookutils.checks.param_count import MISTAKES, check_param_count
+from bookutils.checks.param_count import check_param_count
 from bookutils.param_count import (
     attention_params,
     count_parameters,
@@ -120,15 +120,5 @@ def test_check_param_count_passes_the_reference(capsys):
     assert "✓" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda m: m.hint[:30])
-def test_check_param_count_names_each_mistake(mistake):
-    result = check_param_count(mistake.impl)
-    assert not result and result.messages[-1] == f"  Hint: {mistake.hint}"
 
 
-def test_check_param_count_survives_errors_and_non_callables(capsys):
-    result = check_param_count(lambda sizes: sizes.shape)
-    assert not result and "raised AttributeError" in result.messages[0]
-    assert "Traceback" not in capsys.readouterr().out
-    result = check_param_count(mlp_params([4, 3]))
-    assert not result and "expected a function" in result.messages[0]

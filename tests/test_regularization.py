@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bookutils.checks.training import CLIP_MISTAKES, check_clip_grad_norm
+from bookutils.checks.training import check_clip_grad_norm
 from bookutils.regularization import (
     accumulate_gradients,
     clip_grad_norm,
@@ -190,26 +190,10 @@ def test_check_accepts_torch_on_numpy_grads(capsys):
     assert check_clip_grad_norm(via_torch)
 
 
-@pytest.mark.parametrize("mistake", CLIP_MISTAKES, ids=lambda m: m.hint[:30])
-def test_check_names_each_typical_mistake(mistake, capsys):
-    result = check_clip_grad_norm(mistake.impl)
-    assert not result
-    assert result.messages[-1] == f"  Hint: {mistake.hint}"
-    assert mistake.hint in capsys.readouterr().out
 
 
-def test_check_reports_an_exception_without_traceback(capsys):
-    def broken(grads, max_norm):
-        return grads.norm(), max_norm
-
-    result = check_clip_grad_norm(broken)
-    out = capsys.readouterr().out
-    assert not result and "AttributeError" in out and "Traceback" not in out
 
 
-def test_check_rejects_a_non_callable(capsys):
-    result = check_clip_grad_norm([1.0])
-    assert not result and "expected a function" in capsys.readouterr().out
 
 
 def test_check_catches_in_place_changes(capsys):

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from bookutils.checks.training import WARMUP_MISTAKES, check_warmup_cosine
+from bookutils.checks.training import check_warmup_cosine
 from bookutils.schedules import exponential_lr, one_cycle_lr, step_lr, warmup_cosine_lr
 
 # torch updates the rate recursively (lr ← lr·factor), so round-off grows by about one ulp
@@ -137,23 +137,7 @@ def test_check_accepts_a_correct_implementation(capsys):
     assert "✓" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mistake", WARMUP_MISTAKES, ids=lambda m: m.hint[:30])
-def test_check_names_each_typical_mistake(mistake, capsys):
-    result = check_warmup_cosine(mistake.impl)
-    assert not result
-    assert result.messages[-1] == f"  Hint: {mistake.hint}"
-    assert mistake.hint in capsys.readouterr().out
 
 
-def test_check_reports_an_exception_without_traceback(capsys):
-    def broken(step, base_lr, warmup_steps, total_steps, min_lr):
-        return base_lr / (step - step)
-
-    result = check_warmup_cosine(broken)
-    out = capsys.readouterr().out
-    assert not result and "ZeroDivisionError" in out and "Traceback" not in out
 
 
-def test_check_rejects_a_non_callable(capsys):
-    result = check_warmup_cosine(0.1)
-    assert not result and "expected a function" in capsys.readouterr().out

@@ -1,0 +1,113 @@
+"""The contract every self-check keeps, tested once for all of them.
+
+For each check: the reference implementation passes; every typical mistake fails with
+that mistake's own hint; code that raises gets one line of feedback and no traceback; a
+non-function gets told to pass the function itself. A new check must be added to CONTRACT
+(the last test fails until it is), and then it is covered by all of these.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+
+import bookutils.checks as checks_pkg
+from bookutils.activations import ACTIVATION_NAMES, get_activation
+from bookutils.checks import activations as act
+from bookutils.checks import attention as att
+from bookutils.checks import autograd as ag
+from bookutils.checks import backprop as bp
+from bookutils.checks import optimizers as opt
+from bookutils.checks import parallel as par
+from bookutils.checks import param_count as pc
+from bookutils.checks import perceptron as per
+from bookutils.checks import threshold_logic as tl
+from bookutils.checks import training as tr
+from bookutils.checks import xor_network as xn
+from bookutils.parallel import row_parallel_linear
+from bookutils.param_count import mlp_params
+from bookutils.perceptron import perceptron_predict, perceptron_update
+
+# (id, check, reference implementation, typical mistakes)
+CONTRACT = [
+    ("perceptron_predict", per.check_perceptron_predict, perceptron_predict,
+     per.PREDICT_MISTAKES),
+    ("perceptron_update", per.check_perceptron_update, perceptron_update, per.UPDATE_MISTAKES),
+    ("threshold_unit", tl.check_threshold_unit, tl._reference, tl.MISTAKES),
+    ("param_count", pc.check_param_count, mlp_params, pc.MISTAKES),
+    ("xor_network", xn.check_xor_network, xn.xor_reference, xn.MISTAKES),
+    ("mul_backward", ag.check_mul_backward, ag.mul_backward_reference, ag.MUL_MISTAKES),
+    ("tanh_backward", ag.check_tanh_backward, ag.tanh_backward_reference, ag.TANH_MISTAKES),
+    ("gradient_average", par.check_gradient_average, par._average_reference,
+     par.AVERAGE_MISTAKES),
+    ("row_split", par.check_row_split, row_parallel_linear, par.ROW_MISTAKES),
+    ("softmax_ce_grad", bp.check_softmax_ce_grad, bp._softmax_ce_reference,
+     bp.SOFTMAX_CE_MISTAKES),
+    ("mlp_backward", bp.check_mlp_backward, bp._mlp_backward_reference,
+     bp.MLP_BACKWARD_MISTAKES),
+    ("adam_step", opt.check_adam_step, opt.adam_reference, opt.ADAM_MISTAKES),
+    ("adamw_step", opt.check_adamw_step, opt.adamw_reference, opt.ADAMW_MISTAKES),
+    ("clip_grad_norm", tr.check_clip_grad_norm, tr._clip_reference, tr.CLIP_MISTAKES),
+    ("warmup_cosine", tr.check_warmup_cosine, tr._warmup_reference, tr.WARMUP_MISTAKES),
+    ("attention", att.check_attention, att._reference, att.ATTENTION_MISTAKES),
+    ("layer_norm_backward", att.check_layer_norm_backward, att._ln_reference,
+     att.LN_MISTAKES),
+] + [
+    (f"activation_derivative[{name}]", functools.partial(act.check_activation_derivative, name),
+     get_activation(name).df, act.MISTAKES[name])
+    for name in ACTIVATION_NAMES
+]
+IDS = [row[0] for row in CONTRACT]
+MISTAKE_ROWS = [(f"{row[0]}: {m.hint[:40]}", row[1], m) for row in CONTRACT for m in row[3]]
+
+
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
+def test_reference_passes(_, check, reference, mistakes, capsys):
+    result = check(reference)
+    assert result.passed and "✓" in capsys.readouterr().out
+    assert len(mistakes) >= 2, "each check needs at least two typical mistakes"
+
+
+# A wrong implementation run as the learner's code may warn (e.g. 1 - β⁰ = 0 divides by
+# zero); a learner would see that warning about their own code, which is right.
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("_,check,mistake", MISTAKE_ROWS, ids=[r[0] for r in MISTAKE_ROWS])
+def test_each_typical_mistake_gets_its_own_hint(_, check, mistake, capsys):
+    result = check(mistake.impl)
+    assert not result
+    assert result.messages[-1] == f"  Hint: {mistake.hint}"
+    assert mistake.hint in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
+def test_code_that_raises_gets_feedback_not_a_traceback(_, check, reference, mistakes, capsys):
+    def not_written_yet(*args, **kwargs):
+        raise NotImplementedError("write this function")
+
+    result = check(not_written_yet)
+    out = capsys.readouterr().out
+    assert not result and "raised NotImplementedError" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
+def test_a_non_function_is_explained(_, check, reference, mistakes, capsys):
+    assert not check(None)
+    assert "pass the function itself" in capsys.readouterr().out
+
+
+def test_every_check_is_in_the_contract():
+    listed = {getattr(row[1], "func", row[1]) for row in CONTRACT}
+    for info in pkgutil.iter_modules(checks_pkg.__path__, "bookutils.checks."):
+        module = importlib.import_module(info.name)
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("check_") and fn.__module__ == module.__name__:
+                assert fn in listed, f"{info.name}.{name} is missing from CONTRACT"
+
+
+def test_unknown_activation_name_is_a_clear_error():
+    with pytest.raises(ValueError, match="name must be one of"):
+        act.check_activation_derivative("swish2", abs)
