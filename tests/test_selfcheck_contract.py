@@ -111,3 +111,11 @@ def test_every_check_is_in_the_contract():
 def test_unknown_activation_name_is_a_clear_error():
     with pytest.raises(ValueError, match="name must be one of"):
         act.check_activation_derivative("swish2", abs)
+
+
+def test_every_check_is_reachable_from_the_checks_package():
+    for name in checks_pkg.__all__:
+        assert callable(getattr(checks_pkg, name)), name
+    assert "check_attention" in dir(checks_pkg)
+    with pytest.raises(AttributeError, match="no attribute 'check_nothing'"):
+        checks_pkg.check_nothing  # noqa: B018

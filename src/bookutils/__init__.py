@@ -4,7 +4,7 @@ Notebooks import from here what more than one chapter needs: device choice, seed
 the figure style, self-checks, widgets, and the from-scratch pieces later chapters reuse.
 """
 
-from .checks import check_perceptron_predict, check_perceptron_update
+from .checks.perceptron import check_perceptron_predict, check_perceptron_update
 from .data import (
     FASHION_MNIST_CLASSES,
     load_fashion_mnist,

@@ -1,5 +1,43 @@
-"""Self-checks learners run on their own code, one module per chapter."""
+"""Self-checks learners run on their own code, one module per chapter.
 
-from .perceptron import check_perceptron_predict, check_perceptron_update
+Every check takes the learner's function, prints ✓ or a hint, and returns a truthy or
+falsy :class:`bookutils.selfcheck.CheckResult`. The modules load on first use, so that
+importing bookutils does not pull in, say, sympy for a chapter that never needs it.
+"""
 
-__all__ = ["check_perceptron_predict", "check_perceptron_update"]
+from __future__ import annotations
+
+import importlib
+
+_MODULE_OF = {
+    "check_activation_derivative": "activations",
+    "check_adam_step": "optimizers",
+    "check_adamw_step": "optimizers",
+    "check_attention": "attention",
+    "check_clip_grad_norm": "training",
+    "check_gradient_average": "parallel",
+    "check_layer_norm_backward": "attention",
+    "check_mlp_backward": "backprop",
+    "check_mul_backward": "autograd",
+    "check_param_count": "param_count",
+    "check_perceptron_predict": "perceptron",
+    "check_perceptron_update": "perceptron",
+    "check_row_split": "parallel",
+    "check_softmax_ce_grad": "backprop",
+    "check_tanh_backward": "autograd",
+    "check_threshold_unit": "threshold_logic",
+    "check_warmup_cosine": "training",
+    "check_xor_network": "xor_network",
+}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name in _MODULE_OF:
+        module = importlib.import_module(f".{_MODULE_OF[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)
