@@ -10,12 +10,13 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lint unit notebooks check-install sync strip clean help
+.PHONY: book test lint unit notebooks check-install student sync strip clean help
 
 help:
 	@echo "make book           build the HTML book into _build/html (runs every notebook)"
 	@echo "make test           lint, unit and structure tests, then every notebook under nbval"
 	@echo "make check-install  pip install . into a clean venv and run chapter 4.1 there"
+	@echo "make student        write the student edition (solutions out) into _build/student"
 	@echo "make sync / strip   rewrite setup cells from the template / strip outputs"
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
@@ -43,6 +44,9 @@ notebooks: $(STAMP)
 
 check-install: $(STAMP)
 	bash tools/check_learner_install.sh
+
+student: $(STAMP)
+	$(BIN)/python tools/student.py _build/student
 
 sync: $(STAMP)
 	$(BIN)/python tools/nbtool.py sync
