@@ -10,9 +10,10 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test lint unit notebooks check-install student sync strip clean help
+.PHONY: install book test lint unit notebooks check-install student sync strip clean help
 
 help:
+	@echo "make install        create .venv and install the pinned environment (the others do it too)"
 	@echo "make book           build the HTML book into _build/html (runs every notebook)"
 	@echo "make test           lint, unit and structure tests, then every notebook under nbval"
 	@echo "make check-install  pip install . into a clean venv and run chapter 4.1 there"
@@ -26,6 +27,8 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
+install: $(STAMP)
+
 book: $(STAMP)
 	rm -rf _build/html _build/jupyter_execute
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -33,7 +36,7 @@ book: $(STAMP)
 test: lint unit notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests tools notebooks
+	$(BIN)/ruff check src tests tools notebooks book/_ext
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests -n 2

@@ -17,20 +17,44 @@ import pytest
 
 import bookutils.checks as checks_pkg
 from bookutils.activations import ACTIVATION_NAMES, get_activation
+from bookutils.augment import shift_image
 from bookutils.checks import activations as act
 from bookutils.checks import attention as att
+from bookutils.checks import augment as aug
 from bookutils.checks import autograd as ag
 from bookutils.checks import backprop as bp
+from bookutils.checks import compression as cmp
+from bookutils.checks import ctc as ctcc
+from bookutils.checks import encoder as enc
+from bookutils.checks import faq
+from bookutils.checks import fashion as fas
+from bookutils.checks import frameworks as fwk
+from bookutils.checks import linear_attention as la
+from bookutils.checks import lora as lo
+from bookutils.checks import metrics as met
+from bookutils.checks import monitoring as mon
+from bookutils.checks import nlp as nlpc
 from bookutils.checks import optimizers as opt
 from bookutils.checks import parallel as par
 from bookutils.checks import param_count as pc
 from bookutils.checks import perceptron as per
+from bookutils.checks import pretrained as ptc
+from bookutils.checks import privacy as prv
 from bookutils.checks import threshold_logic as tl
 from bookutils.checks import training as tr
+from bookutils.checks import vision as visc
 from bookutils.checks import xor_network as xn
+from bookutils.compression import quantize_int8
+from bookutils.ctc import ctc_collapse, edit_distance
+from bookutils.frameworks import linear_to_dense
+from bookutils.metrics import token_f1
+from bookutils.monitoring import early_stopping_epochs
+from bookutils.nlp import entity_scores
 from bookutils.parallel import row_parallel_linear
-from bookutils.param_count import mlp_params
+from bookutils.param_count import gpt_params, mlp_params
 from bookutils.perceptron import perceptron_predict, perceptron_update
+from bookutils.pretrained import mask_positions
+from bookutils.privacy import clip_per_example
 
 # (id, check, reference implementation, typical mistakes)
 CONTRACT = [
@@ -56,6 +80,24 @@ CONTRACT = [
     ("attention", att.check_attention, att._reference, att.ATTENTION_MISTAKES),
     ("layer_norm_backward", att.check_layer_norm_backward, att._ln_reference,
      att.LN_MISTAKES),
+    ("cross_entropy", fas.check_cross_entropy, fas._reference, fas.CE_MISTAKES),
+    ("add_and_norm", enc.check_add_and_norm, enc._reference, enc.ADD_NORM_MISTAKES),
+    ("linear_to_dense", fwk.check_linear_to_dense, linear_to_dense, fwk.MISTAKES),
+    ("mask_positions", ptc.check_mask_positions, mask_positions, ptc.MISTAKES),
+    ("quantize_int8", cmp.check_quantize_int8, quantize_int8, cmp.QUANT_MISTAKES),
+    ("clip_per_example", prv.check_clip_per_example, clip_per_example, prv.CLIP_MISTAKES),
+    ("entity_f1", nlpc.check_entity_f1, entity_scores, nlpc.MISTAKES),
+    ("box_iou", visc.check_box_iou, visc.iou_reference, visc.MISTAKES),
+    ("ctc_collapse", ctcc.check_ctc_collapse, ctc_collapse, ctcc.COLLAPSE_MISTAKES),
+    ("edit_distance", ctcc.check_edit_distance, edit_distance, ctcc.DISTANCE_MISTAKES),
+    ("token_f1", met.check_token_f1, token_f1, met.F1_MISTAKES),
+    ("lora_forward", lo.check_lora_forward, lo._reference, lo.MISTAKES),
+    ("linear_attention", la.check_linear_attention, la._reference, la.MISTAKES),
+    ("two_layer_backward", faq.check_two_layer_backward, faq.two_layer_backward_reference,
+     faq.BACKWARD_MISTAKES),
+    ("gpt_params", faq.check_gpt_params, gpt_params, faq.GPT_MISTAKES),
+    ("early_stopping", mon.check_early_stopping, early_stopping_epochs, mon.MISTAKES),
+    ("shift_image", aug.check_shift_image, shift_image, aug.MISTAKES),
 ] + [
     (f"activation_derivative[{name}]", functools.partial(act.check_activation_derivative, name),
      get_activation(name).df, act.MISTAKES[name])

@@ -34,10 +34,13 @@ def stub_source(code: str, label: str) -> str | None:
     out: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            signature = lines[node.lineno - 1: node.body[0].lineno - 1]
-            if isinstance(node.body[0], ast.Expr) and isinstance(
-                    getattr(node.body[0], "value", None), ast.Constant):
-                signature = lines[node.lineno - 1: node.body[0].end_lineno]   # keep docstring
+            end = node.lineno - 1          # the line that closes the signature with ':'
+            while not lines[end].split("#")[0].rstrip().endswith(":"):
+                end += 1
+            signature = lines[node.lineno - 1: end + 1]
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                signature += lines[first.lineno - 1: first.end_lineno]         # keep docstring
             indent = " " * (node.col_offset + 4)
             out += signature + [f'{indent}raise NotImplementedError("exercise {label}: write'
                                 f' {node.name}() yourself, then run this cell")', ""]

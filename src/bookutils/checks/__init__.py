@@ -28,6 +28,23 @@ _MODULE_OF = {
     "check_threshold_unit": "threshold_logic",
     "check_warmup_cosine": "training",
     "check_xor_network": "xor_network",
+    "check_cross_entropy": "fashion",
+    "check_add_and_norm": "encoder",
+    "check_linear_to_dense": "frameworks",
+    "check_mask_positions": "pretrained",
+    "check_quantize_int8": "compression",
+    "check_clip_per_example": "privacy",
+    "check_entity_f1": "nlp",
+    "check_box_iou": "vision",
+    "check_ctc_collapse": "ctc",
+    "check_edit_distance": "ctc",
+    "check_token_f1": "metrics",
+    "check_lora_forward": "lora",
+    "check_linear_attention": "linear_attention",
+    "check_two_layer_backward": "faq",
+    "check_gpt_params": "faq",
+    "check_early_stopping": "monitoring",
+    "check_shift_image": "augment",
 }
 __all__ = sorted(_MODULE_OF)
 

@@ -1,0 +1,78 @@
+"""Self-check for chapter 7.3: SQuAD's token F1 (IoU is checked by checks.vision)."""
+
+from __future__ import annotations
+
+import re
+import string
+from collections import Counter
+
+import numpy as np
+
+from ..metrics import token_f1
+from ..selfcheck import Case, CheckResult, Mistake, run_check
+
+_A = np.array
+
+
+def _encode(*texts: str) -> tuple:
+    """Strings as arrays of code points: run_check compares numbers, not text."""
+    return tuple(np.array([ord(c) for c in t], dtype=np.int64) for t in texts)
+
+
+def _on_strings(fn):
+    """Call ``fn`` with the strings that the encoded case arguments stand for."""
+    if not callable(fn):
+        return fn
+    return lambda *codes: fn(*("".join(map(chr, c)) for c in codes))
+
+
+
+F1_CASES = (
+    Case(_encode("the Eiffel Tower", "Eiffel Tower"),
+         "an article that normalisation removes: ('the Eiffel Tower', 'Eiffel Tower')"),
+    Case(_encode("in Paris, France", "Paris"),
+         "a longer prediction: precision 1/3, recall 1: ('in Paris, France', 'Paris')"),
+    Case(_encode("Paris", "Paris, France"),
+         "a shorter prediction: precision 1, recall 1/2: ('Paris', 'Paris, France')"),
+    Case(_encode("blue", "red"),
+         "nothing in common: ('blue', 'red')"),
+    Case(_encode("New York New York", "New York"),
+         "repeated tokens count with multiplicity: ('New York New York', 'New York')"),
+    Case(_encode("1889.", "1889"),
+         "punctuation is removed before comparing: ('1889.', '1889')"),
+)
+
+
+def _norm(text):
+    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+
+
+def _f1_from(pred, gold):
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if common == 0:
+        return 0.0
+    p, r = common / len(pred), common / len(gold)
+    return 2 * p * r / (p + r)
+
+
+F1_MISTAKES = (
+    Mistake(lambda p, t: _f1_from(p.split(), t.split()),
+            "normalise both answers first (lower case, drop punctuation and the articles a,"
+            " an, the), as SQuAD's official script does."),
+    Mistake(lambda p, t: _f1_from(list(set(_norm(p).split())), list(set(_norm(t).split()))),
+            "count tokens with multiplicity (collections.Counter), not as sets."),
+    Mistake(lambda p, t: sum((Counter(_norm(p).split()) & Counter(_norm(t).split())).values())
+            / max(len(_norm(p).split()), 1),
+            "that is precision alone; F1 is the harmonic mean 2PR/(P+R) of precision and"
+            " recall."),
+    Mistake(lambda p, t: float(_norm(p) == _norm(t)),
+            "that is exact match; F1 gives partial credit for overlapping tokens."),
+)
+
+
+def check_token_f1(fn) -> CheckResult:
+    """Check ``fn(prediction, truth)`` returns SQuAD's token F1 of two answer strings."""
+    mistakes = tuple(Mistake(_on_strings(m.impl), m.hint) for m in F1_MISTAKES)
+    return run_check("check_token_f1", _on_strings(fn), _on_strings(token_f1), F1_CASES,
+                     mistakes, signature="(prediction, truth)")

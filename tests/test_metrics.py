@@ -1,0 +1,122 @@
+"""Tests for bookutils.metrics (ImageNet, COCO, SQuAD metrics) and the chapter-7.3 checks.
+
+box_iou is bookutils.vision's (chapter 6.2); it is tested here again as COCO uses it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import top_k_accuracy_score
+
+from bookutils.checks.metrics import check_token_f1
+from bookutils.metrics import (
+    average_precision,
+    box_iou,
+    exact_match,
+    match_detections,
+    normalize_answer,
+    token_f1,
+    topk_accuracy,
+    xywh_to_xyxy,
+)
+
+
+def test_topk_accuracy_matches_sklearn_and_torch():
+    rng = np.random.default_rng(0)
+    scores, labels = rng.normal(size=(200, 12)), rng.integers(0, 12, 200)
+    for k in (1, 2, 5, 11):
+        ours = topk_accuracy(scores, labels, k)
+        assert np.isclose(ours, top_k_accuracy_score(labels, scores, k=k, labels=range(12)))
+        top = torch.topk(torch.from_numpy(scores), k, dim=1).indices
+        hit = (top == torch.from_numpy(labels)[:, None]).any(dim=1)
+        assert np.isclose(ours, hit.double().mean().item())
+
+
+def test_topk_accuracy_bad_input():
+    with pytest.raises(ValueError, match="labels"):
+        topk_accuracy(np.zeros((3, 4)), np.zeros(2))
+    with pytest.raises(ValueError, match="k must"):
+        topk_accuracy(np.zeros((3, 4)), np.zeros(3), k=5)
+
+
+def test_xywh_to_xyxy():
+    np.testing.assert_array_equal(xywh_to_xyxy([[1, 2, 3, 4]]), [[1, 2, 4, 6]])
+    with pytest.raises(ValueError, match="4 numbers"):
+        xywh_to_xyxy([1, 2, 3])
+
+
+def _torch_box_iou(a, b):
+    """The same IoU rebuilt with torch operations, as an independent check."""
+    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    low = torch.maximum(a[:, None, :2], b[None, :, :2])
+    high = torch.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = (high - low).clamp(min=0).prod(-1)
+    area_a, area_b = (a[:, 2:] - a[:, :2]).prod(-1), (b[:, 2:] - b[:, :2]).prod(-1)
+    return (inter / (area_a[:, None] + area_b[None] - inter)).numpy()
+
+
+def test_box_iou_hand_cases_and_torch():
+    assert np.isclose(box_iou([[0, 0, 2, 2]], [[1, 0, 3, 2]])[0, 0], 1 / 3)
+    assert box_iou([[0, 0, 1, 1]], [[1, 1, 2, 2]])[0, 0] == 0.0
+    assert box_iou([[0, 0, 0, 0]], [[0, 0, 0, 0]])[0, 0] == 0.0      # empty boxes
+    rng = np.random.default_rng(1)
+    corners = rng.uniform(0, 10, size=(2, 30, 2))
+    a = np.concatenate([corners[0], corners[0] + rng.uniform(0.1, 5, (30, 2))], axis=1)
+    b = np.concatenate([corners[1], corners[1] + rng.uniform(0.1, 5, (30, 2))], axis=1)
+    np.testing.assert_allclose(box_iou(a, b), _torch_box_iou(a, b), rtol=1e-12)
+
+
+def test_box_iou_bad_input():
+    with pytest.raises(ValueError, match=r"shape \(n, 4\)"):
+        box_iou(np.zeros((2, 3)), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="x1 <= x2"):
+        box_iou([[2, 0, 1, 1]], [[0, 0, 1, 1]])
+
+
+def test_match_detections_greedy_by_score():
+    gt = [[0, 0, 10, 10], [20, 20, 30, 30]]
+    dets = [[1, 1, 10, 10], [0, 0, 10, 9], [21, 21, 30, 30], [50, 50, 60, 60]]
+    scores, tp = match_detections(dets, [0.5, 0.9, 0.8, 0.7], gt, 0.5)
+    np.testing.assert_array_equal(scores, [0.9, 0.8, 0.7, 0.5])
+    assert tp.tolist() == [True, True, False, False]   # the 0.5 box is a duplicate
+    _, tp = match_detections(dets, [0.5, 0.9, 0.8, 0.7], np.zeros((0, 4)), 0.5)
+    assert not tp.any()
+    with pytest.raises(ValueError, match="one score per box"):
+        match_detections(dets, [0.5], gt)
+    with pytest.raises(ValueError, match="iou_threshold"):
+        match_detections(dets, [0.1] * 4, gt, 0.0)
+
+
+def test_average_precision_hand_cases():
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    assert np.isclose(average_precision(s, np.array([1, 0, 1, 0, 1], bool), 3), 76.4 / 101)
+    assert average_precision(s, np.zeros(5, bool), 3) == 0.0
+    assert average_precision(np.array([]), np.array([], bool), 2) == 0.0
+    # both objects found by the first two detections: precision 1 at every recall
+    assert average_precision(s, np.array([1, 1, 0, 0, 0], bool), 2, recall_points=11) == 1.0
+    with pytest.raises(ValueError, match="n_gt"):
+        average_precision(s, np.ones(5, bool), 0)
+    with pytest.raises(ValueError, match="one length"):
+        average_precision(s, np.ones(4, bool), 3)
+
+
+def test_squad_normalisation_and_scores():
+    assert normalize_answer("The  Cat, a dog!") == "cat dog"
+    assert exact_match("the cat", ["a dog", "Cat"]) == 1.0
+    assert exact_match("cat", "dog") == 0.0
+    assert np.isclose(token_f1("in Paris, France", "Paris"), 0.5)
+    assert token_f1("x", ["y", "x"]) == 1.0
+    with pytest.raises(TypeError, match="string"):
+        normalize_answer(3)
+    with pytest.raises(ValueError, match="at least one"):
+        exact_match("a", [])
+    with pytest.raises(ValueError, match="at least one"):
+        token_f1("a", [])
+    with pytest.raises(TypeError, match="prediction"):
+        token_f1(None, "a")
+
+
+def test_self_checks_pass_the_book_functions():
+    assert check_token_f1(token_f1)

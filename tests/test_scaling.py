@@ -1,0 +1,45 @@
+"""Tests for bookutils.scaling: power laws fitted in log-log space."""
+
+import numpy as np
+import pytest
+import torch
+
+from bookutils.scaling import PowerLawFit, fit_power_law, power_law
+
+
+def test_fit_recovers_an_exact_power_law():
+    x = np.geomspace(10, 1e6, 7)
+    fit = fit_power_law(x, power_law(x, 3.5, 0.42))
+    assert isinstance(fit, PowerLawFit)
+    assert fit.alpha == pytest.approx(0.42, abs=1e-12)
+    assert fit.a == pytest.approx(3.5, rel=1e-10)
+    assert fit.r2 == pytest.approx(1.0, abs=1e-12)
+    assert np.allclose(fit(x), power_law(x, 3.5, 0.42))
+
+
+def test_fit_matches_torch_least_squares_on_noisy_data():
+    rng = np.random.default_rng(0)
+    x = np.geomspace(1, 1e4, 20)
+    y = 2.0 * x**-0.3 * np.exp(rng.normal(0, 0.05, x.shape))
+    fit = fit_power_law(x, y)
+    design = torch.tensor(np.column_stack([np.ones_like(x), np.log(x)]))
+    sol = torch.linalg.lstsq(design, torch.tensor(np.log(y)).unsqueeze(1)).solution
+    assert fit.alpha == pytest.approx(-sol[1, 0].item(), abs=1e-10)
+    assert np.log(fit.a) == pytest.approx(sol[0, 0].item(), abs=1e-10)
+    assert 0.9 < fit.r2 < 1.0
+
+
+@pytest.mark.parametrize("x, y, match", [
+    ([1, 2, 3], [1, -1, 2], "positive"),
+    ([1, 2], [1, 2], "at least 3"),
+    ([1, 2, 3], [1, 2], "same length"),
+    ([[1, 2, 3]], [[1, 2, 3]], "one-dimensional"),
+])
+def test_fit_rejects_bad_input(x, y, match):
+    with pytest.raises(ValueError, match=match):
+        fit_power_law(x, y)
+
+
+def test_power_law_rejects_non_positive_x():
+    with pytest.raises(ValueError, match="positive"):
+        power_law(np.array([0.0, 1.0]), 1.0, 0.5)
