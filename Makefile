@@ -10,11 +10,13 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install book test lint unit notebooks check-install student sync strip clean help
+.PHONY: install vendor book browser-test test lint unit notebooks check-install student sync strip \
+        clean help
 
 help:
 	@echo "make install        create .venv and install the pinned environment (the others do it too)"
 	@echo "make book           build the HTML book into _build/html (runs every notebook)"
+	@echo "make browser-test   check the built book in headless Chromium (after make book)"
 	@echo "make test           lint, unit and structure tests, then every notebook under nbval"
 	@echo "make check-install  pip install . into a clean venv and run chapter 4.1 there"
 	@echo "make student        write the student edition (solutions out) into _build/student"
@@ -29,9 +31,36 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 
 install: $(STAMP)
 
-book: $(STAMP)
+# The JavaScript the book serves itself (no CDN): pinned in book/js/package-lock.json,
+# installed by npm and copied into _build/vendor, which book/_ext/offline_html.py adds
+# to the HTML static files. Only what the pages load is copied (about 6 MB). Font Awesome's
+# CSS replaces the theme's 1.5 MB fontawesome.js (it uses the theme's own web fonts).
+VENDOR := _build/vendor
+NODE   := book/js/node_modules
+WIDGET := $(NODE)/@jupyter-widgets/html-manager
+
+vendor: $(VENDOR)/.done
+
+$(VENDOR)/.done: book/js/package.json book/js/package-lock.json book/js/widgets-offline.js
+	cd book/js && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/mathjax/output/chtml/fonts $(VENDOR)/mathjax/input/tex $(VENDOR)/widgets
+	cp $(NODE)/mathjax/es5/tex-mml-chtml.js $(NODE)/mathjax/LICENSE $(VENDOR)/mathjax/
+	cp -r $(NODE)/mathjax/es5/output/chtml/fonts/woff-v2 $(VENDOR)/mathjax/output/chtml/fonts/
+	cp -r $(NODE)/mathjax/es5/input/tex/extensions $(VENDOR)/mathjax/input/tex/
+	cp $(WIDGET)/dist/embed-amd.js $(WIDGET)/dist/*.woff2 $(NODE)/requirejs/require.js \
+	    book/js/widgets-offline.js $(VENDOR)/widgets/
+	mkdir -p $(VENDOR)/vendor/fontawesome/css
+	cp $(NODE)/@fortawesome/fontawesome-free/css/all.min.css $(VENDOR)/vendor/fontawesome/css/
+	@touch $@
+
+book: $(STAMP) vendor
 	rm -rf _build/html _build/jupyter_execute
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Needs the built book (make book) and /usr/bin/chromium (Debian's package chromium).
+browser-test: $(STAMP)
+	BOOK_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser -p no:cacheprovider -v
 
 test: lint unit notebooks
 
@@ -50,6 +79,9 @@ check-install: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/python tools/student.py _build/student
+
+bench-playground: $(STAMP)
+	$(BIN)/python tools/bench_playground.py
 
 sync: $(STAMP)
 	$(BIN)/python tools/nbtool.py sync
