@@ -10,7 +10,7 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install vendor book browser-test test lint unit notebooks check-install student sync strip \
+.PHONY: install vendor book browser-test test lint unit notebooks check-install student test-gpu bench bench-playground sync strip \
         clean help
 
 help:
@@ -19,6 +19,8 @@ help:
 	@echo "make browser-test   check the built book in headless Chromium (after make book)"
 	@echo "make test           lint, unit and structure tests, then every notebook under nbval"
 	@echo "make check-install  pip install . into a clean venv and run chapter 4.1 there"
+	@echo "make test-gpu       every notebook on a CUDA GPU, one at a time (CPU leg if none)"
+	@echo "make bench          regenerate book/benchmarks.md (run times, latency, ratios)"
 	@echo "make student        write the student edition (solutions out) into _build/student"
 	@echo "make sync / strip   rewrite setup cells from the template / strip outputs"
 
@@ -79,6 +81,15 @@ check-install: $(STAMP)
 
 student: $(STAMP)
 	$(BIN)/python tools/student.py _build/student
+
+# Every notebook on an NVIDIA GPU (BOOK_DEVICE=cuda), one at a time; on a machine without
+# one it says so and runs the same serial leg on the CPU.
+test-gpu: $(STAMP)
+	$(BIN)/python tools/gpu_leg.py
+
+# The benchmark report book/benchmarks.md (about 20 minutes; run on an idle machine).
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
 
 bench-playground: $(STAMP)
 	$(BIN)/python tools/bench_playground.py
