@@ -77,3 +77,12 @@ def test_mismatch_and_describe():
     assert "number or array" in mismatch(1.0, "one")
     assert describe((np.array([1.0, 2.0]),)) == "([1., 2.],)"
     assert describe(0.1234567891) == "0.123457"
+
+
+def test_string_cases_round_trip():
+    from bookutils.selfcheck import encode_strings, on_strings
+
+    codes = encode_strings("cat", "")
+    assert [c.tolist() for c in codes] == [[99, 97, 116], []]
+    assert on_strings(lambda a, b: a + "|" + b)(*codes) == "cat|"
+    assert on_strings(42) == 42            # a non-function is left for run_check to report

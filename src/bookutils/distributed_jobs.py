@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .distributed import ZeroRedundancyOptimizer, make_mlp, make_regression
+from .distributed import ZeroRedundancyOptimizer, _train, make_mlp, make_regression
 
 __all__ = ["sharding_job", "state_bytes", "train_reference"]
 
@@ -45,16 +45,6 @@ def state_bytes(optimizer: torch.optim.Optimizer) -> int:
     return total
 
 
-def _fit(model: nn.Module, optimizer: torch.optim.Optimizer, X: torch.Tensor,
-         y: torch.Tensor, steps: int) -> list[float]:
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = nn.functional.mse_loss(model(X), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
 
 
 def train_reference(*, steps: int = 20, lr: float = 0.01, n: int = 32, d: int = 4,
@@ -63,7 +53,7 @@ def train_reference(*, steps: int = 20, lr: float = 0.01, n: int = 32, d: int = 
     _check_sizes(n, d, hidden, steps)
     X, y = make_regression(n, d, seed=seed)
     model = make_mlp(d, hidden, seed=seed)
-    _fit(model, torch.optim.Adam(model.parameters(), lr=lr), X, y, steps)
+    _train(model, torch.optim.Adam(model.parameters(), lr=lr), X, y, steps)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
@@ -103,7 +93,7 @@ def sharding_job(rank: int, world_size: int, *, steps: int = 20, lr: float = 0.0
                                                     lr=lr)
             else:
                 optimizer = torch.optim.Adam(wrapped.parameters(), lr=lr)
-        result[f"{name}_losses"] = _fit(wrapped, optimizer, X, y, steps)
+        result[f"{name}_losses"] = _train(wrapped, optimizer, X, y, steps)
         inner = optimizer.optim if name == "zero1" else optimizer
         result[f"{name}_state_bytes"] = state_bytes(inner)
         result[f"{name}_param_bytes"] = sum(_local(p).numel() * _local(p).element_size()

@@ -167,3 +167,19 @@ def run_check(name: str, fn: Any, reference: Callable[..., Any], cases: Sequence
                                f"  {reason}", f"  Hint: {m.hint}")
         return verdict(False, f"wrong answer on the case: {case.description}", f"  {reason}")
     return verdict(True, f"all {len(cases)} cases passed.")
+
+
+def encode_strings(*texts: str) -> tuple:
+    """Strings as arrays of code points, for cases whose arguments are text.
+
+    run_check compares numbers and arrays; a check on a function of strings stores its cases
+    encoded and wraps every function with :func:`on_strings`, which decodes them again.
+    """
+    return tuple(np.array([ord(c) for c in t], dtype=np.int64) for t in texts)
+
+
+def on_strings(fn: Any) -> Any:
+    """Wrap ``fn`` to be called with the strings that encoded case arguments stand for."""
+    if not callable(fn):
+        return fn
+    return lambda *codes: fn(*("".join(map(chr, c)) for c in codes))

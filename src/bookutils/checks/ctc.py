@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..ctc import ctc_collapse, edit_distance
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, encode_strings, on_strings, run_check
 
 COLLAPSE_CASES = (
     Case(([1, 1, 0, 2, 2, 2, 0], 0), "runs of one symbol, separated by blanks"),
@@ -42,33 +40,23 @@ COLLAPSE_MISTAKES = (
     Mistake(_blank_zero, "use the blank argument instead of assuming the blank is 0."),
 )
 
-def _encode(*texts: str) -> tuple:
-    """Strings as arrays of code points: run_check compares numbers, not text."""
-    return tuple(np.array([ord(c) for c in t], dtype=np.int64) for t in texts)
-
-
-def _on_strings(fn):
-    """Call ``fn`` with the strings that the encoded case arguments stand for."""
-    if not callable(fn):
-        return fn
-    return lambda *codes: fn(*("".join(map(chr, c)) for c in codes))
 
 
 
 DISTANCE_CASES = (
-    Case(_encode("cat", "cat"),
+    Case(encode_strings("cat", "cat"),
          "identical strings: ('cat', 'cat')"),
-    Case(_encode("cat", "cut"),
+    Case(encode_strings("cat", "cut"),
          "one substitution: ('cat', 'cut')"),
-    Case(_encode("mana", "man"),
+    Case(encode_strings("mana", "man"),
          "one deletion at the end: ('mana', 'man')"),
-    Case(_encode("sun", "esun"),
+    Case(encode_strings("sun", "esun"),
          "one insertion at the front: ('sun', 'esun')"),
-    Case(_encode("", "mom"),
+    Case(encode_strings("", "mom"),
          "an empty reference: ('', 'mom')"),
-    Case(_encode("kitten", "sitting"),
+    Case(encode_strings("kitten", "sitting"),
          "two substitutions and an insertion: ('kitten', 'sitting')"),
-    Case(_encode("nose", "snow"),
+    Case(encode_strings("nose", "snow"),
          "a mix of edits: ('nose', 'snow')"),
 )
 
@@ -116,6 +104,6 @@ def check_ctc_collapse(fn) -> CheckResult:
 
 def check_edit_distance(fn) -> CheckResult:
     """Check ``fn(ref, hyp)`` returns the Levenshtein distance between two strings."""
-    mistakes = tuple(Mistake(_on_strings(m.impl), m.hint) for m in DISTANCE_MISTAKES)
-    return run_check("check_edit_distance", _on_strings(fn), _on_strings(edit_distance),
+    mistakes = tuple(Mistake(on_strings(m.impl), m.hint) for m in DISTANCE_MISTAKES)
+    return run_check("check_edit_distance", on_strings(fn), on_strings(edit_distance),
                      DISTANCE_CASES, mistakes, signature="(ref, hyp)")

@@ -9,36 +9,26 @@ from collections import Counter
 import numpy as np
 
 from ..metrics import token_f1
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, encode_strings, on_strings, run_check
 
 _A = np.array
 
 
-def _encode(*texts: str) -> tuple:
-    """Strings as arrays of code points: run_check compares numbers, not text."""
-    return tuple(np.array([ord(c) for c in t], dtype=np.int64) for t in texts)
-
-
-def _on_strings(fn):
-    """Call ``fn`` with the strings that the encoded case arguments stand for."""
-    if not callable(fn):
-        return fn
-    return lambda *codes: fn(*("".join(map(chr, c)) for c in codes))
 
 
 
 F1_CASES = (
-    Case(_encode("the Eiffel Tower", "Eiffel Tower"),
+    Case(encode_strings("the Eiffel Tower", "Eiffel Tower"),
          "an article that normalisation removes: ('the Eiffel Tower', 'Eiffel Tower')"),
-    Case(_encode("in Paris, France", "Paris"),
+    Case(encode_strings("in Paris, France", "Paris"),
          "a longer prediction: precision 1/3, recall 1: ('in Paris, France', 'Paris')"),
-    Case(_encode("Paris", "Paris, France"),
+    Case(encode_strings("Paris", "Paris, France"),
          "a shorter prediction: precision 1, recall 1/2: ('Paris', 'Paris, France')"),
-    Case(_encode("blue", "red"),
+    Case(encode_strings("blue", "red"),
          "nothing in common: ('blue', 'red')"),
-    Case(_encode("New York New York", "New York"),
+    Case(encode_strings("New York New York", "New York"),
          "repeated tokens count with multiplicity: ('New York New York', 'New York')"),
-    Case(_encode("1889.", "1889"),
+    Case(encode_strings("1889.", "1889"),
          "punctuation is removed before comparing: ('1889.', '1889')"),
 )
 
@@ -73,6 +63,6 @@ F1_MISTAKES = (
 
 def check_token_f1(fn) -> CheckResult:
     """Check ``fn(prediction, truth)`` returns SQuAD's token F1 of two answer strings."""
-    mistakes = tuple(Mistake(_on_strings(m.impl), m.hint) for m in F1_MISTAKES)
-    return run_check("check_token_f1", _on_strings(fn), _on_strings(token_f1), F1_CASES,
+    mistakes = tuple(Mistake(on_strings(m.impl), m.hint) for m in F1_MISTAKES)
+    return run_check("check_token_f1", on_strings(fn), on_strings(token_f1), F1_CASES,
                      mistakes, signature="(prediction, truth)")
