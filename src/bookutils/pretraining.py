@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .fashion import stratified_subset
+
 __all__ = [
     "PretrainRun",
     "accuracy",
@@ -174,17 +176,8 @@ def accuracy(model: nn.Module, X: Tensor, y: Tensor) -> float:
 
 
 def few_labels(y: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
-    """Indices of ``per_class`` randomly chosen examples of every class in ``y``."""
-    y = np.asarray(y)
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be a 1-D array of integer labels, got {y.dtype} {y.shape}")
-    if isinstance(per_class, bool) or not isinstance(per_class, int) or per_class < 1:
-        raise ValueError(f"per_class must be a positive int, got {per_class!r}")
-    rng = np.random.default_rng(seed)
-    picks = []
-    for c in np.unique(y):
-        members = np.flatnonzero(y == c)
-        if len(members) < per_class:
-            raise ValueError(f"class {c} has only {len(members)} examples, {per_class} asked")
-        picks.append(rng.choice(members, per_class, replace=False))
-    return np.sort(np.concatenate(picks))
+    """Indices of ``per_class`` randomly chosen examples of every class in ``y``, sorted.
+
+    The same draw as :func:`bookutils.fashion.stratified_subset`, in index order.
+    """
+    return np.sort(stratified_subset(y, per_class, seed=seed))
