@@ -100,10 +100,13 @@ class PlaygroundView:
             ax.grid(False)
             ax.set_xlabel("$x_1$")
             ax.set_ylabel("$x_2$")
-        data_key = (id(model.points), model.points.shape)
-        if fresh or self._keys.get("points") != data_key:
+        # Compare the points themselves, not id(): a freed array's id can be reused by a new
+        # array, which made a new data set look like the old one.
+        previous = self._keys.get("points")
+        if fresh or previous is None or previous.shape != model.points.shape \
+                or not np.array_equal(previous, model.points):
             # a new data set: move the points, the map and the limits (no new artists)
-            self._keys["points"] = data_key
+            self._keys["points"] = model.points.copy()
             dots = iter(self._artists["points"])
             for cls in (0, 1):
                 for idx in (model.train_idx, model.test_idx):
