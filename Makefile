@@ -10,12 +10,13 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install vendor book browser-test test lint unit notebooks check-install student test-gpu bench bench-playground sync strip \
+.PHONY: install vendor book rebuild browser-test test lint unit notebooks check-install student test-gpu bench bench-playground sync strip \
         clean help
 
 help:
 	@echo "make install        create .venv and install the pinned environment (the others do it too)"
 	@echo "make book           build the HTML book into _build/html (runs every notebook)"
+	@echo "make rebuild        after make book: rebuild only what changed (edited pages re-run)"
 	@echo "make browser-test   check the built book in headless Chromium (after make book)"
 	@echo "make test           lint, unit and structure tests, then every notebook under nbval"
 	@echo "make check-install  pip install . into a clean venv and run chapter 4.1 there"
@@ -58,6 +59,11 @@ $(VENDOR)/.done: book/js/package.json book/js/package-lock.json book/js/widgets-
 
 book: $(STAMP) vendor
 	rm -rf _build/html _build/jupyter_execute
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Incremental: Sphinx re-reads (and myst-nb re-executes) only the pages edited since the
+# last build. It does not notice edits to src/bookutils: run `make book` after those.
+rebuild: $(STAMP) vendor
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
 # Needs the built book (make book) and /usr/bin/chromium (Debian's package chromium).

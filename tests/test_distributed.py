@@ -31,6 +31,15 @@ def test_launch_bad_input():
         d.launch(d.failing_job, 2, start_method="thread")
     with pytest.raises(ValueError, match="timeout_s"):
         d.launch(d.failing_job, 2, timeout_s=0)
+    with pytest.raises(ValueError, match="backend must be one of"):
+        d.launch(d.failing_job, 2, backend="mpi")
+
+
+def test_launch_nccl_needs_a_gpu_per_process():
+    """Asking for NCCL without a GPU per rank is a clear error before any process starts."""
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    with pytest.raises(ValueError, match="one CUDA GPU per process"):
+        d.launch(d.failing_job, gpus + 1, backend="nccl")
 
 
 def test_ddp_matches_one_process_and_zero1_splits_adam_state():

@@ -57,8 +57,12 @@ def _override_macros(config: Config) -> None:
     if count != 1:
         raise ExtensionError("offline_html: the theme's webpack-macros.html no longer loads "
                              "scripts/fontawesome.js in one line; update book/_ext/offline_html.py")
-    (TEMPLATES / "static").mkdir(parents=True, exist_ok=True)   # layout.html imports it so
-    (TEMPLATES / "static" / "webpack-macros.html").write_text(macros, encoding="utf-8")
+    target = TEMPLATES / "static" / "webpack-macros.html"   # layout.html imports it so
+    # Written only when it differs: Sphinx treats every page as out of date when a template
+    # is newer than the page, so rewriting it on each build made every rebuild a full one.
+    if not target.is_file() or target.read_text(encoding="utf-8") != macros:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(macros, encoding="utf-8")
     config.templates_path.insert(0, str(TEMPLATES))
 
 

@@ -1,4 +1,4 @@
-"""Run a function in several processes with ``torch.distributed`` (gloo, CPU), and the jobs
+"""Run a function in several processes with ``torch.distributed`` (gloo by default), and the jobs
 chapter 2.3 runs that way: data-parallel training with DistributedDataParallel, ZeRO-1, and
 a timing of the gradient all-reduce.
 
@@ -35,6 +35,9 @@ with warnings.catch_warnings():  # its import uses torch.jit, which warns of its
     from torch.distributed.optim import ZeroRedundancyOptimizer
 
 START_METHODS = ("spawn", "forkserver", "fork")
+# gloo runs everywhere (the chapters' jobs use it, on CPU tensors); NCCL needs one CUDA GPU
+# per process, so the single-GPU machines of the GPU leg cannot run a 2-process NCCL group.
+BACKENDS = ("gloo", "nccl")
 DEFAULT_START = ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                  else "spawn")
 
@@ -47,13 +50,15 @@ def free_port() -> int:
 
 
 def _entry(rank: int, job: Callable[..., Any], world_size: int, port: int, folder: str,
-           kwargs: dict[str, Any], timeout_s: float) -> None:
+           kwargs: dict[str, Any], timeout_s: float, backend: str = "gloo") -> None:
     """What every child process runs: join the group, run ``job``, save its result."""
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), OMP_NUM_THREADS="1")
     torch.set_num_threads(1)
     out = Path(folder)
     try:
-        dist.init_process_group("gloo", rank=rank, world_size=world_size,
+        if backend == "nccl":
+            torch.cuda.set_device(rank)   # one GPU per rank; the job puts its tensors there
+        dist.init_process_group(backend, rank=rank, world_size=world_size,
                                 timeout=timedelta(seconds=timeout_s))
         try:
             result = job(rank, world_size, **kwargs)
@@ -72,10 +77,12 @@ def _errors(folder: Path) -> str:
 
 
 def launch(job: Callable[..., Any], world_size: int = 2, *, timeout_s: float = 120.0,
-           start_method: str = DEFAULT_START, **kwargs: Any) -> list[Any]:
+           start_method: str = DEFAULT_START, backend: str = "gloo",
+           **kwargs: Any) -> list[Any]:
     """Run ``job(rank, world_size, **kwargs)`` in ``world_size`` processes; return the results.
 
-    Each process joins a gloo process group on a fresh port, uses one thread, and returns a
+    Each process joins a process group (``backend``: ``"gloo"``, or ``"nccl"`` with one CUDA GPU
+    per process, rank ``r`` on GPU ``r``) on a fresh port, uses one thread, and returns a
     picklable result; the list holds them in rank order. ``job`` must be importable by name
     (defined in a module). ``start_method`` is ``"forkserver"`` (the default where it exists:
     children fork from a server process that imported torch and this module once), ``"spawn"``
@@ -94,12 +101,23 @@ def launch(job: Callable[..., Any], world_size: int = 2, *, timeout_s: float = 1
         raise ValueError(f"start_method must be one of {START_METHODS}, got {start_method!r}")
     if not timeout_s > 0:
         raise ValueError(f"timeout_s must be positive, got {timeout_s!r}")
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "nccl":
+        gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if gpus < world_size or not dist.is_nccl_available():
+            raise ValueError(f"backend='nccl' needs one CUDA GPU per process ({world_size}) and"
+                             f" a torch built with NCCL; this machine has {gpus} GPU(s)."
+                             " Use backend='gloo' (it also runs on one GPU or none).")
+        if start_method == "fork":
+            raise ValueError("backend='nccl' cannot use start_method='fork' (CUDA does not"
+                             " survive a fork); use 'spawn' or 'forkserver'.")
     if start_method == "forkserver":
         multiprocessing.get_context("forkserver").set_forkserver_preload([__name__])
     with tempfile.TemporaryDirectory(prefix="bookutils-dist-") as tmp:
         folder = Path(tmp)
         context = torch.multiprocessing.start_processes(
-            _entry, args=(job, world_size, free_port(), tmp, kwargs, timeout_s),
+            _entry, args=(job, world_size, free_port(), tmp, kwargs, timeout_s, backend),
             nprocs=world_size, join=False, start_method=start_method)
         deadline = time.monotonic() + timeout_s
         spawn_log = logging.getLogger("torch.multiprocessing.spawn")
