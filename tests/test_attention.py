@@ -114,7 +114,7 @@ def test_attention_rejects_bad_input():
     q, k = randn(3, 4), randn(5, 4)
     with pytest.raises(ValueError, match="same size d_k"):
         attention_weights(q, randn(5, 3))
-    with pytest.raises(ValueError, match="same S"):
+    with pytest.raises(ValueError, match="same n_kv"):
         scaled_dot_product_attention(q, k, randn(4, 2))
     with pytest.raises(ValueError, match="does not broadcast"):
         attention_weights(q, k, torch.ones(3, 4, dtype=torch.bool))

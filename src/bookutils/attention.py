@@ -3,12 +3,13 @@ normalisation (with its hand-derived backward pass) and sinusoidal positional en
 
 Every function works on torch tensors, batch first, with these shapes:
 
-- queries ``q``: ``(..., L, d_k)``, keys ``k``: ``(..., S, d_k)``, values ``v``: ``(..., S, d_v)``,
-  where ``...`` is any number of batch dimensions, typically ``(batch, heads)``;
-- attention weights: ``(..., L, S)``, one row of weights over the ``S`` keys per query;
+- queries ``q``: ``(..., n_q, d_k)``, keys ``k``: ``(..., n_kv, d_k)``, values ``v``:
+  ``(..., n_kv, d_v)``, where ``...`` is any number of batch dimensions, typically
+  ``(batch, heads)``;
+- attention weights: ``(..., n_q, n_kv)``, one row of weights over the ``n_kv`` keys per query;
 - a mask is boolean with **True where a query may attend to a key** (the convention of
   ``torch.nn.functional.scaled_dot_product_attention``; ``nn.MultiheadAttention`` uses the
-  opposite one), or a float tensor added to the scores; it must broadcast to ``(..., L, S)``.
+  opposite one), or a float tensor added to the scores; it must broadcast to ``(..., n_q, n_kv)``.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def softmax(x: Tensor, dim: int = -1) -> Tensor:
 
 def causal_mask(num_queries: int, num_keys: int | None = None, *,
                 device: torch.device | str | None = None) -> Tensor:
-    """Boolean ``(L, S)`` mask, True on and below the diagonal: query i sees keys 0..i."""
+    """Boolean ``(n_q, n_kv)`` mask, True on and below the diagonal: query i sees keys 0..i."""
     _require_positive_int("num_queries", num_queries)
     num_keys = num_queries if num_keys is None else _require_positive_int("num_keys", num_keys)
     return torch.ones(num_queries, num_keys, dtype=torch.bool, device=device).tril()
@@ -85,22 +86,22 @@ def _check_mask(mask: Tensor, scores_shape: torch.Size) -> None:
         shape = None
     if shape != scores_shape:
         raise ValueError(f"mask of shape {tuple(mask.shape)} does not broadcast to the"
-                         f" scores' shape (..., L, S) = {tuple(scores_shape)}")
+                         f" scores' shape (..., n_q, n_kv) = {tuple(scores_shape)}")
 
 
 def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None = None, *,
                       causal: bool = False, scale: float | None = None) -> Tensor:
-    """The attention weights ``softmax(q kᵀ · scale)``, shape ``(..., L, S)``.
+    """The attention weights ``softmax(q kᵀ · scale)``, shape ``(..., n_q, n_kv)``.
 
-    ``q``: ``(..., L, d_k)``, ``k``: ``(..., S, d_k)``; ``scale`` defaults to ``1/sqrt(d_k)``.
+    ``q``: ``(..., n_q, d_k)``, ``k``: ``(..., n_kv, d_k)``; ``scale`` defaults to ``1/sqrt(d_k)``.
     ``mask`` (boolean, True = may attend; or float, added to the scores) broadcasts to
-    ``(..., L, S)``; ``causal=True`` also hides every key after the query's position.
+    ``(..., n_q, n_kv)``; ``causal=True`` also hides every key after the query's position.
     Each row sums to 1, except a row with no key left to attend to, which is all zeros.
     """
     _require_tensor("q", q)
     _require_tensor("k", k)
     if q.ndim < 2 or k.ndim < 2:
-        raise ValueError(f"q and k need shapes (..., L, d_k) and (..., S, d_k), got"
+        raise ValueError(f"q and k need shapes (..., n_q, d_k) and (..., n_kv, d_k), got"
                          f" {tuple(q.shape)} and {tuple(k.shape)}")
     if q.shape[-1] != k.shape[-1]:
         raise ValueError(f"queries and keys must have the same size d_k in their last"
@@ -131,17 +132,17 @@ def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None = None, *,
 def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None,
                                  *, causal: bool = False,
                                  scale: float | None = None) -> Tensor:
-    """``softmax(q kᵀ / sqrt(d_k)) v``: the output ``(..., L, d_v)`` of attention.
+    """``softmax(q kᵀ / sqrt(d_k)) v``: the output ``(..., n_q, d_v)`` of attention.
 
-    ``q``: ``(..., L, d_k)``, ``k``: ``(..., S, d_k)``, ``v``: ``(..., S, d_v)``. ``mask``,
+    ``q``: ``(..., n_q, d_k)``, ``k``: ``(..., n_kv, d_k)``, ``v``: ``(..., n_kv, d_v)``. ``mask``,
     ``causal`` and ``scale`` are as in :func:`attention_weights`, and the arguments mean
     what they mean for ``torch.nn.functional.scaled_dot_product_attention``.
     """
     _require_tensor("v", v)
     _require_tensor("k", k)
     if v.ndim < 2 or k.ndim < 2 or v.shape[-2] != k.shape[-2]:
-        raise ValueError(f"keys and values must come in pairs: k (..., S, d_k) and"
-                         f" v (..., S, d_v) with the same S, got {tuple(k.shape)} and"
+        raise ValueError(f"keys and values must come in pairs: k (..., n_kv, d_k) and"
+                         f" v (..., n_kv, d_v) with the same n_kv, got {tuple(k.shape)} and"
                          f" {tuple(v.shape)}")
     return attention_weights(q, k, mask, causal=causal, scale=scale) @ v
 
@@ -201,12 +202,12 @@ class MultiHeadAttention(nn.Module):
 
     def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
                 mask: Tensor | None = None, *, causal: bool = False) -> tuple[Tensor, Tensor]:
-        """Attend from ``query`` ``(batch, L, d_model)`` to ``key``/``value``
-        ``(batch, S, d_model)`` (both default to ``query``: self-attention).
+        """Attend from ``query`` ``(batch, n_q, d_model)`` to ``key``/``value``
+        ``(batch, n_kv, d_model)`` (both default to ``query``: self-attention).
 
-        ``mask`` (True = may attend) broadcasts to ``(batch, heads, L, S)``: an ``(L, S)``
-        mask is shared by every sequence, a ``(batch, 1, 1, S)`` one hides padded keys.
-        Returns the output ``(batch, L, d_model)`` and the weights ``(batch, heads, L, S)``.
+        ``mask`` (True = may attend) broadcasts to ``(batch, heads, n_q, n_kv)``: an ``(n_q, n_kv)``
+        mask is shared by every sequence, a ``(batch, 1, 1, n_kv)`` one hides padded keys.
+        Returns the output ``(batch, n_q, d_model)`` and the weights ``(batch, heads, n_q, n_kv)``.
         """
         key = query if key is None else key
         value = key if value is None else value

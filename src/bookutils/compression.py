@@ -87,10 +87,10 @@ def magnitude_mask(w: torch.Tensor, sparsity: float) -> torch.Tensor:
 def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor,
                       labels: torch.Tensor, temperature: float = 4.0,
                       alpha: float = 0.5) -> torch.Tensor:
-    """Hinton et al.'s loss: ``alpha · T² · KL(p_T^teacher ‖ p_T^student) + (1-alpha) · CE``.
+    """Hinton et al.'s loss: ``alpha · τ² · KL(p_τ^teacher ‖ p_τ^student) + (1-alpha) · CE``.
 
-    ``p_T`` is the softmax at temperature ``T``; the T² keeps the soft term's gradients on the
-    scale of the hard term's as T changes.
+    ``p_τ`` is the softmax at temperature τ = ``temperature``; the τ² keeps the soft term's
+    gradients on the scale of the hard term's as τ changes. ``alpha`` is the weight λ_KD.
     """
     _tensor("student_logits", student_logits)
     _tensor("teacher_logits", teacher_logits)

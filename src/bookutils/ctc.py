@@ -41,12 +41,13 @@ def greedy_decode(log_probs: torch.Tensor | np.ndarray, blank: int = 0) -> list[
 
 
 def ctc_loss(log_probs: torch.Tensor, target: Sequence[int], blank: int = 0) -> torch.Tensor:
-    """``-log P(target | x)`` summed over every alignment, for one sequence.
+    """``-log p(target | x)`` summed over every alignment, for one sequence.
 
     ``log_probs`` is ``(T, C)``, log-softmax outputs. The target is extended with blanks,
-    ``z = (blank, y1, blank, y2, ..., yU, blank)``, and ``alpha[s]`` is the log probability
-    of all paths through the first frames that end in ``z[s]``. A path may stay on ``z[s]``,
-    move to ``z[s+1]``, or skip a blank to ``z[s+2]`` when ``z[s+2]`` differs from ``z[s]``.
+    ``y_ext = (blank, y1, blank, y2, ..., yU, blank)`` (the text's y'), and ``xi[j]`` is the
+    log probability of all paths through the first frames that end in ``y_ext[j]``. A path
+    may stay on ``y_ext[j]``, move to ``y_ext[j+1]``, or skip a blank to ``y_ext[j+2]`` when
+    ``y_ext[j+2]`` differs from ``y_ext[j]``.
     Differentiable with autograd; returns ``inf`` when the target cannot fit in ``T`` frames.
     """
     if not isinstance(log_probs, torch.Tensor) or log_probs.ndim != 2:
@@ -54,22 +55,22 @@ def ctc_loss(log_probs: torch.Tensor, target: Sequence[int], blank: int = 0) -> 
     target = [int(c) for c in target]
     if blank in target:
         raise ValueError(f"the target must not contain the blank symbol {blank}")
-    z = [blank]
+    y_ext = [blank]
     for c in target:
-        z += [c, blank]
+        y_ext += [c, blank]
     # "log 0" is a large finite negative number, not -inf: logsumexp over only -inf entries
     # would give NaN gradients. Anything below _LOG_ZERO / 2 counts as probability 0.
-    S, dev, dtype = len(z), log_probs.device, log_probs.dtype
+    n_ext, dev, dtype = len(y_ext), log_probs.device, log_probs.dtype
     log_zero = torch.tensor(_LOG_ZERO, dtype=dtype, device=dev)
-    z_t = torch.tensor(z, device=dev)
-    can_skip = torch.tensor([s >= 2 and z[s] != blank and z[s] != z[s - 2] for s in range(S)],
-                            device=dev)
-    alpha = torch.cat([log_probs[0, z[:2]], log_zero.expand(S - min(S, 2))])
+    y_ext_t = torch.tensor(y_ext, device=dev)
+    can_skip = torch.tensor([s >= 2 and y_ext[s] != blank and y_ext[s] != y_ext[s - 2]
+                             for s in range(n_ext)], device=dev)
+    xi = torch.cat([log_probs[0, y_ext[:2]], log_zero.expand(n_ext - min(n_ext, 2))])
     for t in range(1, log_probs.shape[0]):
-        step = torch.cat([log_zero.view(1), alpha[:-1]])
-        skip = torch.where(can_skip, torch.cat([log_zero.expand(2), alpha[:-2]])[:S], log_zero)
-        alpha = torch.logsumexp(torch.stack([alpha, step, skip]), dim=0) + log_probs[t, z_t]
-    loss = -torch.logsumexp(alpha[-2:] if S > 1 else alpha, dim=0)
+        step = torch.cat([log_zero.view(1), xi[:-1]])
+        skip = torch.where(can_skip, torch.cat([log_zero.expand(2), xi[:-2]])[:n_ext], log_zero)
+        xi = torch.logsumexp(torch.stack([xi, step, skip]), dim=0) + log_probs[t, y_ext_t]
+    loss = -torch.logsumexp(xi[-2:] if n_ext > 1 else xi, dim=0)
     return torch.where(loss > -_LOG_ZERO / 2, torch.full_like(loss, float("inf")), loss)
 
 

@@ -1,13 +1,13 @@
 """Kernelised linear attention and the cost of attention (chapter 8.3).
 
-Softmax attention compares every query with every key: for a sequence of ``n`` positions
-it builds an ``n × n`` matrix of weights. Linear attention (Katharopoulos et al., 2020)
+Softmax attention compares every query with every key: for a sequence of ``T`` positions
+it builds a ``T × T`` matrix of weights. Linear attention (Katharopoulos et al., 2020)
 replaces ``exp(q·k)`` by a product of feature maps ``φ(q)·φ(k)`` with ``φ(x) = elu(x) + 1``,
 so that the matrix product can be re-associated: ``(φ(Q) φ(K)ᵀ) V = φ(Q) (φ(K)ᵀ V)``. The
-right-hand side never forms the ``n × n`` matrix, and its cost grows linearly with ``n``.
+right-hand side never forms the ``T × T`` matrix, and its cost grows linearly with ``T``.
 
-Shapes follow :mod:`bookutils.attention`: ``q`` ``(..., L, d_k)``, ``k`` ``(..., S, d_k)``,
-``v`` ``(..., S, d_v)``. Costs count the FLOPs of matrix products only (one multiply-add is
+Shapes follow :mod:`bookutils.attention`: ``q`` ``(..., n_q, d_k)``, ``k`` ``(..., n_kv, d_k)``,
+``v`` ``(..., n_kv, d_v)``. Costs count the FLOPs of matrix products only (one multiply-add is
 2 FLOPs), which is what ``torch.utils.flop_counter.FlopCounterMode`` counts.
 """
 
@@ -56,7 +56,7 @@ def _check_qkv(q: object, k: object, v: object) -> None:
 
 def kernel_attention_weights(q: Tensor, k: Tensor, *, causal: bool = False,
                              feature_map: FeatureMap = elu_feature_map) -> Tensor:
-    """The ``(..., L, S)`` weights that linear attention applies, formed explicitly.
+    """The ``(..., n_q, n_kv)`` weights that linear attention applies, formed explicitly.
 
     Row ``i`` is ``φ(q_i)·φ(k_j) / Σ_j' φ(q_i)·φ(k_j')``: the quadratic way of computing the
     same model, for checking :func:`linear_attention` and for drawing its weights.
@@ -72,10 +72,10 @@ def kernel_attention_weights(q: Tensor, k: Tensor, *, causal: bool = False,
 
 def linear_attention(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
                      feature_map: FeatureMap = elu_feature_map) -> Tensor:
-    """Linear attention ``φ(Q)(φ(K)ᵀV) / φ(Q)(φ(K)ᵀ1)``, output ``(..., L, d_v)``.
+    """Linear attention ``φ(Q)(φ(K)ᵀV) / φ(Q)(φ(K)ᵀ1)``, output ``(..., n_q, d_v)``.
 
     Non-causal: the ``d_k × d_v`` summary ``φ(K)ᵀV`` is computed once and shared by every
-    query. Causal (``L = S``): query ``i`` uses running sums over keys ``0..i`` only, which
+    query. Causal (``n_q = n_kv``): query ``i`` uses running sums over keys ``0..i`` only, which
     a recurrent network could carry from step to step.
     """
     _check_qkv(q, k, v)
@@ -110,17 +110,17 @@ def _sizes(**sizes: object) -> None:
 
 
 def softmax_attention_cost(n_queries: int, n_keys: int, d_k: int, d_v: int) -> AttentionCost:
-    """Softmax attention: ``QKᵀ`` (2·L·S·d_k FLOPs) and ``weights·V`` (2·L·S·d_v); the
-    weight matrix has ``L·S`` entries."""
+    """Softmax attention: ``QKᵀ`` (2·n_q·n_kv·d_k FLOPs) and ``weights·V`` (2·n_q·n_kv·d_v);
+    the weight matrix has ``n_q·n_kv`` entries."""
     _sizes(n_queries=n_queries, n_keys=n_keys, d_k=d_k, d_v=d_v)
     flops = 2 * n_queries * n_keys * d_k + 2 * n_queries * n_keys * d_v
     return AttentionCost(flops, n_queries * n_keys)
 
 
 def linear_attention_cost(n_queries: int, n_keys: int, d_k: int, d_v: int) -> AttentionCost:
-    """Non-causal linear attention: ``φ(K)ᵀV`` (2·S·d_k·d_v FLOPs), ``φ(Q)·summary``
-    (2·L·d_k·d_v) and the normaliser ``φ(Q)·Σφ(K)`` (2·L·d_k); the largest intermediate is
-    the larger of the ``d_k × d_v`` summary and the ``L × d_v`` output."""
+    """Non-causal linear attention: ``φ(K)ᵀV`` (2·n_kv·d_k·d_v FLOPs), ``φ(Q)·summary``
+    (2·n_q·d_k·d_v) and the normaliser ``φ(Q)·Σφ(K)`` (2·n_q·d_k); the largest intermediate
+    is the larger of the ``d_k × d_v`` summary and the ``n_q × d_v`` output."""
     _sizes(n_queries=n_queries, n_keys=n_keys, d_k=d_k, d_v=d_v)
     flops = 2 * n_keys * d_k * d_v + 2 * n_queries * d_k * d_v + 2 * n_queries * d_k
     return AttentionCost(flops, max(d_k * d_v, n_queries * d_v))

@@ -4,7 +4,7 @@ Conventions, shared with PyTorch's ``nn.Linear`` so that weights copy over uncha
 
 - the rows of ``X`` (n × d) are examples;
 - layer ``l`` (1-based) has a weight matrix ``params["W{l}"]`` of shape (out, in) and a
-  bias ``params["b{l}"]`` of shape (out,), and computes ``Z = A_prev @ W.T + b``;
+  bias ``params["b{l}"]`` of shape (out,), and computes ``Z = X_prev @ W.T + b``;
 - every hidden layer applies the same activation; the last layer outputs logits, and the
   loss is the softmax cross-entropy averaged over the batch.
 
@@ -92,7 +92,7 @@ class Cache:
     """What the forward pass keeps for the backward pass: each layer's input and output."""
 
     activation: str
-    inputs: list[np.ndarray] = field(default_factory=list)   # A_prev of every layer
+    inputs: list[np.ndarray] = field(default_factory=list)   # X_prev of every layer
     pre: list[np.ndarray] = field(default_factory=list)      # Z of every layer
     post: list[np.ndarray] = field(default_factory=list)     # f(Z) of every hidden layer
 
@@ -155,15 +155,15 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
     return float(loss), dlogits / n
 
 
-def layer_backward(A_prev: np.ndarray, W: np.ndarray,
+def layer_backward(X_prev: np.ndarray, W: np.ndarray,
                    dZ: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Gradients of one linear layer Z = A_prev @ W.T + b, given dZ = ∂L/∂Z.
+    """Gradients of one linear layer Z = X_prev @ W.T + b, given dZ = ∂L/∂Z.
 
-    Returns (dW, db, dA_prev) = (dZᵀ A_prev, column sums of dZ, dZ W).
+    Returns (dW, db, dX_prev) = (dZᵀ X_prev, column sums of dZ, dZ W).
     """
-    if dZ.shape != (A_prev.shape[0], W.shape[0]) or A_prev.shape[1] != W.shape[1]:
-        raise ValueError(f"shapes do not fit: A_prev {A_prev.shape}, W {W.shape}, dZ {dZ.shape}")
-    return dZ.T @ A_prev, dZ.sum(axis=0), dZ @ W
+    if dZ.shape != (X_prev.shape[0], W.shape[0]) or X_prev.shape[1] != W.shape[1]:
+        raise ValueError(f"shapes do not fit: X_prev {X_prev.shape}, W {W.shape}, dZ {dZ.shape}")
+    return dZ.T @ X_prev, dZ.sum(axis=0), dZ @ W
 
 
 def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:

@@ -43,6 +43,10 @@ def surface_path(surface: str, name: str, lr: float, beta: float, steps: int) ->
                       **widget_hyperparameters(name, lr, beta))
 
 
+# what the widget's β sets, in the book's notation (chapter 3.2), for the panel titles
+_BETA_SYMBOL = {"Momentum": "μ", "Nesterov": "μ", "RMSProp": "β₂", "Adam": "β₁", "AdamW": "β₁"}
+
+
 def plot_paths(surface: str, runs: Sequence[tuple[str, float, float]], steps: int, *,
                ncols: int = 4, title: str = "") -> tuple[plt.Figure, list[np.ndarray]]:
     """Small multiples: one panel per (optimizer, lr, β) run on ``surface``.
@@ -62,7 +66,8 @@ def plot_paths(surface: str, runs: Sequence[tuple[str, float, float]], steps: in
         paths.append(path)
         plot_path(ax, path, color="#D55E00")
         loss = float(s.f(path[-1]))
-        ax.set_title(f"{name}, η={lr:g}" + ("" if name in ("SGD", "AdaGrad") else f", β={beta:g}")
+        symbol = _BETA_SYMBOL.get(name)
+        ax.set_title(f"{name}, η={lr:g}" + (f", {symbol}={beta:g}" if symbol else "")
                      + f"\nloss {loss:.2g}", fontsize=9)
     for ax in axes.flat[len(runs):]:
         ax.set_visible(False)

@@ -73,8 +73,8 @@ def sgd_rule(p, g, state: State, *, lr: float, momentum: float = 0.0, dampening:
     """One SGD step, with optional heavy-ball momentum, dampening, Nesterov and L2 decay.
 
     As in ``torch.optim.SGD``: the momentum buffer starts as the first gradient (no
-    dampening on that step), ``b ← μ b + (1 - dampening) g`` afterwards, and Nesterov steps
-    along ``g + μ b`` instead of ``b``.
+    dampening on that step), ``m ← μ m + (1 - dampening) g`` afterwards, and Nesterov steps
+    along ``g + μ m`` instead of ``m``.
     """
     if weight_decay:
         g = g + weight_decay * p

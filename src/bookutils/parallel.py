@@ -146,14 +146,14 @@ class RingAllReduce:
 
 
 def ring_allreduce(vectors: Sequence[np.ndarray]) -> RingAllReduce:
-    """Sum N workers' vectors with the ring algorithm, simulated step by step.
+    """Sum P workers' vectors with the ring algorithm, simulated step by step.
 
-    Each vector is cut into N chunks. In N - 1 *reduce-scatter* steps every worker passes one
+    Each vector is cut into P chunks. In P - 1 *reduce-scatter* steps every worker passes one
     chunk to its right-hand neighbour, which adds it to its own; afterwards worker k holds
-    the complete sum of chunk (k + 1) mod N. In N - 1 *all-gather* steps the finished chunks
+    the complete sum of chunk (k + 1) mod P. In P - 1 *all-gather* steps the finished chunks
     travel once more round the ring. Returns all workers' results, the number of steps,
-    2(N - 1), and how many numbers each worker sent: 2(N - 1)/N of the vector's length
-    when N divides it.
+    2(P - 1), and how many numbers each worker sent: 2(P - 1)/P of the vector's length
+    when P divides it.
     """
     if len(vectors) == 0:
         raise ValueError("need at least one worker's vector")

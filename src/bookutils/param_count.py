@@ -27,9 +27,9 @@ def linear_params(d_in: int, d_out: int, bias: bool = True) -> int:
 
 
 def mlp_params(sizes: Sequence[int], bias: bool = True) -> int:
-    """Parameters of a multilayer perceptron with layer widths ``sizes`` = [d_0, d_1, …, d_L].
+    """Parameters of a multilayer perceptron with widths ``sizes`` = [d_0, d_1, …, d_{n_layers}].
 
-    The network has L = len(sizes) - 1 linear layers; activations have no parameters.
+    The network has n_layers = len(sizes) - 1 linear layers; activations have no parameters.
     """
     sizes = list(sizes)
     if len(sizes) < 2:

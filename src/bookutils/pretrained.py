@@ -142,7 +142,8 @@ def mean_pool(hidden: Tensor, attention_mask: Tensor) -> Tensor:
 def bert_params(vocab: int, d_model: int, n_layers: int, d_ff: int, max_positions: int = 512,
                 type_vocab: int = 2, pooler: bool = True) -> int:
     """Parameters of a BERT encoder: token, position and segment embeddings with a layer
-    norm, ``n_layers`` Transformer blocks, and (if ``pooler``) the d×d pooler on [CLS]."""
+    norm, ``n_layers`` Transformer blocks, and (if ``pooler``) the ``d_model`` × ``d_model``
+    pooler on [CLS]."""
     for name, v in (("vocab", vocab), ("max_positions", max_positions),
                     ("type_vocab", type_vocab), ("n_layers", n_layers)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:

@@ -1,7 +1,7 @@
 """Differentially private SGD and a membership-inference attack, from scratch (chapter 8.2).
 
-DP-SGD (Abadi et al., 2016) clips every example's gradient to norm at most C, sums the
-clipped gradients, adds Gaussian noise with standard deviation σ·C, and divides by the
+DP-SGD (Abadi et al., 2016) clips every example's gradient to norm at most c, sums the
+clipped gradients, adds Gaussian noise with standard deviation σ_DP·c, and divides by the
 batch size. The loss-threshold attack (Yeom et al., 2018) guesses "member of the training
 set" when a model's loss on an example is low.
 """
@@ -21,7 +21,7 @@ def _grads(per_example_grads: object) -> torch.Tensor:
 
 
 def clip_per_example(per_example_grads: torch.Tensor, max_norm: float) -> torch.Tensor:
-    """Scale each example's gradient (row) by ``min(1, C / ‖g_i‖)``: no row longer than C."""
+    """Scale each example's gradient (row) by ``min(1, c / ‖g_i‖)``: no row longer than c."""
     g = _grads(per_example_grads)
     if not max_norm > 0:
         raise ValueError(f"max_norm must be positive, got {max_norm}")
@@ -32,7 +32,7 @@ def clip_per_example(per_example_grads: torch.Tensor, max_norm: float) -> torch.
 
 def dp_sgd_gradient(per_example_grads: torch.Tensor, max_norm: float, noise_multiplier: float,
                     generator: torch.Generator | None = None) -> torch.Tensor:
-    """The private gradient: (Σ clipped g_i + N(0, σ²C²·I)) / batch."""
+    """The private gradient: (Σ clipped g_i + N(0, σ_DP²c²·I)) / batch."""
     if noise_multiplier < 0:
         raise ValueError(f"noise_multiplier must be non-negative, got {noise_multiplier}")
     clipped = clip_per_example(per_example_grads, max_norm)

@@ -102,7 +102,7 @@ def accumulate_gradients(model: torch.nn.Module,
     """Zero the gradients, then add up the gradient of the mean loss over all micro-batches.
 
     ``loss_fn`` must return the *mean* loss of a micro-batch. Each micro-batch's loss is
-    weighted by its share of the examples (1/k for k equal micro-batches), so the stored
+    weighted by its share of the examples (1/n_micro for n_micro equal micro-batches), so the stored
     gradients equal those of one batch holding every example. Returns that batch's mean
     loss; call ``optimizer.step()`` afterwards.
     """

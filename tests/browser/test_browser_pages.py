@@ -34,6 +34,23 @@ PROSE_JS = """() => {
   return c.innerText;
 }"""
 
+# TeX that MathJax typeset as an error: an merror node (bad syntax, such as a double
+# subscript) or an undefined macro, which MathJax shows as red text (\\partialL).
+TEX_ERRORS_JS = """() => {
+  const bad = [];
+  const doc = window.MathJax && MathJax.startup && MathJax.startup.document;
+  if (!doc) return bad;
+  for (const item of doc.math) {
+    let broken = false;
+    item.root.walkTree(node => {
+      if (node.isKind('merror') ||
+          (node.isKind('mtext') && node.attributes.get('mathcolor') === 'red')) broken = true;
+    });
+    if (broken) bad.push(item.math);
+  }
+  return bad;
+}"""
+
 FACTS_JS = """() => ({
   mjx: document.querySelectorAll('mjx-container').length,
   mathSpans: document.querySelectorAll('article .math').length,
@@ -124,6 +141,8 @@ def test_page(browser, site, path):
         assert errors == [], f"console errors: {errors}"
         if facts["mathSpans"]:
             assert facts["mjx"] >= facts["mathSpans"], "some maths was not typeset"
+        broken = page.evaluate(TEX_ERRORS_JS)
+        assert not broken, f"TeX that MathJax could not typeset: {broken[:5]}"
         prose = page.evaluate(PROSE_JS)
         leftover = RAW_TEX.findall(prose)
         assert not leftover, f"raw TeX in the visible text: {leftover[:5]}"
