@@ -13,6 +13,9 @@
   copied without that one ``<script>`` into a template folder that takes precedence.
 - Drops script entries that appear twice on a page (sphinx-thebe's inline script is
   emitted twice, a ``SyntaxError`` in the console of every page).
+- Numbers the ids that sphinx-proof and sphinx-exercise give every proof, exercise and
+  solution body (``id="proof"``, ``id="solution-content"``...): a page with two proofs had
+  two elements with one id, which is invalid HTML and makes such anchors ambiguous.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ NEEDED = ("mathjax/tex-mml-chtml.js", "mathjax/input/tex/extensions/boldsymbol.j
           "widgets/embed-amd.js", "widgets/require.js", "widgets/widgets-offline.js",
           "vendor/fontawesome/css/all.min.css")
 TEMPLATES = ROOT / "_build" / "vendor_templates"
+STATIC = Path(__file__).resolve().parent / "static"   # unique-ids.css
+# Ids the proof and exercise extensions repeat on every block of a page.
+REPEATED_IDS = ("proof", "proof-content", "exercise-content", "solution-content")
+_ID = re.compile(r'\sid="(' + "|".join(re.escape(i) for i in REPEATED_IDS) + r')"')
 _FA_SCRIPT = re.compile(r"^[ \t]*<script[^>]*scripts/fontawesome\.js[^>]*></script>[ \t]*\n", re.M)
 
 _CDN_FONT_AWESOME = re.compile(
@@ -44,7 +51,7 @@ def _add_vendor(app: Sphinx, config: Config) -> None:
         raise ExtensionError(
             f"offline_html: {VENDOR} lacks {', '.join(missing)}; run `make vendor` "
             "(it copies MathJax and the widget manager from book/js) before building")
-    config.html_static_path.append(str(VENDOR))
+    config.html_static_path.extend([str(VENDOR), str(STATIC)])
     _override_macros(config)
 
 
@@ -71,6 +78,19 @@ def strip_cdn_links(body: str) -> str:
     return _CDN_FONT_AWESOME.sub("", body)
 
 
+def unique_ids(body: str) -> str:
+    """``body`` with the second and later ``id="proof"`` (and the other ``REPEATED_IDS``)
+    renamed ``proof-2``, ``proof-3``...: every id on the page once."""
+    seen: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        seen[name] = seen.get(name, 0) + 1
+        return match.group(0) if seen[name] == 1 else f' id="{name}-{seen[name]}"'
+
+    return _ID.sub(number, body)
+
+
 def unique_scripts(scripts: list[Any]) -> list[Any]:
     """``scripts`` in order, each (file name, attributes, inline body) only once."""
     seen: set[tuple] = set()
@@ -89,7 +109,9 @@ def _page_context(app: Sphinx, pagename: str, templatename: str,
                   context: dict[str, Any], doctree: Any) -> None:
     body = context.get("body")
     if body and "maxcdn.bootstrapcdn.com" in body:
-        context["body"] = strip_cdn_links(body)
+        body = context["body"] = strip_cdn_links(body)
+    if body:
+        context["body"] = unique_ids(body)
     if "script_files" in context:
         context["script_files"] = unique_scripts(list(context["script_files"]))
 
@@ -97,5 +119,6 @@ def _page_context(app: Sphinx, pagename: str, templatename: str,
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _add_vendor)
     app.add_css_file("vendor/fontawesome/css/all.min.css")
+    app.add_css_file("unique-ids.css")
     app.connect("html-page-context", _page_context, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

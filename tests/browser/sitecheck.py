@@ -37,12 +37,15 @@ class _Scan(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
+        self.repeated_ids: list[str] = []   # id attributes seen before on the page
         self.links: list[str] = []
         self.headings: list[int] = []
         self._in_article = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
+        if a.get("id") and a["id"] in self.ids:
+            self.repeated_ids.append(a["id"] or "")
         for key in ("id", "name"):
             if a.get(key):
                 self.ids.add(a[key] or "")

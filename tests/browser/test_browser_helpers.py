@@ -79,6 +79,23 @@ def test_vendor_check_names_the_make_target(tmp_path, monkeypatch):
     assert config.html_static_path == []
 
 
+def test_unique_ids_numbers_the_repeats_only():
+    body = ('<div class="proof admonition" id="proof"><div id="proof-content">a</div></div>'
+            '<div class="proof admonition" id="proof"><div id="proof-content">b</div></div>'
+            '<div id="solution-content"></div><p id="proof-2x"></p><span id="proof">c</span>')
+    out = offline_html.unique_ids(body)
+    ids = re.findall(r'id="([^"]+)"', out)
+    assert ids == ["proof", "proof-content", "proof-2", "proof-content-2", "solution-content",
+                   "proof-2x", "proof-3"]
+    assert offline_html.unique_ids("<p>no ids</p>") == "<p>no ids</p>"
+
+
+def test_repeated_ids_are_found(tmp_path):
+    page = tmp_path / "p.html"
+    page.write_text('<div id="a"></div><div id="b"></div><div id="a"></div><a name="b"></a>')
+    assert scan(page).repeated_ids == ["a"]
+
+
 def test_template_override_is_not_rewritten_when_unchanged(tmp_path, monkeypatch):
     """Sphinx rebuilds every page when a template is newer than it: rewriting the theme
     override on each build made a 'nothing changed' rebuild write all pages (12.8 s, not 3.6)."""

@@ -26,6 +26,13 @@ def test_internal_links_and_anchors():
     assert not bad, f"broken internal links: {bad}"
 
 
+def test_every_id_is_unique_on_its_page():
+    html = book_dir()
+    repeated = {page: sorted(set(ids)) for page in pages(html)
+                if (ids := scan(html / page).repeated_ids)}
+    assert not repeated, f"ids used twice on one page: {repeated}"
+
+
 def test_headings_in_order():
     html = book_dir()
     bad = {}
