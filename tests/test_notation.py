@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -79,6 +80,7 @@ def labelled(tex: str) -> set[str]:
             if base not in OPERATORS}
 
 
+@cache
 def notebook_maths(path: Path) -> list[str]:
     nb = nbformat.read(path, as_version=4)
     return [tex for cell in nb.cells if cell.cell_type == "markdown" for tex in maths(cell.source)]

@@ -86,3 +86,11 @@ def test_string_cases_round_trip():
     assert [c.tolist() for c in codes] == [[99, 97, 116], []]
     assert on_strings(lambda a, b: a + "|" + b)(*codes) == "cat|"
     assert on_strings(42) == 42            # a non-function is left for run_check to report
+
+
+def test_string_case_describes_its_texts():
+    from bookutils.selfcheck import on_strings, string_case
+
+    case = string_case("an empty reference", "", "mom")
+    assert case.description == "an empty reference: ('', 'mom')"
+    assert on_strings(lambda a, b: (a, b))(*case.args) == ("", "mom")

@@ -178,6 +178,11 @@ def encode_strings(*texts: str) -> tuple:
     return tuple(np.array([ord(c) for c in t], dtype=np.int64) for t in texts)
 
 
+def string_case(what: str, *texts: str) -> Case:
+    """A case whose arguments are ``texts``, described as ``what`` followed by the texts."""
+    return Case(encode_strings(*texts), f"{what}: {texts!r}")
+
+
 def on_strings(fn: Any) -> Any:
     """Wrap ``fn`` to be called with the strings that encoded case arguments stand for."""
     if not callable(fn):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..ctc import ctc_collapse, edit_distance
-from ..selfcheck import Case, CheckResult, Mistake, encode_strings, on_strings, run_check
+from ..selfcheck import Case, CheckResult, Mistake, on_strings, run_check, string_case
 
 COLLAPSE_CASES = (
     Case(([1, 1, 0, 2, 2, 2, 0], 0), "runs of one symbol, separated by blanks"),
@@ -44,20 +44,13 @@ COLLAPSE_MISTAKES = (
 
 
 DISTANCE_CASES = (
-    Case(encode_strings("cat", "cat"),
-         "identical strings: ('cat', 'cat')"),
-    Case(encode_strings("cat", "cut"),
-         "one substitution: ('cat', 'cut')"),
-    Case(encode_strings("mana", "man"),
-         "one deletion at the end: ('mana', 'man')"),
-    Case(encode_strings("sun", "esun"),
-         "one insertion at the front: ('sun', 'esun')"),
-    Case(encode_strings("", "mom"),
-         "an empty reference: ('', 'mom')"),
-    Case(encode_strings("kitten", "sitting"),
-         "two substitutions and an insertion: ('kitten', 'sitting')"),
-    Case(encode_strings("nose", "snow"),
-         "a mix of edits: ('nose', 'snow')"),
+    string_case("identical strings", "cat", "cat"),
+    string_case("one substitution", "cat", "cut"),
+    string_case("one deletion at the end", "mana", "man"),
+    string_case("one insertion at the front", "sun", "esun"),
+    string_case("an empty reference", "", "mom"),
+    string_case("two substitutions and an insertion", "kitten", "sitting"),
+    string_case("a mix of edits", "nose", "snow"),
 )
 
 
