@@ -40,9 +40,11 @@ def split_top(tex: str) -> list[str]:
     """``tex`` split at commas and semicolons that are not inside braces or parentheses."""
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(tex):
-        depth += ch in "{([" and 1 or 0
-        depth -= ch in "})]" and 1 or 0
-        if ch in ",;" and depth == 0 and tex[i - 1:i] != "\\":   # not the thin space \,
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch in ",;" and depth == 0 and tex[i - 1:i] != "\\":   # not the thin space \,
             parts.append(tex[start:i])
             start = i + 1
     parts.append(tex[start:])
