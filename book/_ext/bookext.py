@@ -7,7 +7,11 @@ Directives (used in book/instructor_guide.md):
 - ``chapter-graph``: a figure of which chapter builds on which, drawn from the
   prerequisite links in the notebooks' headers.
 - ``course-path``: a list of chapter numbers (the directive's content) rendered as links with
-  their times and a total; numbers without a notebook yet are marked "not yet written".
+  their times and a total; numbers without a notebook yet are marked "not yet written". The
+  ``:assumes:`` option lists chapters read before the path starts. The build fails when a
+  chapter of the path needs a prerequisite that is neither earlier in it nor assumed.
+- ``reading-order``: the book's recommended reading order (tools/reading_order.py), rendered
+  as links; the build fails when a chapter comes before one of its prerequisites.
 - ``glossary-table``: the English–Chinese glossary of book/glossary.yml, linked to chapters.
 
 Everything is read from the notebooks listed in ``_toc.yml`` with the same parser the
@@ -28,6 +32,7 @@ from sphinx.util.docutils import SphinxDirective
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 import nbtool  # noqa: E402
+import reading_order  # noqa: E402
 
 GENERATED = ROOT / "book" / "_generated"
 
@@ -103,11 +108,29 @@ class ChapterDetails(_Generated):
         return lines
 
 
+def _check_order(directive: SphinxDirective, path: list[str], assumed: list[str]) -> None:
+    """Fail the build (an error, not a warning) when ``path`` breaks a prerequisite."""
+    written = set(reading_order.notebooks())
+    needs = reading_order.prerequisites()
+    problems = reading_order.violations([n for n in path if n in written], needs,
+                                        [n for n in assumed if n in written])
+    if problems:
+        raise directive.error(f"{directive.name}: the order breaks a prerequisite: "
+                              + "; ".join(problems))
+
+
 class CoursePath(_Generated):
+    option_spec = {"assumes": str}
+
     def markdown(self) -> list[str]:
         known = {ch["number"]: ch for ch in chapters()}
         wanted = " ".join(self.content).split()
+        assumed = self.options.get("assumes", "").split()
+        _check_order(self, wanted, assumed)
         lines, total = [], 0
+        if assumed:
+            lines += ["Assumes " + ", ".join(_link(known[n]) if n in known else n
+                                             for n in assumed) + ".", ""]
         for number in wanted:
             if number in known:
                 total += known[number]["minutes"]
@@ -115,6 +138,18 @@ class CoursePath(_Generated):
             else:
                 lines.append(f"- {number} (not yet written)")
         return lines + ["", f"Reading and exercises: about {total / 60:.1f} hours."]
+
+
+class ReadingOrder(_Generated):
+    def markdown(self) -> list[str]:
+        known = {ch["number"]: ch for ch in chapters()}
+        order = [n for n in reading_order.READING_ORDER if n in known]
+        _check_order(self, order, [])
+        missing = sorted(set(known) - set(order))
+        if missing:
+            raise self.error(f"reading-order: chapters {missing} are not in the reading order"
+                             " (tools/reading_order.py)")
+        return [f"{i}. {_link(known[n])}" for i, n in enumerate(order, 1)]
 
 
 def glossary() -> list[dict]:
@@ -183,6 +218,7 @@ def setup(app):
     app.add_directive("chapter-table", ChapterTable)
     app.add_directive("chapter-details", ChapterDetails)
     app.add_directive("course-path", CoursePath)
+    app.add_directive("reading-order", ReadingOrder)
     app.add_directive("chapter-graph", ChapterGraph)
     app.add_directive("glossary-table", GlossaryTable)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -192,8 +192,8 @@ def model_sizes() -> list[ModelSize]:
                   "Table 2: smallest model, 117M, 'equivalent to the original GPT'"),
         ModelSize("BERT (base)", 2019, 110e6, "devlin2019bert", "Sec. 3: 110M"),
         ModelSize("BERT (large)", 2019, 340e6, "devlin2019bert", "Sec. 3: 340M"),
-        ModelSize("GPT-2", 2019, 1542e6, "radford2019language", "Table 2: 1542M (a miscount: OpenAI's"
-                  " corrected count is 1558M)"),
+        ModelSize("GPT-2", 2019, 1542e6, "radford2019language",
+                  "Table 2: 1542M (a miscount: OpenAI's corrected count is 1558M)"),
         ModelSize("GPT-3", 2020, 175e9, "brown2020language",
                   "Table 2.1: 175.0B; 300B training tokens (Sec. 2.2);"
                   " 3.14e23 training FLOPs (Table D.1)",
