@@ -18,12 +18,17 @@ NEEDS = ro.prerequisites()
 
 
 def course_paths(text: str) -> list[tuple[list[str], list[str]]]:
-    """(chapters, assumed) of every ``course-path`` block of a MyST page."""
-    out = []
+    """(chapters, assumed) of every ``course-path`` block of a MyST page, as bookext reads
+    them: ``:assumes:`` lists chapters, ``:continues:`` assumes the paths above it."""
+    out, earlier = [], []
     for body in re.findall(r"^```\{course-path\}\n(.*?)^```", text, re.M | re.S):
         assumed = re.findall(r"^:assumes:(.*)$", body, re.M)
+        assumed = assumed[0].split() if assumed else []
+        if not re.search(r"^:continues:", body, re.M):
+            earlier = []
         chapters = re.sub(r"^:\w+:.*$", "", body, flags=re.M).split()
-        out.append((chapters, assumed[0].split() if assumed else []))
+        out.append((chapters, earlier + assumed))
+        earlier = earlier + assumed + chapters
     return out
 
 
@@ -69,3 +74,5 @@ def test_course_paths_respect_prerequisites():
 def test_course_paths_parser():
     text = "```{course-path}\n:assumes: 4.1 5.1\n4.3 5.2\n```\n\n```{course-path}\n1.1\n```\n"
     assert course_paths(text) == [(["4.3", "5.2"], ["4.1", "5.1"]), (["1.1"], [])]
+    text += "```{course-path}\n:continues:\n1.2\n```\n"
+    assert course_paths(text)[-1] == (["1.2"], ["1.1"])

@@ -8,7 +8,8 @@ Directives (used in book/instructor_guide.md):
   prerequisite links in the notebooks' headers.
 - ``course-path``: a list of chapter numbers (the directive's content) rendered as links with
   their times and a total; numbers without a notebook yet are marked "not yet written". The
-  ``:assumes:`` option lists chapters read before the path starts. The build fails when a
+  ``:assumes:`` option lists chapters read before the path starts; ``:continues:`` assumes
+  the chapters of the paths above it on the page (up to one without it). The build fails when a
   chapter of the path needs a prerequisite that is neither earlier in it nor assumed.
 - ``reading-order``: the book's recommended reading order (tools/reading_order.py), rendered
   as links; the build fails when a chapter comes before one of its prerequisites.
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import yaml
 from docutils import nodes
+from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
@@ -120,14 +122,20 @@ def _check_order(directive: SphinxDirective, path: list[str], assumed: list[str]
 
 
 class CoursePath(_Generated):
-    option_spec = {"assumes": str}
+    option_spec = {"assumes": str, "continues": directives.flag}
 
     def markdown(self) -> list[str]:
         known = {ch["number"]: ch for ch in chapters()}
         wanted = " ".join(self.content).split()
         assumed = self.options.get("assumes", "").split()
-        _check_order(self, wanted, assumed)
+        earlier = self.env.temp_data.setdefault("bookext_course_path", [])   # this page's
+        if "continues" not in self.options:
+            earlier.clear()
+        _check_order(self, wanted, earlier + assumed)
         lines, total = [], 0
+        if earlier:
+            lines += ["Continues the path above.", ""]
+        earlier += assumed + wanted
         if assumed:
             lines += ["Assumes " + ", ".join(_link(known[n]) if n in known else n
                                              for n in assumed) + ".", ""]
