@@ -47,8 +47,13 @@ def test_milestones_are_sorted_and_cover_the_spec():
                 "fukushima1980neocognitron", "hopfield1982neural", "rumelhart1986learning",
                 "lecun1989backpropagation", "hochreiter1997long", "krizhevsky2012imagenet",
                 "vaswani2017attention", "devlin2019bert", "brown2020language",
-                "kaplan2020scaling", "hoffmann2022training"):
+                "kaplan2020scaling", "hoffmann2022training",
+                # the prehistory of back-propagation and of deep networks (fact-check, issue 19)
+                "kelley1960gradient", "linnainmaa1970representation", "werbos1982applications",
+                "ivakhnenko1965cybernetic", "ivakhnenko1971polynomial"):
         assert key in keys, key
+    logic_theorist = next(m for m in rows if m.key == "newell1956logic")
+    assert logic_theorist.people == "Newell, Shaw, Simon", logic_theorist
     assert all(isinstance(m, Milestone) for m in rows)
 
 
