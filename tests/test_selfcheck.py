@@ -74,23 +74,14 @@ def test_mismatch_and_describe():
     assert "shape" in mismatch(np.ones(2), np.ones(3))
     assert "value 2 of 2" in mismatch((1, 2), (1, 3))
     assert "expected 2 values, got 3" in mismatch((1, 2), (1, 2, 3))
-    assert "number or array" in mismatch(1.0, "one")
+    assert "a number or an array of numbers, got str" in mismatch(1.0, "one")
     assert describe((np.array([1.0, 2.0]),)) == "([1., 2.],)"
     assert describe(0.1234567891) == "0.123457"
 
 
-def test_string_cases_round_trip():
-    from bookutils.selfcheck import encode_strings, on_strings
-
-    codes = encode_strings("cat", "")
-    assert [c.tolist() for c in codes] == [[99, 97, 116], []]
-    assert on_strings(lambda a, b: a + "|" + b)(*codes) == "cat|"
-    assert on_strings(42) == 42            # a non-function is left for run_check to report
-
-
 def test_string_case_describes_its_texts():
-    from bookutils.selfcheck import on_strings, string_case
+    from bookutils.selfcheck import string_case
 
     case = string_case("an empty reference", "", "mom")
     assert case.description == "an empty reference: ('', 'mom')"
-    assert on_strings(lambda a, b: (a, b))(*case.args) == ("", "mom")
+    assert case.args == ("", "mom") and case.teaching

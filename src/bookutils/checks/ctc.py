@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..ctc import ctc_collapse, edit_distance
-from ..selfcheck import Case, CheckResult, Mistake, on_strings, run_check, string_case
+from ..selfcheck import Case, CheckResult, Mistake, run_check, string_case
 
 COLLAPSE_CASES = (
     Case(([1, 1, 0, 2, 2, 2, 0], 0), "runs of one symbol, separated by blanks"),
@@ -97,6 +97,5 @@ def check_ctc_collapse(fn) -> CheckResult:
 
 def check_edit_distance(fn) -> CheckResult:
     """Check ``fn(ref, hyp)`` returns the Levenshtein distance between two strings."""
-    mistakes = tuple(Mistake(on_strings(m.impl), m.hint) for m in DISTANCE_MISTAKES)
-    return run_check("check_edit_distance", on_strings(fn), on_strings(edit_distance),
-                     DISTANCE_CASES, mistakes, signature="(ref, hyp)")
+    return run_check("check_edit_distance", fn, edit_distance, DISTANCE_CASES,
+                     DISTANCE_MISTAKES, signature="(ref, hyp)", types=True)

@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 
 from ..metrics import token_f1
-from ..selfcheck import CheckResult, Mistake, on_strings, run_check, string_case
+from ..selfcheck import CheckResult, Mistake, run_check, string_case
 
 _A = np.array
 
@@ -57,6 +57,5 @@ F1_MISTAKES = (
 
 def check_token_f1(fn) -> CheckResult:
     """Check ``fn(prediction, truth)`` returns SQuAD's token F1 of two answer strings."""
-    mistakes = tuple(Mistake(on_strings(m.impl), m.hint) for m in F1_MISTAKES)
-    return run_check("check_token_f1", on_strings(fn), on_strings(token_f1), F1_CASES,
-                     mistakes, signature="(prediction, truth)")
+    return run_check("check_token_f1", fn, token_f1, F1_CASES, F1_MISTAKES,
+                     signature="(prediction, truth)")

@@ -81,30 +81,10 @@ MISTAKES = (
 )
 
 
-# run_check compares inputs before and after the call as numbers, so the cases travel as
-# integer codes and are turned back into tag strings just before each function is called.
-_TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG")
-
-
-def _encode(sentences) -> list[list[int]]:
-    return [[_TAGS.index(tag) for tag in tags] for tags in sentences]
-
-
-def _on_strings(fn):
-    if not callable(fn):
-        return fn
-    return lambda true, pred: fn([[_TAGS[i] for i in s] for s in true],
-                                 [[_TAGS[i] for i in s] for s in pred])
-
-
-_CODED_CASES = tuple(Case(tuple(_encode(a) for a in c.args), c.description) for c in CASES)
-
-
 def check_entity_f1(fn) -> CheckResult:
     """Check ``fn(true_tags, pred_tags)`` returns entity-level ``(precision, recall, f1)``.
 
     Both arguments are lists of sentences, each a list of BIO tags such as ``"B-PER"``.
     """
-    mistakes = [Mistake(_on_strings(m.impl), m.hint) for m in MISTAKES]
-    return run_check("check_entity_f1", _on_strings(fn), _on_strings(entity_scores),
-                     _CODED_CASES, mistakes, signature="(true_tags, pred_tags)")
+    return run_check("check_entity_f1", fn, entity_scores, CASES, MISTAKES,
+                     signature="(true_tags, pred_tags)")
