@@ -268,17 +268,24 @@ def _call_with_alarm(fn: Callable[..., Any], args: tuple, limit: float) -> Any:
 
     The handler raises :class:`CheckTimeout`, a BaseException, so a learner's
     ``except Exception`` cannot swallow it; the alarm repeats every 0.2 s until the call
-    returns, in case a bare ``except`` catches one. Another alarm set before (e.g. by a
+    returns, in case a bare ``except`` catches one, and a call that caught it and returned
+    still counts as timed out. Another alarm set before (e.g. by a
     test-timeout plugin) is restored afterwards with its remaining time.
     """
+    fired = []
+
     def on_alarm(signum, frame):
+        fired.append(True)
         raise CheckTimeout
 
     start = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)
     previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, limit, 0.2)
     try:
-        return fn(*args)
+        value = fn(*args)
+        if fired:  # the learner's code caught the timeout and went on: still a timeout
+            raise CheckTimeout
+        return value
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
