@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import Value
 from ..param_count import gpt_params
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 
 def _forward(x, W1, b1, W2, b2):
@@ -92,6 +92,22 @@ GPT_CASES = (
 )
 
 
+def _gpt_generated() -> tuple[Case, ...]:
+    """Random sizes: 1 to 48 layers, d_model 1 to 2048, vocabularies 2 to 100 000, contexts
+    1 to 4096, including d_model = 1 and a context longer than the vocabulary."""
+    rng = make_rng(92)
+    cases = [generated_case((3, 1, 5, 2), "d_model = 1"),
+             generated_case((2, 16, 10, 4096), "a context longer than the vocabulary")]
+    for _ in range(5):
+        cases.append(generated_case((int(rng.integers(1, 49)), int(rng.integers(1, 2049)),
+                                     int(rng.integers(2, 100_001)), int(rng.integers(1, 4097))),
+                                    "random (n_layers, d_model, vocab, n_ctx)"))
+    return tuple(cases)
+
+
+GPT_GENERATED = _gpt_generated()
+
+
 def _gpt(n_layers, d, vocab, ctx, *, pos=True, tied=True, ln=True, bias=True, ff=4):
     emb = vocab * d + (ctx * d if pos else 0) + (0 if tied else vocab * d)
     attn = 4 * d * d + (4 * d if bias else 0)
@@ -119,5 +135,5 @@ GPT_MISTAKES = (
 def check_gpt_params(fn) -> CheckResult:
     """Check ``fn(n_layers, d_model, vocab, n_ctx)`` counts a GPT-2-style decoder's
     parameters (tied output layer, d_ff = 4·d_model)."""
-    return run_check("check_gpt_params", fn, gpt_params, GPT_CASES, GPT_MISTAKES,
-                     signature="(n_layers, d_model, vocab, n_ctx)")
+    return run_check("check_gpt_params", fn, gpt_params, GPT_CASES + GPT_GENERATED,
+                     GPT_MISTAKES, signature="(n_layers, d_model, vocab, n_ctx)", types=True)
