@@ -237,13 +237,13 @@ def mismatch(expected: Any, got: Any, *, rtol: float | None = None,
         return f"expected a number or an array of numbers, got {_type_name(got)}"
     if types:
         e_dtype = _dtype_name(raw_expected)
+        if e_dtype in ("int8", "uint8") and _dtype_name(raw_got) != e_dtype:
+            return f"expected dtype {e_dtype}, got {_type_name(raw_got)}"
         if _is_integer(expected) or (isinstance(expected, list) and expected
                                      and all(_is_integer(v) for v in expected)):
             if not (_is_integer(got) or (isinstance(got, list)
                                          and all(_is_integer(v) for v in got))):
-                return f"expected integers ({describe(expected)}), got {_type_name(got)}"
-        if e_dtype in ("int8", "uint8") and _dtype_name(raw_got) != e_dtype:
-            return f"expected dtype {e_dtype}, got {_type_name(raw_got)}"
+                return f"expected integers ({describe(expected)}), got {_type_name(raw_got)}"
     e = np.asarray(expected, dtype=float)
     if g.shape != e.shape:
         return f"expected shape {e.shape}, got shape {g.shape}"
