@@ -510,3 +510,43 @@ def generated_case(args: tuple, what: str = "a generated case") -> Case:
 def make_rng(seed: int) -> np.random.Generator:
     """The seeded generator every check draws its generated cases from."""
     return np.random.default_rng(seed)
+
+
+def resampled(cases: Sequence[Case], seed: int, scales: Sequence[float] = (0.1, 3.0), *,
+              floats: bool = False, positive: Sequence[int] = ()) -> tuple[Case, ...]:
+    """Generated cases with the shapes, dtypes and structure of ``cases``, new values.
+
+    Every float array or tensor argument (also inside lists) is redrawn from a seeded
+    normal distribution times each of ``scales``; with ``floats=True`` Python floats are
+    redrawn too; the arguments at the indices in ``positive`` are made non-negative.
+    Integers, booleans, masks and None stay as they are (they are the structure).
+    """
+    rng = make_rng(seed)
+
+    def draw(x: Any, scale: float, pos: bool) -> Any:
+        if _is_tensor(x) and x.is_floating_point():
+            v = rng.normal(0.0, scale, tuple(x.shape))
+            return _like_tensor(x, np.abs(v) if pos else v)
+        if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+            v = rng.normal(0.0, scale, x.shape)
+            return (np.abs(v) if pos else v).astype(x.dtype)
+        if isinstance(x, list):
+            return [draw(v, scale, pos) for v in x]
+        if floats and isinstance(x, float):
+            v = float(rng.normal(0.0, scale))
+            return abs(v) if pos else v
+        return x
+
+    out = []
+    for scale in scales:
+        for case in cases:
+            args = tuple(draw(a, scale, i in positive) for i, a in enumerate(case.args))
+            out.append(generated_case(args, f"{case.description}, new random values of"
+                                      f" scale {scale:g}"))
+    return tuple(out)
+
+
+def _like_tensor(x: Any, values: np.ndarray) -> Any:
+    import torch  # only reached with a tensor in hand, so torch is already loaded
+
+    return torch.as_tensor(values).to(x.dtype)

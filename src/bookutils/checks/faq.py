@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import Value
 from ..param_count import gpt_params
-from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, resampled, run_check
 
 
 def _forward(x, W1, b1, W2, b2):
@@ -61,6 +61,7 @@ BACKWARD_CASES = (
     Case(_rng_arrays(2, 2, 3, 1), "a single output"),
     Case(_rng_arrays(3, 4, 2, 3), "more outputs than hidden units"),
 )
+BACKWARD_GENERATED = resampled(BACKWARD_CASES, 911)
 
 BACKWARD_MISTAKES = (
     Mistake(lambda *a: _backward(*a, sign=-1.0),
@@ -82,7 +83,8 @@ def check_two_layer_backward(fn) -> CheckResult:
     """Check ``fn(x, W1, b1, W2, b2, y)`` returns ``(dW1, db1, dW2, db2)`` for one example of
     L = ½‖W2 tanh(W1 x + b1) + b2 − y‖²."""
     return run_check("check_two_layer_backward", fn, two_layer_backward_reference,
-                     BACKWARD_CASES, BACKWARD_MISTAKES, signature="(x, W1, b1, W2, b2, y)")
+                     BACKWARD_CASES + BACKWARD_GENERATED, BACKWARD_MISTAKES,
+                     signature="(x, W1, b1, W2, b2, y)")
 
 
 GPT_CASES = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..lora import lora_forward
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 
 def _randn(*shape: int, seed: int) -> torch.Tensor:
@@ -31,6 +31,7 @@ CASES = (
           _randn(3, 6, seed=18), _randn(5, 3, seed=19), 6.0),
          "rank 3, alpha = 6, d_out = 5"),
 )
+GENERATED = resampled(CASES, 531)
 
 
 def _lora(x, W, b, A, B, alpha, *, scale=lambda alpha, A, B: alpha / A.shape[0], base=True,
@@ -67,5 +68,5 @@ def check_lora_forward(fn) -> CheckResult:
 
     ``W``: ``(d_out, d_in)``, ``b``: ``(d_out,)``, ``A``: ``(r, d_in)``, ``B``: ``(d_out, r)``.
     """
-    return run_check("check_lora_forward", fn, _reference, CASES, MISTAKES,
+    return run_check("check_lora_forward", fn, _reference, CASES + GENERATED, MISTAKES,
                      signature="(x, W, b, A, B, alpha)")
