@@ -21,6 +21,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from bookutils.activations import ACTIVATION_NAMES
+from bookutils.checks import activations as act
+from bookutils.checks import attention as att
+from bookutils.checks import augment as aug
+from bookutils.checks import backprop as bp
 from bookutils.checks import compression as cmp
 from bookutils.checks import ctc as ctcc
 from bookutils.checks import faq
@@ -31,8 +36,10 @@ from bookutils.checks import nlp as nlpc
 from bookutils.checks import parallel as par
 from bookutils.checks import param_count as pc
 from bookutils.checks import perceptron as per
+from bookutils.checks import pretrained as ptc
 from bookutils.checks import threshold_logic as tl
 from bookutils.checks import training as tr
+from bookutils.checks import vision as visc
 from bookutils.checks import xor_network as xn
 
 # --- cross entropy ------------------------------------------------------------------------
@@ -463,6 +470,113 @@ RIGHT = {
     "param_count": (pc.check_param_count, [params_numpy]),
 }
 
+# --- tensor exercises: NumPy/torch/float32 alternatives and a few wrong ones -------------
+
+
+def ce_grad_batch_max(z, y):                      # one maximum for the whole batch
+    e = np.exp(z - z.max())
+    p = e / e.sum(1, keepdims=True)
+    p[np.arange(len(y)), y] -= 1
+    return p / len(y)
+
+
+def ce_grad_autograd_float32(z, y):
+    t = torch.tensor(z, dtype=torch.float32, requires_grad=True)
+    F.cross_entropy(t, torch.as_tensor(y)).backward()
+    return t.grad
+
+
+def attention_numpy_float32(Q, K, V, mask):
+    q, k, v = (np.asarray(t, dtype=np.float32) for t in (Q, K, V))
+    s = q @ np.swapaxes(k, -1, -2) / np.float32(math.sqrt(k.shape[-1]))
+    if mask is not None:
+        s = np.where(np.asarray(mask), s, -np.inf)
+    w = np.exp(s - s.max(-1, keepdims=True))
+    return (w / w.sum(-1, keepdims=True)) @ v
+
+
+def ln_backward_autograd(dy, x, weight):
+    x = x.detach().clone().requires_grad_(True)
+    w = weight.detach().clone().requires_grad_(True)
+    b = torch.zeros_like(w, requires_grad=True)
+    F.layer_norm(x, x.shape[-1:], w, b, eps=1e-5).backward(dy)
+    return x.grad, w.grad, b.grad
+
+
+def derivative_by_autograd(name):
+    fns = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+           "leaky_relu": lambda t: F.leaky_relu(t, 0.01), "gelu": F.gelu,
+           "softplus": F.softplus, "silu": F.silu}
+
+    def grad(z):
+        t = torch.tensor(z, requires_grad=True)
+        fns[name](t).sum().backward()
+        return t.grad.numpy()
+    return grad
+
+
+def shift_up_as_down(image, dx, dy):              # a negative dy is taken as positive
+    h, w = image.shape
+    out = np.zeros_like(image)
+    dy = abs(dy)
+    for r in range(h):
+        for c in range(w):
+            if 0 <= r - dy < h and 0 <= c - dx < w:
+                out[r, c] = image[r - dy, c - dx]
+    return out
+
+
+def shift_loop(image, dx, dy):
+    h, w = image.shape
+    out = np.zeros_like(image)
+    for r in range(h):
+        for c in range(w):
+            if 0 <= r - dy < h and 0 <= c - dx < w:
+                out[r, c] = image[r - dy, c - dx]
+    return out
+
+
+def iou_python(a, b):
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union
+
+
+def iou_clamp_width_only(a, b):                    # the height is not clamped at 0
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union
+
+
+def mask_float_labels(ids, pos, mask_id):
+    inputs, labels = ptc.mask_positions(ids, pos, mask_id)
+    return inputs, labels.astype(float)
+
+
+def mask_torch(ids, pos, mask_id):
+    ids, pos = torch.as_tensor(ids), torch.as_tensor(pos)
+    return ids.masked_fill(pos, mask_id), torch.where(pos, ids, torch.full_like(ids, -100))
+
+
+WRONG.update({
+    "softmax_ce_grad": (bp.check_softmax_ce_grad, [ce_grad_batch_max]),
+    "shift_image": (aug.check_shift_image, [shift_up_as_down]),
+    "box_iou": (visc.check_box_iou, [iou_clamp_width_only]),
+    "mask_positions": (ptc.check_mask_positions, [mask_float_labels]),
+})
+RIGHT.update({
+    "softmax_ce_grad": (bp.check_softmax_ce_grad, [ce_grad_autograd_float32]),
+    "attention": (att.check_attention, [attention_numpy_float32]),
+    "layer_norm_backward": (att.check_layer_norm_backward, [ln_backward_autograd]),
+    "shift_image": (aug.check_shift_image, [shift_loop]),
+    "box_iou": (visc.check_box_iou, [iou_python]),
+    "mask_positions": (ptc.check_mask_positions, [mask_torch]),
+})
+
+
 WRONG_ROWS = [(f"{k}-{fn.__name__}", check, fn) for k, (check, fns) in WRONG.items()
               for fn in fns]
 RIGHT_ROWS = [(f"{k}-{fn.__name__}", check, fn) for k, (check, fns) in RIGHT.items()
@@ -506,3 +620,9 @@ def test_a_generic_message_shows_the_smallest_generated_counter_example(capsys):
     out = capsys.readouterr().out
     assert not result and "Hint" not in out, out
     assert "min_lr > 0" in result.messages[0], out
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_activation_derivatives_by_autograd_pass(name, capsys):
+    assert act.check_activation_derivative(name, derivative_by_autograd(name)), \
+        capsys.readouterr().out

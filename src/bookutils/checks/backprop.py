@@ -37,7 +37,13 @@ SOFTMAX_CE_CASES = (
     Case((np.array([[1000.0, 0.0, -1000.0], [5.0, 1005.0, 1000.0]]), np.array([0, 2])),
          "huge logits (exp(1000) overflows unless you subtract the row maximum)"),
 )
-SOFTMAX_CE_GENERATED = resampled(SOFTMAX_CE_CASES, 311, scales=(0.1, 3.0, 300.0))
+# New values at other scales, and rows whose maxima differ by more than exp's range (~745),
+# where one maximum for the whole batch instead of one per row underflows a row to 0/0.
+SOFTMAX_CE_GENERATED = resampled(SOFTMAX_CE_CASES, 311, scales=(0.1, 3.0, 300.0)) + (
+    Case((np.array([[1000.0, 0.0, -5.0], [0.0, 1.0, 2.0], [-900.0, -901.0, -899.5]]),
+          np.array([0, 2, 1])), "rows whose maxima differ a lot (1000, 2 and -899.5)",
+         teaching=False),
+)
 
 SOFTMAX_CE_MISTAKES = (
     Mistake(lambda z, y: softmax(z) - _one_hot(y, z.shape[1]),
