@@ -198,3 +198,12 @@ def test_resampled_keeps_structure_and_redraws_floats():
     assert not out[0].teaching and out[0].description.startswith("a case, new random values")
     pos = resampled([Case((np.zeros(50),), "v")], 2, positive=(0,))
     assert np.all(pos[0].args[0] >= 0)
+
+
+def test_generated_case_and_make_rng():
+    from bookutils.selfcheck import generated_case, make_rng
+
+    case = generated_case((np.array([1.0, 2.5]), 3), "a random case")
+    assert case.description == "a random case: [1. , 2.5], 3" and not case.teaching
+    assert case.args[1] == 3
+    assert make_rng(5).integers(0, 100, 3).tolist() == make_rng(5).integers(0, 100, 3).tolist()
