@@ -30,6 +30,7 @@ from bookutils.checks import compression as cmp
 from bookutils.checks import ctc as ctcc
 from bookutils.checks import faq
 from bookutils.checks import fashion as fas
+from bookutils.checks import lora as lo
 from bookutils.checks import metrics as met
 from bookutils.checks import monitoring as mon
 from bookutils.checks import nlp as nlpc
@@ -561,13 +562,24 @@ def mask_torch(ids, pos, mask_id):
     return ids.masked_fill(pos, mask_id), torch.where(pos, ids, torch.full_like(ids, -100))
 
 
+def lora_integer_scale(x, W, b, A, B, alpha):       # alpha // r: right only when r | alpha
+    return x @ W.T + b + (alpha // A.shape[0]) * (x @ A.T @ B.T)
+
+
+def lora_float32_numpy(x, W, b, A, B, alpha):
+    x, W, b, A, B = (t.numpy().astype(np.float32) for t in (x, W, b, A, B))
+    return x @ W.T + b + np.float32(alpha / A.shape[0]) * ((x @ A.T) @ B.T)
+
+
 WRONG.update({
+    "lora_forward": (lo.check_lora_forward, [lora_integer_scale]),
     "softmax_ce_grad": (bp.check_softmax_ce_grad, [ce_grad_batch_max]),
     "shift_image": (aug.check_shift_image, [shift_up_as_down]),
     "box_iou": (visc.check_box_iou, [iou_clamp_width_only]),
     "mask_positions": (ptc.check_mask_positions, [mask_float_labels]),
 })
 RIGHT.update({
+    "lora_forward": (lo.check_lora_forward, [lora_float32_numpy]),
     "softmax_ce_grad": (bp.check_softmax_ce_grad, [ce_grad_autograd_float32]),
     "attention": (att.check_attention, [attention_numpy_float32]),
     "layer_norm_backward": (att.check_layer_norm_backward, [ln_backward_autograd]),
