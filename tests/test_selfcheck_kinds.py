@@ -447,7 +447,7 @@ WRONG = {
                                                collapse_first_frame_dropped]),
     "edit_distance": (ctcc.check_edit_distance, [distance_damerau, distance_case_blind,
                                                  distance_as_float]),
-    "threshold_unit": (tl.check_threshold_unit, [unit_float]),
+    "threshold_unit": (tl.check_threshold_unit, [unit_float, unit_bool]),
     "xor_network": (xn.check_xor_network, [xor_float]),
     "perceptron_predict": (per.check_perceptron_predict, [predict_float_labels]),
     "param_count": (pc.check_param_count, [params_as_string, params_float]),
