@@ -1,5 +1,7 @@
 """Tests for bookutils.compression and its self-check."""
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -95,3 +97,12 @@ def test_distillation_loss_rejects_bad_arguments():
 def test_check_quantize_int8_accepts_the_reference(capsys):
     assert check_quantize_int8(quantize_int8)
     assert "✓" in capsys.readouterr().out
+
+
+def test_quantize_int8_by_hand():
+    # w = [-1, 0, 2]: range [-1, 2], scale = 3/255, zero point = -128 - round(-85) = -43;
+    # codes round(w / scale) + zp = -85 - 43, 0 - 43, 170 - 43.
+    q, scale, zero_point = quantize_int8(torch.tensor([-1.0, 0.0, 2.0]))
+    assert math.isclose(scale, 3 / 255, rel_tol=1e-6), f"quantize_int8 scale {scale}"
+    assert zero_point == -43, f"quantize_int8 zero point {zero_point}"
+    assert q.dtype == torch.int8 and q.tolist() == [-128, -43, 127], f"quantize_int8 {q}"

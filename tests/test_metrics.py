@@ -5,6 +5,8 @@ box_iou is bookutils.vision's (chapter 6.2); it is tested here again as COCO use
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -120,3 +122,11 @@ def test_squad_normalisation_and_scores():
 
 def test_self_checks_pass_the_book_functions():
     assert check_token_f1(token_f1)
+
+
+def test_token_f1_counts_repeats_on_both_sides_by_hand():
+    # "x y y z" vs "y y y w": the common multiset is {y, y}, so P = R = 2/4 and F1 = 1/2;
+    # counted as sets it would be {y}: P = 1/3, R = 1/2, F1 = 0.4.
+    assert math.isclose(token_f1("x y y z", "y y y w"), 0.5), "token_f1 must count repeats"
+    # Case, punctuation and articles go before counting: "The Tower, tower!" -> [tower, tower].
+    assert math.isclose(token_f1("The Tower, tower!", "tower"), 2 * 0.5 * 1 / 1.5), "token_f1"

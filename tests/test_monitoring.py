@@ -122,3 +122,14 @@ def test_early_stopping_check_names_each_mistake(capsys):
     for mistake in MISTAKES:
         result = check_early_stopping(mistake.impl)
         assert not result and result.messages[-1] == f"  Hint: {mistake.hint}"
+
+
+def test_early_stopping_epochs_plateau_shorter_than_patience_by_hand():
+    # A plateau of one epoch (epoch 2) uses 1 of 3 patience, then epoch 3 improves and
+    # resets the count; epochs 4, 5, 6 do not improve, so the run stops at 6, best 3.
+    # (Without the reset it would stop at 5; comparing with the previous epoch, never.)
+    curve = [1.0, 0.9, 0.9, 0.8, 0.85, 0.84, 0.83, 0.7]
+    assert early_stopping_epochs(curve, patience=3) == (3, 6), "early_stopping_epochs"
+    # Improve, worsen, improve less than the best: 0.6 < 0.8 but not < 0.5, no reset.
+    assert early_stopping_epochs([1.0, 0.5, 0.8, 0.6, 0.7], patience=3) == (1, 4), \
+        "early_stopping_epochs"

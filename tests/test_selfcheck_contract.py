@@ -13,7 +13,9 @@ import importlib
 import inspect
 import pkgutil
 
+import numpy as np
 import pytest
+import torch
 
 import bookutils.checks as checks_pkg
 from bookutils.activations import ACTIVATION_NAMES, get_activation
@@ -161,3 +163,106 @@ def test_every_check_is_reachable_from_the_checks_package():
     assert "check_attention" in dir(checks_pkg)
     with pytest.raises(AttributeError, match="no attribute 'check_nothing'"):
         checks_pkg.check_nothing  # noqa: B018
+
+
+# --- what the learner's code may do that is not an answer --------------------------------
+
+@pytest.fixture
+def short_limit(monkeypatch):
+    """A short time limit per call, so the endless loops below cost half a second each."""
+    monkeypatch.setenv("BOOKUTILS_CHECK_TIME_LIMIT", "0.3")
+
+
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
+def test_an_endless_loop_gets_a_timeout_message(_, check, reference, mistakes, short_limit,
+                                                capsys):
+    def forever(*args):
+        i = 0
+        while i < 10:
+            i * 2                # the increment is missing
+        return args
+
+    result = check(forever)
+    out = capsys.readouterr().out
+    assert not result and "did not finish within the time limit of 0.3 s" in out, out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT[:3], ids=IDS[:3])
+def test_a_loop_that_swallows_every_exception_still_times_out(_, check, reference, mistakes,
+                                                              short_limit, capsys):
+    def stubborn(*args):
+        for _ in range(3):
+            try:
+                while True:
+                    pass
+            except BaseException:  # noqa: BLE001, S110 (a learner's bare except)
+                pass
+        return None
+
+    result = check(stubborn)
+    out = capsys.readouterr().out
+    assert not result and "did not finish within" in out and "Traceback" not in out, out
+
+
+@pytest.mark.parametrize("exc", [SystemExit(1), KeyboardInterrupt()], ids=["exit", "interrupt"])
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
+def test_exit_and_interrupt_become_feedback(_, check, reference, mistakes, exc, capsys):
+    def leaves(*args):
+        raise exc
+
+    result = check(leaves)
+    out = capsys.readouterr().out
+    assert not result and type(exc).__name__ in out and "Traceback" not in out, out
+
+
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
+def test_a_missing_return_is_named(_, check, reference, mistakes, capsys):
+    result = check(lambda *args: None)
+    out = capsys.readouterr().out
+    assert not result and "returned None (is a `return` missing?)" in out, out
+
+
+def _map_floats(x, convert):
+    """``x`` with every float array or tensor (also inside lists and tuples) converted."""
+    if isinstance(x, torch.Tensor):
+        return convert(x) if x.is_floating_point() else x
+    if isinstance(x, np.ndarray):
+        return convert(torch.from_numpy(x)) if x.dtype.kind == "f" else x
+    if isinstance(x, list):
+        return [_map_floats(v, convert) for v in x]
+    if isinstance(x, tuple):
+        return tuple(_map_floats(v, convert) for v in x)
+    return x
+
+
+@pytest.mark.parametrize("kind", ["bfloat16", "requires_grad"])
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
+def test_odd_result_types_get_a_verdict_not_a_traceback(_, check, reference, mistakes, kind,
+                                                        capsys):
+    def convert(t):
+        if kind == "bfloat16":
+            return t.to(torch.bfloat16)
+        return t.clone().double().requires_grad_(True)
+
+    result = check(lambda *args: _map_floats(reference(*args), convert))
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and out.startswith(("✓", "✗")), out
+    assert result.messages[0].startswith("✓" if result else "✗")
+
+
+def _as_float32(x):
+    if isinstance(x, torch.Tensor):
+        return x.float() if x.is_floating_point() else x
+    if isinstance(x, np.ndarray):
+        return x.astype(np.float32) if x.dtype.kind == "f" else x
+    if isinstance(x, (list, tuple)):
+        return type(x)(_as_float32(v) for v in x)
+    return x
+
+
+@pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
+def test_the_reference_on_float32_inputs_passes(_, check, reference, mistakes, capsys):
+    """A correct answer computed in float32 is judged at float32 precision."""
+    result = check(lambda *args: reference(*_as_float32(args)))
+    assert result, capsys.readouterr().out

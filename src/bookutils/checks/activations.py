@@ -8,7 +8,7 @@ import numpy as np
 import scipy.special
 
 from ..activations import ACTIVATION_NAMES, get_activation
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _A = np.array
 
@@ -18,6 +18,7 @@ CASES = (
     Case((_A([[-2.0, 0.5], [1.5, -0.75]]),), "a 2×2 array (keep the shape)"),
     Case((_A([-8.0, 8.0]),), "large |z|, where saturating functions flatten out"),
 )
+GENERATED = resampled(CASES, 21, scales=(0.5, 10.0))
 
 
 def _sig(z: np.ndarray) -> np.ndarray:
@@ -112,5 +113,5 @@ def check_activation_derivative(name: str, fn) -> CheckResult:
     if not isinstance(name, str) or name not in ACTIVATION_NAMES:
         raise ValueError(f"name must be one of {ACTIVATION_NAMES}, got {name!r}")
     reference = get_activation(name).df
-    return run_check(f"check_activation_derivative({name!r})", fn, reference, CASES,
+    return run_check(f"check_activation_derivative({name!r})", fn, reference, CASES + GENERATED,
                      MISTAKES[name], signature="(z)")

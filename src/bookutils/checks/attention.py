@@ -7,7 +7,7 @@ import math
 import torch
 
 from ..attention import layer_norm_backward, scaled_dot_product_attention
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 
 def _randn(*shape: int, seed: int) -> torch.Tensor:
@@ -33,6 +33,7 @@ ATTENTION_CASES = (
           _PADDING),
          "a batch of 2, with a (1, 5) mask that hides the last two keys (padding)"),
 )
+ATTENTION_GENERATED = resampled(ATTENTION_CASES, 431)
 
 
 def _attention(Q, K, V, mask, *, scores=None, dim=-1, after=False, fill=float("-inf"),
@@ -78,7 +79,8 @@ def check_attention(fn) -> CheckResult:
 
     ``mask`` is None or boolean, True where a query may attend to a key.
     """
-    return run_check("check_attention", fn, _reference, ATTENTION_CASES, ATTENTION_MISTAKES,
+    return run_check("check_attention", fn, _reference, ATTENTION_CASES + ATTENTION_GENERATED,
+                     ATTENTION_MISTAKES,
                      signature="(Q, K, V, mask)")
 
 
@@ -90,6 +92,7 @@ LN_CASES = (
     Case((_randn(2, 3, 6, seed=25) * 0.001, _randn(2, 3, 6, seed=26), _randn(6, seed=27)),
          "tiny inputs (variance 1e-6, where eps = 1e-5 matters), batch 2 × 3 positions"),
 )
+LN_GENERATED = resampled(LN_CASES, 432)
 
 
 def _ln_backward(dy, x, weight, *, drop_mean=False, drop_proj=False, unbiased=False,
@@ -136,5 +139,6 @@ def _ln_reference(dy, x, weight):
 def check_layer_norm_backward(fn) -> CheckResult:
     """Check ``fn(grad_output, x, weight)`` returns ``(dL/dx, dL/dγ, dL/dβ)`` of layer norm
     over the last dimension, with eps = 1e-5 and the biased variance."""
-    return run_check("check_layer_norm_backward", fn, _ln_reference, LN_CASES, LN_MISTAKES,
+    return run_check("check_layer_norm_backward", fn, _ln_reference, LN_CASES + LN_GENERATED,
+                     LN_MISTAKES,
                      signature="(grad_output, x, weight)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..augment import shift_image
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 __all__ = ["check_shift_image"]
 
@@ -18,6 +18,23 @@ CASES = (
     Case((_IMAGE, -2, 1), "two pixels left and one down (dx = -2, dy = 1)"),
     Case((_IMAGE, 5, 0), "a shift wider than the image (dx = 5): nothing is left"),
 )
+
+
+def _generated() -> tuple[Case, ...]:
+    """Non-square random images (1×1 up to 5×7), shifts from -(size + 1) to size + 1 in
+    both directions (so shifts of exactly the image size, that empty it, and of size - 1,
+    that keep one row or column, both occur), and a diagonal shift up-left."""
+    rng = make_rng(931)
+    cases = [generated_case((_IMAGE, -1, -2), "a shift up and to the left"),
+             generated_case((_IMAGE, 3, 0), "a shift of width - 1: one column is left")]
+    for h, w in [(1, 1), (2, 5), (5, 2), (4, 7), (3, 3)]:
+        image = np.round(rng.uniform(0.1, 1.0, (h, w)), 2)
+        dx, dy = int(rng.integers(-w - 1, w + 2)), int(rng.integers(-h - 1, h + 2))
+        cases.append(generated_case((image, dx, dy), "a random image and shift"))
+    return tuple(cases)
+
+
+GENERATED = _generated()
 
 
 def _roll(image, dx, dy):
@@ -46,5 +63,5 @@ MISTAKES = (
 
 def check_shift_image(fn) -> CheckResult:
     """Check ``fn(image, dx, dy)`` moves a 2-D image right by dx and down by dy, zero-filled."""
-    return run_check("check_shift_image", fn, shift_image, CASES, MISTAKES,
+    return run_check("check_shift_image", fn, shift_image, CASES + GENERATED, MISTAKES,
                      signature="(image, dx, dy)")

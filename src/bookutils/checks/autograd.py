@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..autograd import Value
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 
 def _engine_grads(build, *xs: float, upstream: float) -> tuple[float, ...]:
@@ -35,6 +35,7 @@ MUL_CASES = (
     Case((-1.5, 0.25, -3.0), "a negative a and a negative upstream gradient"),
     Case((3.0, 3.0, 0.5), "the same number on both sides (a = b = 3)"),
 )
+MUL_GENERATED = resampled(MUL_CASES, 221, floats=True)
 
 MUL_MISTAKES = (
     Mistake(lambda a, b, g: (a * g, b * g),
@@ -59,6 +60,7 @@ TANH_CASES = (
     Case((0.8, -2.5), "x = 0.8, upstream gradient -2.5"),
     Case((3.0, 0.4), "x = 3 (tanh is nearly flat there), upstream gradient 0.4"),
 )
+TANH_GENERATED = resampled(TANH_CASES, 222, scales=(0.3, 2.0), floats=True)
 
 TANH_MISTAKES = (
     Mistake(lambda x, g: (1 - x**2) * g,
@@ -80,11 +82,12 @@ TANH_MISTAKES = (
 
 def check_mul_backward(fn) -> CheckResult:
     """Check ``fn(a, b, upstream)`` returns ``(dL/da, dL/db)`` for out = a * b."""
-    return run_check("check_mul_backward", fn, mul_backward_reference, MUL_CASES,
+    return run_check("check_mul_backward", fn, mul_backward_reference, MUL_CASES + MUL_GENERATED,
                      MUL_MISTAKES, signature="(a, b, upstream)")
 
 
 def check_tanh_backward(fn) -> CheckResult:
     """Check ``fn(x, upstream)`` returns dL/dx for out = tanh(x)."""
-    return run_check("check_tanh_backward", fn, tanh_backward_reference, TANH_CASES,
+    return run_check("check_tanh_backward", fn, tanh_backward_reference,
+                     TANH_CASES + TANH_GENERATED,
                      TANH_MISTAKES, signature="(x, upstream)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..mlp_numpy import layer_backward, sigmoid, softmax, softmax_cross_entropy
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _rng = np.random.default_rng(42)
 
@@ -37,6 +37,13 @@ SOFTMAX_CE_CASES = (
     Case((np.array([[1000.0, 0.0, -1000.0], [5.0, 1005.0, 1000.0]]), np.array([0, 2])),
          "huge logits (exp(1000) overflows unless you subtract the row maximum)"),
 )
+# New values at other scales, and rows whose maxima differ by more than exp's range (~745),
+# where one maximum for the whole batch instead of one per row underflows a row to 0/0.
+SOFTMAX_CE_GENERATED = resampled(SOFTMAX_CE_CASES, 311, scales=(0.1, 3.0, 300.0)) + (
+    Case((np.array([[1000.0, 0.0, -5.0], [0.0, 1.0, 2.0], [-900.0, -901.0, -899.5]]),
+          np.array([0, 2, 1])), "rows whose maxima differ a lot (1000, 2 and -899.5)",
+         teaching=False),
+)
 
 SOFTMAX_CE_MISTAKES = (
     Mistake(lambda z, y: softmax(z) - _one_hot(y, z.shape[1]),
@@ -62,7 +69,8 @@ def check_softmax_ce_grad(fn) -> CheckResult:
 
     ``logits`` is an (n, K) array, ``y`` holds n integer labels in 0..K-1.
     """
-    return run_check("check_softmax_ce_grad", fn, _softmax_ce_reference, SOFTMAX_CE_CASES,
+    return run_check("check_softmax_ce_grad", fn, _softmax_ce_reference,
+                     SOFTMAX_CE_CASES + SOFTMAX_CE_GENERATED,
                      SOFTMAX_CE_MISTAKES, signature="(logits, y)")
 
 
@@ -96,6 +104,7 @@ MLP_BACKWARD_CASES = (
     Case((_normal(6, 4), 0.1 * _normal(1, 4), np.array([2.0]), np.ones((6, 1))),
          "a batch of 6 examples and a single output unit"),
 )
+MLP_BACKWARD_GENERATED = resampled(MLP_BACKWARD_CASES, 312)
 
 MLP_BACKWARD_MISTAKES = (
     Mistake(_wrong(dw=lambda X, dZ: X.T @ dZ),
@@ -126,5 +135,6 @@ def check_mlp_backward(fn) -> CheckResult:
     The layer computes A = σ(X Wᵀ + b) for the rows of X (n, d), with W (m, d) and b (m,);
     the loss is L = (1/n) Σ_j ½ ‖a_j − y_j‖² with targets Y (n, m).
     """
-    return run_check("check_mlp_backward", fn, _mlp_backward_reference, MLP_BACKWARD_CASES,
+    return run_check("check_mlp_backward", fn, _mlp_backward_reference,
+                     MLP_BACKWARD_CASES + MLP_BACKWARD_GENERATED,
                      MLP_BACKWARD_MISTAKES, signature="(X, W, b, Y)")

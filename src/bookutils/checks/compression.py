@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from ..compression import QMAX, QMIN, quantize_int8
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 _T = torch.tensor
 
+# No scaled weight sits on a rounding tie (x.5), where float32 and float64 may round apart.
 QUANT_CASES = (
-    Case((_T([-1.0, -0.5, 0.0, 0.25, 2.0]),), "weights of both signs, min -1 and max 2"),
-    Case((_T([0.5, 1.0, 1.5, 3.0]),), "only positive weights (the range must still hold 0)"),
-    Case((_T([[-0.3, 0.1], [0.7, -0.05]]),), "a 2×2 matrix"),
-    Case((_T([-2.0, -1.0, -0.1]),), "only negative weights"),
+    Case((_T([-1.0, -0.45, 0.0, 0.25, 2.0]),), "weights of both signs, min -1 and max 2"),
+    Case((_T([0.55, 1.0, 1.45, 3.0]),), "only positive weights (the range must still hold 0)"),
+    Case((_T([[-0.3, 0.1], [0.75, -0.05]]),), "a 2×2 matrix"),
+    Case((_T([-2.0, -0.9, -0.1]),), "only negative weights"),
 )
+
+
+def rounding_margin(w: torch.Tensor) -> float:
+    """How far the scaled weights w / scale lie from a rounding tie (x.5), at least.
+
+    A case closer than about 1e-3 to a tie would judge float32 against float64 rounding
+    rather than the formula, so every case keeps away from ties (a test checks it).
+    """
+    w64 = w.double()
+    lo, hi = min(float(w64.min()), 0.0), max(float(w64.max()), 0.0)
+    frac = torch.remainder(w64 / ((hi - lo) / (QMAX - QMIN)), 1.0)
+    return float((frac - 0.5).abs().min())
+
+
+def _generated() -> tuple[Case, ...]:
+    """Random float32 weights of shapes (7,), (3, 4), (2, 3, 2) at scales 1e-3 to 10, only
+    positive, only negative, and both signs, so the codes reach both ends of the int8
+    range, -128 and 127 (wrong clamps and wrap-arounds show); drawn again until no scaled
+    weight lies within 1e-3 of a rounding tie."""
+    rng = make_rng(81)
+    cases = []
+    for shape, scale, shift in [((7,), 1.0, 0.0), ((3, 4), 0.01, 0.0), ((2, 3, 2), 10.0, 0.0),
+                                ((6,), 1.0, 2.0), ((5,), 0.001, -0.004), ((4, 4), 3.0, 0.5)]:
+        while True:
+            w = torch.from_numpy(rng.normal(shift, scale, shape).astype(np.float32))
+            if rounding_margin(w) > 1e-3:
+                break
+        cases.append(generated_case((w,), "random float32 weights"))
+    return tuple(cases)
+
+
+QUANT_GENERATED = _generated()
 
 
 def _affine(w, *, lo_fn, levels=QMAX - QMIN, rounding=torch.round, zp_sign=-1):
@@ -53,6 +87,9 @@ QUANT_MISTAKES = (
 
 
 def check_quantize_int8(fn) -> CheckResult:
-    """Check ``fn(w)`` returns ``(q, scale, zero_point)`` of affine int8 quantisation."""
-    return run_check("check_quantize_int8", fn, quantize_int8, QUANT_CASES, QUANT_MISTAKES,
-                     signature="(w)")
+    """Check ``fn(w)`` returns ``(q, scale, zero_point)`` of affine int8 quantisation.
+
+    ``q`` must be an int8 tensor (or array) and ``zero_point`` an integer.
+    """
+    return run_check("check_quantize_int8", fn, quantize_int8, QUANT_CASES + QUANT_GENERATED,
+                     QUANT_MISTAKES, signature="(w)", types=True)

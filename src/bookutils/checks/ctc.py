@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..ctc import ctc_collapse, edit_distance
-from ..selfcheck import Case, CheckResult, Mistake, on_strings, run_check, string_case
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check, string_case
 
 COLLAPSE_CASES = (
     Case(([1, 1, 0, 2, 2, 2, 0], 0), "runs of one symbol, separated by blanks"),
@@ -12,6 +14,24 @@ COLLAPSE_CASES = (
     Case(([2, 2, 5, 5, 2], 5), "the blank need not be 0: here it is 5"),
     Case(([0, 0, 0], 0), "nothing but blanks gives the empty transcript"),
 )
+
+
+def _collapse_generated() -> tuple[Case, ...]:
+    """A path of length 1 (a blank, a symbol), a path without blanks, the blank as the
+    largest symbol (not 0), and random paths of 2 to 20 frames over 4 symbols with long
+    runs and the blank chosen among them."""
+    cases = [generated_case(([0], 0), "a single blank frame"),
+             generated_case(([4], 0), "a single symbol"),
+             generated_case(([3, 3, 1, 1, 2], 0), "no blanks at all"),
+             generated_case(([9, 1, 9, 1, 1, 9], 9), "the blank is 9")]
+    rng = make_rng(631)
+    for n in (2, 5, 9, 14, 20):
+        path = [int(v) for v in np.repeat(rng.integers(0, 4, n), rng.integers(1, 3, n))][:n]
+        cases.append(generated_case((path, int(rng.integers(0, 4))), "a random path"))
+    return tuple(cases)
+
+
+COLLAPSE_GENERATED = _collapse_generated()
 
 
 def _drop_blanks_only(path, blank):
@@ -54,6 +74,26 @@ DISTANCE_CASES = (
 )
 
 
+def _distance_generated() -> tuple[Case, ...]:
+    """Transpositions (ab -> ba costs 2, not 1), upper vs lower case (different symbols),
+    both strings empty, repeated letters, and random strings of 0 to 8 letters over a
+    three-letter alphabet (many repeats and partial matches)."""
+    cases = [generated_case(("ab", "ba"), "two letters swapped (a transposition)"),
+             generated_case(("form", "from"), "a transposition inside a word"),
+             generated_case(("Cat", "cat"), "upper and lower case differ"),
+             generated_case(("", ""), "two empty strings"),
+             generated_case(("aaa", "aa"), "repeated letters")]
+    rng = make_rng(632)
+    for n, m in [(0, 3), (4, 1), (5, 5), (8, 6), (3, 7)]:
+        cases.append(generated_case(("".join(rng.choice(list("abc"), n)),
+                                     "".join(rng.choice(list("abc"), m))),
+                                    "random strings"))
+    return tuple(cases)
+
+
+DISTANCE_GENERATED = _distance_generated()
+
+
 def _indel_only(ref, hyp):
     """Insertions and deletions only: a substitution costs 2."""
     prev = list(range(len(hyp) + 1))
@@ -91,12 +131,13 @@ DISTANCE_MISTAKES = (
 
 def check_ctc_collapse(fn) -> CheckResult:
     """Check ``fn(path, blank)`` turns a frame-by-frame CTC path into its transcript."""
-    return run_check("check_ctc_collapse", fn, ctc_collapse, COLLAPSE_CASES,
-                     COLLAPSE_MISTAKES, signature="(path, blank)")
+    return run_check("check_ctc_collapse", fn, ctc_collapse,
+                     COLLAPSE_CASES + COLLAPSE_GENERATED, COLLAPSE_MISTAKES,
+                     signature="(path, blank)", types=True)
 
 
 def check_edit_distance(fn) -> CheckResult:
     """Check ``fn(ref, hyp)`` returns the Levenshtein distance between two strings."""
-    mistakes = tuple(Mistake(on_strings(m.impl), m.hint) for m in DISTANCE_MISTAKES)
-    return run_check("check_edit_distance", on_strings(fn), on_strings(edit_distance),
-                     DISTANCE_CASES, mistakes, signature="(ref, hyp)")
+    return run_check("check_edit_distance", fn, edit_distance,
+                     DISTANCE_CASES + DISTANCE_GENERATED, DISTANCE_MISTAKES,
+                     signature="(ref, hyp)", types=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 EPS = 1e-6
 
@@ -35,6 +35,7 @@ ADD_NORM_CASES = (
           torch.ones(8, dtype=torch.float64), torch.zeros(8, dtype=torch.float64)),
          "tiny activations (about 0.001), where the value of ε = 1e-6 matters"),
 )
+ADD_NORM_GENERATED = resampled(ADD_NORM_CASES, 521)
 
 ADD_NORM_MISTAKES = (
     Mistake(lambda x, s, w, b: x + _norm(s, w, b),
@@ -61,5 +62,6 @@ ADD_NORM_MISTAKES = (
 def check_add_and_norm(fn) -> CheckResult:
     """Check ``fn(x, sublayer_out, weight, bias)`` returns ``LayerNorm(x + sublayer_out)``
     with ε = 1e-6, normalising the last dimension, as in the article's encoder layer."""
-    return run_check("check_add_and_norm", fn, _reference, ADD_NORM_CASES, ADD_NORM_MISTAKES,
+    return run_check("check_add_and_norm", fn, _reference, ADD_NORM_CASES + ADD_NORM_GENERATED,
+                     ADD_NORM_MISTAKES,
                      signature="(x, sublayer_out, weight, bias)")

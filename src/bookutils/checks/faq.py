@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd import Value
 from ..param_count import gpt_params
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, resampled, run_check
 
 
 def _forward(x, W1, b1, W2, b2):
@@ -61,6 +61,7 @@ BACKWARD_CASES = (
     Case(_rng_arrays(2, 2, 3, 1), "a single output"),
     Case(_rng_arrays(3, 4, 2, 3), "more outputs than hidden units"),
 )
+BACKWARD_GENERATED = resampled(BACKWARD_CASES, 911)
 
 BACKWARD_MISTAKES = (
     Mistake(lambda *a: _backward(*a, sign=-1.0),
@@ -82,7 +83,8 @@ def check_two_layer_backward(fn) -> CheckResult:
     """Check ``fn(x, W1, b1, W2, b2, y)`` returns ``(dW1, db1, dW2, db2)`` for one example of
     L = ½‖W2 tanh(W1 x + b1) + b2 − y‖²."""
     return run_check("check_two_layer_backward", fn, two_layer_backward_reference,
-                     BACKWARD_CASES, BACKWARD_MISTAKES, signature="(x, W1, b1, W2, b2, y)")
+                     BACKWARD_CASES + BACKWARD_GENERATED, BACKWARD_MISTAKES,
+                     signature="(x, W1, b1, W2, b2, y)")
 
 
 GPT_CASES = (
@@ -90,6 +92,22 @@ GPT_CASES = (
     Case((12, 768, 50257, 1024), "the size of GPT-2 small"),
     Case((1, 4, 10, 3), "one tiny layer"),
 )
+
+
+def _gpt_generated() -> tuple[Case, ...]:
+    """Random sizes: 1 to 48 layers, d_model 1 to 2048, vocabularies 2 to 100 000, contexts
+    1 to 4096, including d_model = 1 and a context longer than the vocabulary."""
+    rng = make_rng(92)
+    cases = [generated_case((3, 1, 5, 2), "d_model = 1"),
+             generated_case((2, 16, 10, 4096), "a context longer than the vocabulary")]
+    for _ in range(5):
+        cases.append(generated_case((int(rng.integers(1, 49)), int(rng.integers(1, 2049)),
+                                     int(rng.integers(2, 100_001)), int(rng.integers(1, 4097))),
+                                    "random (n_layers, d_model, vocab, n_ctx)"))
+    return tuple(cases)
+
+
+GPT_GENERATED = _gpt_generated()
 
 
 def _gpt(n_layers, d, vocab, ctx, *, pos=True, tied=True, ln=True, bias=True, ff=4):
@@ -119,5 +137,5 @@ GPT_MISTAKES = (
 def check_gpt_params(fn) -> CheckResult:
     """Check ``fn(n_layers, d_model, vocab, n_ctx)`` counts a GPT-2-style decoder's
     parameters (tied output layer, d_ff = 4·d_model)."""
-    return run_check("check_gpt_params", fn, gpt_params, GPT_CASES, GPT_MISTAKES,
-                     signature="(n_layers, d_model, vocab, n_ctx)")
+    return run_check("check_gpt_params", fn, gpt_params, GPT_CASES + GPT_GENERATED,
+                     GPT_MISTAKES, signature="(n_layers, d_model, vocab, n_ctx)", types=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 
 def _logits(*shape: int, seed: int, scale: float = 1.0) -> torch.Tensor:
@@ -27,6 +27,27 @@ CE_CASES = (
           torch.tensor([1, 2])),
          "huge logits (±1000): exp overflows unless the maximum is subtracted first"),
 )
+
+
+def _generated() -> tuple[Case, ...]:
+    """Random batches (1 to 8 examples, 2 to 10 classes, logits of scale 0.1 to 30) whose
+    targets never contain the last class, so a one-hot of ``max(targets) + 1`` columns is
+    caught; and rows whose maxima differ by hundreds, so subtracting one maximum for the
+    whole batch instead of each row's own overflows to inf or underflows to log(0)."""
+    rng = make_rng(51)
+    cases = []
+    for n, c, scale in [(1, 2, 1.0), (3, 4, 0.1), (5, 7, 3.0), (8, 10, 30.0), (4, 3, 10.0)]:
+        logits = torch.from_numpy(rng.normal(0.0, scale, (n, c)))
+        targets = torch.from_numpy(rng.integers(0, c - 1, n))
+        cases.append(generated_case((logits, targets), "random logits, last class absent"))
+    spread = torch.tensor([[800.0, 0.0, -5.0], [0.0, 1.0, 2.0], [-700.0, -702.0, -701.0]],
+                          dtype=torch.float64)
+    cases.append(Case((spread, torch.tensor([0, 2, 1])), "rows whose maxima differ a lot"
+                      " (800, 2 and -700): subtract each row's own maximum", teaching=False))
+    return tuple(cases)
+
+
+CE_GENERATED = _generated()
 
 
 def _naive(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -59,5 +80,5 @@ def check_cross_entropy(fn) -> CheckResult:
 
     ``logits`` is a float tensor (n, classes), ``targets`` a long tensor (n,) of classes.
     """
-    return run_check("check_cross_entropy", fn, _reference, CE_CASES, CE_MISTAKES,
+    return run_check("check_cross_entropy", fn, _reference, CE_CASES + CE_GENERATED, CE_MISTAKES,
                      signature="(logits, targets)")

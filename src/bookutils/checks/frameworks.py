@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..frameworks import linear_to_dense
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _rng = np.random.default_rng(71)
 
@@ -16,6 +16,7 @@ CASES = (
          "a square 2×2 layer (transposing matters even when the shape does not change)"),
     Case((_rng.normal(size=(4, 5)), _rng.normal(size=4)), "a random layer from 5 inputs to 4"),
 )
+GENERATED = resampled(CASES, 711)
 
 MISTAKES = (
     Mistake(lambda W, b: (W.copy(), b.copy()),
@@ -36,5 +37,5 @@ MISTAKES = (
 def check_linear_to_dense(fn) -> CheckResult:
     """Check ``fn(weight, bias)`` turns a torch ``nn.Linear``'s arrays into the Keras/TF
     ``(kernel, bias)`` of the same layer."""
-    return run_check("check_linear_to_dense", fn, linear_to_dense, CASES, MISTAKES,
+    return run_check("check_linear_to_dense", fn, linear_to_dense, CASES + GENERATED, MISTAKES,
                      signature="(weight, bias)")

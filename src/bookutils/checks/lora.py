@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..lora import lora_forward
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, resampled, run_check
 
 
 def _randn(*shape: int, seed: int) -> torch.Tensor:
@@ -30,6 +30,15 @@ CASES = (
     Case((_randn(2, 6, seed=15), _randn(5, 6, seed=16), _randn(5, seed=17),
           _randn(3, 6, seed=18), _randn(5, 3, seed=19), 6.0),
          "rank 3, alpha = 6, d_out = 5"),
+)
+# New values with the teaching shapes, and ranks that do not divide alpha (alpha = 5, r = 2;
+# alpha = 1, r = 3; alpha = 16, r = 6): alpha // r instead of alpha / r shows there.
+GENERATED = resampled(CASES, 531) + tuple(
+    generated_case((_randn(2, d_in, seed=40 + r), _randn(d_out, d_in, seed=50 + r),
+                    _randn(d_out, seed=60 + r), _randn(r, d_in, seed=70 + r),
+                    _randn(d_out, r, seed=80 + r), alpha),
+                   f"alpha = {alpha:g} over rank r = {r}, which does not divide it")
+    for d_in, d_out, r, alpha in [(4, 3, 2, 5.0), (5, 2, 3, 1.0), (6, 6, 6, 16.0)]
 )
 
 
@@ -67,5 +76,5 @@ def check_lora_forward(fn) -> CheckResult:
 
     ``W``: ``(d_out, d_in)``, ``b``: ``(d_out,)``, ``A``: ``(r, d_in)``, ``B``: ``(d_out, r)``.
     """
-    return run_check("check_lora_forward", fn, _reference, CASES, MISTAKES,
+    return run_check("check_lora_forward", fn, _reference, CASES + GENERATED, MISTAKES,
                      signature="(x, W, b, A, B, alpha)")

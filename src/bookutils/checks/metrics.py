@@ -9,7 +9,7 @@ from collections import Counter
 import numpy as np
 
 from ..metrics import token_f1
-from ..selfcheck import CheckResult, Mistake, on_strings, run_check, string_case
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check, string_case
 
 _A = np.array
 
@@ -25,6 +25,35 @@ F1_CASES = (
     string_case("repeated tokens count with multiplicity", "New York New York", "New York"),
     string_case("punctuation is removed before comparing", "1889.", "1889"),
 )
+
+
+_WORDS = ("the", "a", "Paris", "paris", "tower", "Tower", "1889", "new", "York", "an", "of")
+
+
+def _generated() -> tuple[Case, ...]:
+    """Upper and lower case of one word on the two sides, punctuation inside and around
+    words (commas, full stops, hyphens, apostrophes), articles only, an empty prediction,
+    repeats on both sides (a set instead of a multiset shows), word order swapped, and
+    random answers of 1 to 6 words with punctuation."""
+    cases = [
+        generated_case(("PARIS Tower", "paris tower"), "upper and lower case"),
+        generated_case(("Eiffel-Tower's", "eiffel towers"), "punctuation inside words"),
+        generated_case(("New York, New York!", "new york york"),
+                       "repeats on both sides, punctuation"),
+        generated_case(("the a an", "Paris"), "only articles in the prediction"),
+        generated_case(("", "Paris"), "an empty prediction"),
+        generated_case(("tower eiffel", "Eiffel Tower"), "the words in another order"),
+    ]
+    rng = make_rng(73)
+    for n, m in [(1, 2), (3, 3), (4, 2), (6, 5), (2, 6)]:
+        def answer(k):
+            words = [_WORDS[i] for i in rng.integers(0, len(_WORDS), k)]
+            return " ".join(w + ("," if rng.random() < 0.2 else "") for w in words) + "."
+        cases.append(generated_case((answer(n), answer(m)), "random answers"))
+    return tuple(cases)
+
+
+F1_GENERATED = _generated()
 
 
 def _norm(text):
@@ -57,6 +86,5 @@ F1_MISTAKES = (
 
 def check_token_f1(fn) -> CheckResult:
     """Check ``fn(prediction, truth)`` returns SQuAD's token F1 of two answer strings."""
-    mistakes = tuple(Mistake(on_strings(m.impl), m.hint) for m in F1_MISTAKES)
-    return run_check("check_token_f1", on_strings(fn), on_strings(token_f1), F1_CASES,
-                     mistakes, signature="(prediction, truth)")
+    return run_check("check_token_f1", fn, token_f1, F1_CASES + F1_GENERATED, F1_MISTAKES,
+                     signature="(prediction, truth)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..monitoring import early_stopping_epochs
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 __all__ = ["check_early_stopping"]
 
@@ -20,6 +20,30 @@ CASES = (
     Case(([1.0, 0.97, 0.95, 0.94, 0.93, 0.5], 3, 0.1),
          "small improvements below min_delta = 0.1, patience 3"),
 )
+
+
+def _generated() -> tuple[Case, ...]:
+    """Curves that improve, get worse, then improve again but less than the best (so a
+    comparison with the previous epoch instead of the best shows), plateaus shorter than
+    the patience followed by a new best, improvements just above and just below min_delta,
+    a one-epoch curve, and random walks of 3 to 15 epochs with patience 1 to 4."""
+    rng = make_rng(93)
+    cases = [
+        generated_case(([1.0, 0.5, 0.8, 0.6, 0.7, 0.65, 0.9], 3, 0.0),
+                       "improve, worsen, improve less than the best"),
+        generated_case(([1.0, 0.9, 0.9, 0.8, 0.8, 0.7, 0.75, 0.76], 2, 0.0),
+                       "plateaus shorter than the patience, then a new best"),
+        generated_case(([1.0, 0.85, 0.76, 0.7, 0.69, 0.68], 2, 0.05),
+                       "improvements above, then below min_delta"),
+        generated_case(([0.3], 1, 0.0), "a single epoch"),
+    ]
+    for n, patience in [(3, 1), (6, 2), (10, 3), (15, 4), (8, 1)]:
+        losses = [float(v) for v in np.round(1.0 + np.cumsum(rng.normal(-0.05, 0.1, n)), 3)]
+        cases.append(generated_case((losses, patience, 0.0), "a random validation curve"))
+    return tuple(cases)
+
+
+GENERATED = _generated()
 
 
 def _scan(losses, patience, min_delta, *, better, reset=True, late=False):
@@ -73,5 +97,5 @@ MISTAKES = (
 
 def check_early_stopping(fn) -> CheckResult:
     """Check ``fn(val_losses, patience, min_delta)`` returns ``(best_epoch, stop_epoch)``."""
-    return run_check("check_early_stopping", fn, early_stopping_epochs, CASES, MISTAKES,
-                     signature="(val_losses, patience, min_delta)")
+    return run_check("check_early_stopping", fn, early_stopping_epochs, CASES + GENERATED,
+                     MISTAKES, signature="(val_losses, patience, min_delta)", types=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..nlp import bio_spans, entity_scores
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 
 def _prf(found: int, n_true: int, n_pred: int, mean: str = "harmonic"
@@ -62,6 +62,39 @@ CASES = (
     Case(([["B-PER"], ["O"]], [["O"], ["O"]]), "no entity predicted at all (scores 0)"),
 )
 
+_TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
+
+
+def _generated() -> tuple[Case, ...]:
+    """Two entities of one type side by side (B-PER B-PER, and B-PER I-PER B-PER), an I-
+    tag of another type right after an entity (B-PER I-LOC: two entities), an entity at
+    the very end of a sentence, sentences with no entities on one side, and random tag
+    sequences of 1 to 8 tokens over PER and LOC, predicted as the truth with about one tag
+    in three changed."""
+    cases = [
+        generated_case(([["B-PER", "B-PER", "O"]], [["B-PER", "I-PER", "O"]]),
+                       "two adjacent PER entities, predicted as one"),
+        generated_case(([["B-PER", "I-PER", "B-PER"]], [["B-PER", "I-PER", "B-PER"]]),
+                       "adjacent entities of one type, predicted right"),
+        generated_case(([["B-PER", "I-LOC", "O"]], [["B-PER", "O", "O"]]),
+                       "an I-LOC right after a PER starts a LOC entity"),
+        generated_case(([["O", "B-LOC"], ["O"]], [["O", "O"], ["B-PER"]]),
+                       "an entity at the end of a sentence, a wrong one in another"),
+    ]
+    rng = make_rng(61)
+    for n_sent in (1, 2, 3, 2, 1):
+        true, pred = [], []
+        for _ in range(n_sent):
+            tags = [_TAGS[i] for i in rng.integers(0, len(_TAGS), rng.integers(1, 9))]
+            true.append(tags)
+            pred.append([_TAGS[rng.integers(0, len(_TAGS))] if rng.random() < 0.35 else t
+                         for t in tags])
+        cases.append(generated_case((true, pred), "random tags (true_tags, pred_tags)"))
+    return tuple(cases)
+
+
+GENERATED = _generated()
+
 MISTAKES = (
     Mistake(_token_level,
             "these are token-level scores: count whole entities (type, start and end"
@@ -81,30 +114,10 @@ MISTAKES = (
 )
 
 
-# run_check compares inputs before and after the call as numbers, so the cases travel as
-# integer codes and are turned back into tag strings just before each function is called.
-_TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG")
-
-
-def _encode(sentences) -> list[list[int]]:
-    return [[_TAGS.index(tag) for tag in tags] for tags in sentences]
-
-
-def _on_strings(fn):
-    if not callable(fn):
-        return fn
-    return lambda true, pred: fn([[_TAGS[i] for i in s] for s in true],
-                                 [[_TAGS[i] for i in s] for s in pred])
-
-
-_CODED_CASES = tuple(Case(tuple(_encode(a) for a in c.args), c.description) for c in CASES)
-
-
 def check_entity_f1(fn) -> CheckResult:
     """Check ``fn(true_tags, pred_tags)`` returns entity-level ``(precision, recall, f1)``.
 
     Both arguments are lists of sentences, each a list of BIO tags such as ``"B-PER"``.
     """
-    mistakes = [Mistake(_on_strings(m.impl), m.hint) for m in MISTAKES]
-    return run_check("check_entity_f1", _on_strings(fn), _on_strings(entity_scores),
-                     _CODED_CASES, mistakes, signature="(true_tags, pred_tags)")
+    return run_check("check_entity_f1", fn, entity_scores, CASES + GENERATED, MISTAKES,
+                     signature="(true_tags, pred_tags)")

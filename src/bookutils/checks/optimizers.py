@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..optimizers import adam_rule, adamw_rule
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _A = np.array
 
@@ -57,6 +57,7 @@ ADAM_CASES = (
     Case((_A([1.0, 1.0]), _A([0.0, 0.0]), _A([0.1, -0.1]), _A([0.01, 0.01]), 10,
           0.1, 0.9, 0.999, 1e-8), "a zero gradient at t = 10: the momentum still moves θ"),
 )
+ADAM_GENERATED = resampled(ADAM_CASES, 321, positive=(3,))
 
 ADAM_MISTAKES = (
     Mistake(_mistake(sign=-1.0),
@@ -113,6 +114,7 @@ ADAMW_CASES = (
     Case((_A([1.5]), _A([1.0]), _A([0.0]), _A([0.0]), 1, 0.1, 0.9, 0.999, 1e-8, 0.0),
          "weight_decay = 0: AdamW is then exactly Adam"),
 )
+ADAMW_GENERATED = resampled(ADAMW_CASES, 322, positive=(3,))
 
 ADAMW_MISTAKES = (
     Mistake(lambda *a: _adamw(*a, how="coupled"),
@@ -135,12 +137,14 @@ ADAMW_MISTAKES = (
 def check_adam_step(fn) -> CheckResult:
     """Check ``fn(theta, grad, m, v, t, lr, beta1, beta2, eps)`` returns Adam's new
     ``(theta, m, v)``, with torch's conventions."""
-    return run_check("check_adam_step", fn, adam_reference, ADAM_CASES, ADAM_MISTAKES,
+    return run_check("check_adam_step", fn, adam_reference, ADAM_CASES + ADAM_GENERATED,
+                     ADAM_MISTAKES,
                      signature="(theta, grad, m, v, t, lr, beta1, beta2, eps)")
 
 
 def check_adamw_step(fn) -> CheckResult:
     """Check ``fn(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay)`` returns
     AdamW's new ``(theta, m, v)``, with torch's conventions."""
-    return run_check("check_adamw_step", fn, adamw_reference, ADAMW_CASES, ADAMW_MISTAKES,
+    return run_check("check_adamw_step", fn, adamw_reference, ADAMW_CASES + ADAMW_GENERATED,
+                     ADAMW_MISTAKES,
                      signature="(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay)")

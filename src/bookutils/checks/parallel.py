@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ..parallel import average_gradients, row_parallel_linear
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 _rng = np.random.default_rng(23)
 
@@ -30,6 +30,43 @@ AVERAGE_CASES = (
          "four workers with unequal slices and 2×2 gradients"),
     Case(([_g(4)], [7]), "a single worker (its gradient is the answer)"),
 )
+
+
+def _average_generated() -> tuple[Case, ...]:
+    """Random worker counts (1 to 5) with slice sizes that do not divide each other or the
+    batch evenly (integer division shows), one worker with a single example, and gradient
+    shapes (3,) to (2, 3)."""
+    rng = make_rng(231)
+    cases = []
+    for workers, shape in [(2, (3,)), (3, (2, 3)), (5, (4,)), (1, (2,)), (4, (1,))]:
+        sizes = [int(s) for s in rng.integers(1, 9, workers)]
+        grads = [np.round(rng.normal(size=shape), 3) for _ in range(workers)]
+        cases.append(generated_case((grads, sizes), "random gradients and slice sizes"))
+    cases.append(generated_case(([np.array([1.0, 2.0]), np.array([4.0, -1.0]),
+                                  np.array([0.5, 0.5])], [1, 2, 4]),
+                                "slice sizes 1, 2, 4 (a batch of 7)"))
+    return tuple(cases)
+
+
+AVERAGE_GENERATED = _average_generated()
+
+
+def _row_generated() -> tuple[Case, ...]:
+    """Random layers (batch 1 to 4, or a single vector x; input widths 2 to 12 split into
+    1, 2, 3, 4 or 6 parts; 1 to 4 outputs), with a random or an all-zero bias."""
+    rng = make_rng(232)
+    cases = []
+    for batch, d_in, d_out, n, bias in [(2, 6, 3, 3, True), (None, 4, 2, 2, True),
+                                        (4, 12, 1, 6, True), (1, 2, 4, 1, False),
+                                        (3, 8, 2, 4, False)]:
+        x = torch.from_numpy(rng.normal(size=(d_in,) if batch is None else (batch, d_in)))
+        W = torch.from_numpy(rng.normal(size=(d_in, d_out)))
+        b = torch.from_numpy(rng.normal(size=d_out) if bias else np.zeros(d_out))
+        cases.append(generated_case((x, W, b, n), "a random layer (x, W, b, n_parts)"))
+    return tuple(cases)
+
+
+ROW_GENERATED = _row_generated()
 
 
 def _weighted_sum(grads, sizes):
@@ -87,11 +124,13 @@ ROW_MISTAKES = (
 
 def check_gradient_average(fn) -> CheckResult:
     """Check ``fn(grads, sizes)`` turns workers' mean-loss gradients into the full batch's."""
-    return run_check("check_gradient_average", fn, _average_reference, AVERAGE_CASES,
-                     AVERAGE_MISTAKES, signature="(grads, sizes)")
+    return run_check("check_gradient_average", fn, _average_reference,
+                     AVERAGE_CASES + AVERAGE_GENERATED, AVERAGE_MISTAKES,
+                     signature="(grads, sizes)")
 
 
 def check_row_split(fn) -> CheckResult:
     """Check ``fn(x, W, b, n_parts)`` computes ``x @ W + b`` from a row split over n devices."""
-    return run_check("check_row_split", fn, row_parallel_linear, ROW_CASES, ROW_MISTAKES,
+    return run_check("check_row_split", fn, row_parallel_linear, ROW_CASES + ROW_GENERATED,
+                     ROW_MISTAKES,
                      signature="(x, W, b, n_parts)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..param_count import mlp_params
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 
 def _pairs(sizes):
@@ -17,6 +17,20 @@ CASES = (
     Case(([784, 256, 10],), "the 784-256-10 network of chapter 5.1"),
     Case(([10, 1],), "a single output unit (linear regression on 10 features)"),
 )
+
+def _generated() -> tuple[Case, ...]:
+    """Random widths (2 to 6 layers of 1 to 1000 units, given as a list or a tuple),
+    including width-1 layers, where a bias per input and per output coincide."""
+    rng = make_rng(13)
+    cases = [generated_case(((1, 1),), "one unit in, one out (a tuple)"),
+             generated_case(([3, 1, 3],), "a width-1 bottleneck")]
+    for n in (2, 3, 4, 5, 6):
+        sizes = [int(v) for v in rng.integers(1, 1001, n)]
+        cases.append(generated_case((sizes if n % 2 else tuple(sizes),), "random widths"))
+    return tuple(cases)
+
+
+GENERATED = _generated()
 
 MISTAKES = (
     Mistake(lambda s: sum(a * b for a, b in _pairs(s)),
@@ -37,6 +51,7 @@ MISTAKES = (
 
 
 def check_param_count(fn) -> CheckResult:
-    """Check ``fn(sizes)`` returns the parameter count of an MLP with widths ``sizes``."""
-    return run_check("check_param_count", fn, mlp_params, CASES, MISTAKES,
-                     signature="(sizes)")
+    """Check ``fn(sizes)`` returns the parameter count (an integer) of an MLP with widths
+    ``sizes``."""
+    return run_check("check_param_count", fn, mlp_params, CASES + GENERATED, MISTAKES,
+                     signature="(sizes)", types=True)

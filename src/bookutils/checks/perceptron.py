@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..perceptron import perceptron_predict, perceptron_update
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 _A = np.array
 
@@ -17,6 +17,21 @@ PREDICT_CASES = (
          "a point exactly on the boundary (z = 0 must give -1)"),
     Case((_A([0.5, 0.0, -2.0]), 0.1, _A([[1.0, 5.0, 0.0], [0.0, 0.0, 1.0]])), "three features"),
 )
+
+def _predict_generated() -> tuple[Case, ...]:
+    """Random small-integer weights, biases and points in 1 to 4 dimensions (so z = w·x + b
+    is exact and often exactly 0, the boundary), including b = 0 and a single point."""
+    rng = make_rng(41)
+    cases = []
+    for d, n in [(1, 3), (2, 6), (3, 5), (4, 1), (2, 8)]:
+        w = rng.integers(-2, 3, d).astype(float)
+        X = rng.integers(-2, 3, (n, d)).astype(float)
+        cases.append(generated_case((w, float(rng.integers(-2, 3)), X),
+                                    "random integer-valued (w, b, X)"))
+    return tuple(cases)
+
+
+PREDICT_GENERATED = _predict_generated()
 
 PREDICT_MISTAKES = (
     Mistake(lambda w, b, X: np.where(X @ w > 0, 1, -1),
@@ -44,6 +59,23 @@ UPDATE_CASES = (
     Case((_A([2.0, 1.0]), -1.0, _A([0.0, 1.0]), -1, 0.5),
          "a negative point exactly on the boundary"),
 )
+
+
+def _update_generated() -> tuple[Case, ...]:
+    """Random points with labels -1 and +1, learning rates 0.01 to 2, margins y·(w·x + b)
+    that are negative, exactly 0 and positive, in 1 to 4 dimensions."""
+    rng = make_rng(42)
+    cases = []
+    for d in (1, 2, 3, 4, 2, 3):
+        w = rng.integers(-2, 3, d).astype(float)
+        x = rng.integers(-2, 3, d).astype(float)
+        b, y = float(rng.integers(-1, 2)), int(rng.choice([-1, 1]))
+        lr = float(rng.choice([0.01, 0.5, 1.0, 2.0]))
+        cases.append(generated_case((w, b, x, y, lr), "random (w, b, x, y, lr)"))
+    return tuple(cases)
+
+
+UPDATE_GENERATED = _update_generated()
 
 
 def _step(w, b, x, y, lr, *, when, dw, db):
@@ -80,11 +112,13 @@ UPDATE_MISTAKES = (
 
 def check_perceptron_predict(fn) -> CheckResult:
     """Check ``fn(w, b, X)`` returns the perceptron's labels (-1/+1) for the rows of X."""
-    return run_check("check_perceptron_predict", fn, perceptron_predict, PREDICT_CASES,
-                     PREDICT_MISTAKES, signature="(w, b, X)")
+    return run_check("check_perceptron_predict", fn, perceptron_predict,
+                     PREDICT_CASES + PREDICT_GENERATED, PREDICT_MISTAKES,
+                     signature="(w, b, X)", types=True)
 
 
 def check_perceptron_update(fn) -> CheckResult:
     """Check ``fn(w, b, x, y, lr)`` returns the new ``(w, b)`` of one perceptron step."""
-    return run_check("check_perceptron_update", fn, perceptron_update, UPDATE_CASES,
-                     UPDATE_MISTAKES, signature="(w, b, x, y, lr)")
+    return run_check("check_perceptron_update", fn, perceptron_update,
+                     UPDATE_CASES + UPDATE_GENERATED, UPDATE_MISTAKES,
+                     signature="(w, b, x, y, lr)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..pretrained import IGNORE_INDEX, mask_positions
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 CASES = (
     Case((np.array([5, 6, 7, 8]), np.array([False, True, False, False]), 103),
@@ -15,6 +15,22 @@ CASES = (
     Case((np.array([9, 9, 9]), np.array([False, False, False]), 4),
          "nothing hidden: every label is ignored"),
 )
+
+def _generated() -> tuple[Case, ...]:
+    """Random ids (0 to 30 000) of shapes (1,), (6,), (3, 5), random positions hiding about
+    15 % to 100 % of the tokens, mask ids that also occur among the ids, and an id equal to
+    0 in a hidden place (so labels of 0 and of -100 differ)."""
+    rng = make_rng(721)
+    cases = [generated_case((np.array([0, 7, 0]), np.array([True, False, True]), 103),
+                            "token id 0 in hidden places")]
+    for shape, p in [((1,), 1.0), ((6,), 0.15), ((3, 5), 0.5), ((2, 8), 0.3)]:
+        ids = rng.integers(0, 30_000, shape)
+        pos = rng.random(shape) < p
+        cases.append(generated_case((ids, pos, int(ids.flat[0])), "random ids and positions"))
+    return tuple(cases)
+
+
+GENERATED = _generated()
 
 MISTAKES = (
     Mistake(lambda ids, pos, mask_id: (np.where(pos, mask_id, ids), ids.copy()),
@@ -37,6 +53,7 @@ MISTAKES = (
 
 
 def check_mask_positions(fn) -> CheckResult:
-    """Check ``fn(ids, positions, mask_id)`` returns the masked-LM ``(inputs, labels)``."""
-    return run_check("check_mask_positions", fn, mask_positions, CASES, MISTAKES,
-                     signature="(ids, positions, mask_id)")
+    """Check ``fn(ids, positions, mask_id)`` returns the masked-LM ``(inputs, labels)``,
+    both integer token ids."""
+    return run_check("check_mask_positions", fn, mask_positions, CASES + GENERATED, MISTAKES,
+                     signature="(ids, positions, mask_id)", types=True)

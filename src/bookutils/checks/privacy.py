@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..privacy import clip_per_example
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _T = torch.tensor
 
@@ -16,6 +16,7 @@ CLIP_CASES = (
     Case((_T([[[1.0, 2.0], [2.0, 4.0]], [[0.1, 0.0], [0.0, 0.1]]]), 1.0),
          "matrix-shaped gradients: the norm is over all entries of each example"),
 )
+CLIP_GENERATED = resampled(CLIP_CASES, 821, scales=(0.1, 3.0, 30.0))
 
 
 def _rows(g):
@@ -40,5 +41,6 @@ CLIP_MISTAKES = (
 
 def check_clip_per_example(fn) -> CheckResult:
     """Check ``fn(per_example_grads, max_norm)`` clips each example's gradient to norm c."""
-    return run_check("check_clip_per_example", fn, clip_per_example, CLIP_CASES, CLIP_MISTAKES,
+    return run_check("check_clip_per_example", fn, clip_per_example, CLIP_CASES + CLIP_GENERATED,
+                     CLIP_MISTAKES,
                      signature="(per_example_grads, max_norm)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 from ..threshold_logic import binary_inputs, threshold_unit
 
 _A = np.array
@@ -24,6 +24,24 @@ CASES = (
     Case((binary_inputs(3), _A([3, -2, 1]), -1), "three inputs and a negative threshold"),
 )
 
+def _generated() -> tuple[Case, ...]:
+    """Random integer weights in -3..3 over 1 to 4 binary inputs, with the threshold set to
+    the weighted sum of one row (so a row sits exactly on it) or to a value no row reaches
+    (the unit never fires), and a threshold of 0 with negative weights."""
+    rng = make_rng(11)
+    cases = []
+    for n in (1, 2, 3, 4, 3, 2):
+        x = binary_inputs(n)
+        w = rng.integers(-3, 4, n)
+        on_row = int(x[rng.integers(0, len(x))] @ w)
+        cases.append(generated_case((x, w, on_row), "random weights, one row on the threshold"))
+    cases.append(generated_case((_TWO, _A([1, 2]), 4), "a threshold no row reaches"))
+    cases.append(generated_case((_TWO, _A([-2, -1]), 0), "negative weights, threshold 0"))
+    return tuple(cases)
+
+
+GENERATED = _generated()
+
 MISTAKES = (
     Mistake(lambda x, w, t: (x @ w > t).astype(int),
             "the unit fires when the sum reaches the threshold: use >= θ, not > θ."),
@@ -41,6 +59,9 @@ MISTAKES = (
 
 
 def check_threshold_unit(fn) -> CheckResult:
-    """Check ``fn(x, weights, threshold)`` gives the 0/1 outputs of an MP unit for rows of x."""
-    return run_check("check_threshold_unit", fn, _reference, CASES, MISTAKES,
-                     signature="(x, weights, threshold)")
+    """Check ``fn(x, weights, threshold)`` gives the 0/1 outputs of an MP unit for rows of x.
+
+    The outputs must be integers (0 and 1), as in the truth tables.
+    """
+    return run_check("check_threshold_unit", fn, _reference, CASES + GENERATED, MISTAKES,
+                     signature="(x, weights, threshold)", types=True)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..regularization import clip_grad_norm
 from ..schedules import warmup_cosine_lr
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 __all__ = ["check_clip_grad_norm", "check_warmup_cosine"]
 
@@ -25,6 +25,25 @@ CLIP_CASES = (
          "tiny gradients (norm 0.005) and max_norm = 0.001, where eps = 1e-6 matters"),
     Case(([_A([0.0, 0.0]), _A([[0.0]])], 1.0), "all gradients zero (norm 0)"),
 )
+
+
+def _clip_generated() -> tuple[Case, ...]:
+    """Random lists of 1 to 4 gradients of mixed shapes whose global norm falls below, near
+    and far above max_norm (scales 1e-3 to 1e2), and one where each tensor alone is below
+    max_norm but the global norm is above it (per-tensor clipping changes nothing there)."""
+    rng = make_rng(33)
+    cases = []
+    for n, max_norm, scale in [(1, 1.0, 0.2), (2, 0.5, 1.0), (3, 5.0, 10.0), (4, 0.01, 0.01),
+                               (2, 100.0, 1.0), (3, 1.0, 100.0)]:
+        shapes = [tuple(rng.integers(1, 4, rng.integers(1, 3))) for _ in range(n)]
+        grads = [rng.normal(0.0, scale, s) for s in shapes]
+        cases.append(generated_case((grads, max_norm), "random gradients and max_norm"))
+    cases.append(generated_case(([np.array([0.6, 0.0]), np.array([0.0, -0.6])], 0.7),
+                                "each tensor below max_norm, the global norm above it"))
+    return tuple(cases)
+
+
+CLIP_GENERATED = _clip_generated()
 
 
 def _norm(grads):
@@ -97,7 +116,8 @@ def check_clip_grad_norm(fn) -> CheckResult:
     ``grads`` is a list of NumPy arrays; the answer must be new arrays scaled by
     ``min(1, max_norm / (total_norm + 1e-6))`` and the global L2 norm before clipping.
     """
-    return run_check("check_clip_grad_norm", fn, _clip_reference, CLIP_CASES, CLIP_MISTAKES,
+    return run_check("check_clip_grad_norm", fn, _clip_reference, CLIP_CASES + CLIP_GENERATED,
+                     CLIP_MISTAKES,
                      signature="(grads, max_norm)")
 
 
@@ -112,6 +132,27 @@ WARMUP_CASES = (
     Case((70, 0.1, 10, 100, 0.001), "a cosine step with min_lr = 0.001"),
     Case((150, 0.1, 10, 100, 0.001), "a step after total_steps (stays at min_lr)"),
 )
+
+
+def _warmup_generated() -> tuple[Case, ...]:
+    """Schedules with a non-zero floor min_lr everywhere (also during warm-up, where the rate
+    still starts at 0), warm-up lengths that do not divide the step (integer division
+    shows), and steps at 0, inside warm-up, at its end, in the cosine phase, at total_steps
+    and after it; warmup_steps = 0 (no warm-up) too."""
+    rng = make_rng(34)
+    cases = []
+    for warmup, total in [(7, 30), (3, 11), (0, 9), (12, 50), (1, 4)]:
+        base_lr = float(np.round(rng.uniform(0.01, 1.0), 4))
+        min_lr = float(np.round(base_lr * rng.uniform(0.05, 0.5), 5))
+        steps = {0, warmup // 2 + 1 if warmup > 2 else 0, max(warmup - 1, 0), warmup,
+                 int(rng.integers(warmup, total + 1)), total, total + 3}
+        cases += [generated_case((s, base_lr, warmup, total, min_lr), "a schedule with"
+                                 " min_lr > 0 (step, base_lr, warmup_steps, total_steps,"
+                                 " min_lr)") for s in sorted(steps)]
+    return tuple(cases)
+
+
+WARMUP_GENERATED = _warmup_generated()
 
 
 def _warmup_cosine(step, base_lr, warmup, total, min_lr, *, warm=None, progress=None,
@@ -160,6 +201,6 @@ def _warmup_reference(step, base_lr, warmup_steps, total_steps, min_lr):
 def check_warmup_cosine(fn) -> CheckResult:
     """Check ``fn(step, base_lr, warmup_steps, total_steps, min_lr)`` returns the rate of a
     linear warm-up from 0 followed by a cosine decay to ``min_lr``."""
-    return run_check("check_warmup_cosine", fn, _warmup_reference, WARMUP_CASES,
-                     WARMUP_MISTAKES,
+    return run_check("check_warmup_cosine", fn, _warmup_reference,
+                     WARMUP_CASES + WARMUP_GENERATED, WARMUP_MISTAKES,
                      signature="(step, base_lr, warmup_steps, total_steps, min_lr)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 from ..vision import box_iou
 
 
@@ -45,6 +45,27 @@ CASES = (
     Case(((1.5, 0.5, 4.0, 3.0), (2.0, 1.0, 5.0, 2.0)), "boxes with fractional corners"),
 )
 
+def _generated() -> tuple[Case, ...]:
+    """Boxes that touch along an edge or at a corner (IoU 0, with a zero-width overlap),
+    one box inside the other with a shared edge, boxes given as lists, and random boxes
+    with fractional corners in a 10×10 area (most overlap partly, some not at all)."""
+    rng = make_rng(621)
+    cases = [generated_case(((0, 0, 2, 2), (2, 0, 4, 2)), "boxes that share an edge"),
+             generated_case(((0, 0, 1, 1), (1, 1, 2, 2)), "boxes that touch at a corner"),
+             generated_case(([0.0, 0.0, 3.0, 2.0], [0.0, 0.0, 1.0, 2.0]),
+                            "a box inside another, sharing three edges (lists)"),
+             generated_case(((1, 1, 4, 3), (0, 2, 5, 6)), "one box wider, the other taller")]
+    for _ in range(6):
+        boxes = []
+        for _ in range(2):
+            (x1, x2), (y1, y2) = np.sort(np.round(rng.uniform(0, 10, (2, 2)), 2), axis=1)
+            boxes.append((float(x1), float(y1), float(x2), float(y2)))
+        cases.append(generated_case(tuple(boxes), "random boxes (x1, y1, x2, y2)"))
+    return tuple(cases)
+
+
+GENERATED = _generated()
+
 MISTAKES = (
     Mistake(lambda a, b: _iou(a, b, subtract=False),
             "the union is area A + area B minus the intersection; without subtracting it,"
@@ -68,5 +89,5 @@ MISTAKES = (
 
 def check_box_iou(fn) -> CheckResult:
     """Check ``fn(box_a, box_b)`` returns the IoU of two ``(x1, y1, x2, y2)`` boxes."""
-    return run_check("check_box_iou", fn, iou_reference, CASES, MISTAKES,
+    return run_check("check_box_iou", fn, iou_reference, CASES + GENERATED, MISTAKES,
                      signature="(box_a, box_b)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 _A = np.array
 
@@ -21,6 +21,20 @@ CASES = (
     Case((_A([[1.0, 1.0], [0.0, 1.0]]),), "two rows in another order"),
     Case((_A([[1.0, 0.0]]),), "a single row (the answer is still an array of length 1)"),
 )
+
+
+def _generated() -> tuple[Case, ...]:
+    """The truth table's rows shuffled, repeated, and as integer 0/1 inputs (1 to 8 rows)."""
+    rng = make_rng(12)
+    table = _A([[0, 0], [0, 1], [1, 0], [1, 1]])
+    cases = []
+    for n, dtype in [(8, float), (5, int), (2, float), (1, int)]:
+        cases.append(generated_case((table[rng.integers(0, 4, n)].astype(dtype),),
+                                    "rows drawn at random"))
+    return tuple(cases)
+
+
+GENERATED = _generated()
 
 
 def _int(v: np.ndarray) -> np.ndarray:
@@ -43,6 +57,7 @@ MISTAKES = (
 
 
 def check_xor_network(fn) -> CheckResult:
-    """Check ``fn(X)`` returns XOR (0 or 1) of the two 0/1 columns of each row of ``X``."""
-    return run_check("check_xor_network", fn, xor_reference, CASES, MISTAKES,
-                     signature="(X)")
+    """Check ``fn(X)`` returns XOR (integers 0 or 1) of the two 0/1 columns of each row of
+    ``X``."""
+    return run_check("check_xor_network", fn, xor_reference, CASES + GENERATED, MISTAKES,
+                     signature="(X)", types=True)
