@@ -1,0 +1,49 @@
+/* book/_ext/reader.py: toggle titles, and search that knows the glossary's spellings. */
+"use strict";
+
+/* A click anywhere in a toggle's title (its text, maths, code) opens or closes it.
+   sphinx-togglebutton only handles clicks on the title element itself and throws on
+   clicks inside it; this sends them to the title. */
+document.addEventListener("click", (event) => {
+  const title = event.target.closest && event.target.closest(".admonition.toggle > .admonition-title");
+  if (!title || event.target === title || event.target.closest(".toggle-button")) return;
+  event.preventDefault();
+  event.stopPropagation();
+  title.click();
+}, true);
+
+/* Search. BU_SPELLINGS (written by reader.py from book/glossary.yml) maps a glossary
+   term to its other spellings; a query that uses one of them runs as the glossary's. */
+(() => {
+  const rules = [];
+  for (const [term, others] of Object.entries(typeof BU_SPELLINGS === "undefined" ? {} : BU_SPELLINGS)) {
+    for (const other of others) rules.push([other, term]);
+  }
+  rules.sort((a, b) => b[0].length - a[0].length);
+  const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const canonical = (query) => {
+    let out = query;
+    for (const [other, term] of rules) {
+      out = out.replace(new RegExp("(^|[^\\w-])" + escape(other) + "(?![\\w-])", "gi"),
+                        (m, before) => before + term);
+    }
+    return out;
+  };
+  // What a result's snippet must not be drawn from: navigation, code, raw maths.
+  const NOT_PROSE = "nav, .bd-toc, .toctree-wrapper, .contents, .cell_input, .math, " +
+                    "div.highlight, .bu-report, .prev-next-area";
+  const patch = () => {
+    if (typeof Search === "undefined" || Search.buPatched) return;
+    Search.buPatched = true;
+    const parse = Search._parseQuery;
+    Search._parseQuery = (query) => parse(canonical(query));
+    const toText = Search.htmlToText;
+    Search.htmlToText = (htmlString, anchor) => {
+      const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(NOT_PROSE).forEach((el) => el.remove());
+      return toText(doc.documentElement.outerHTML, anchor);
+    };
+  };
+  patch();
+  document.addEventListener("DOMContentLoaded", patch);
+})();
