@@ -14,6 +14,9 @@
   The index gives a page that writes "backpropagation" the words of "back-propagation" too,
   and reader.js rewrites a query's variant spelling to the glossary's before it is run.
   Result snippets skip the page's navigation, code cells and raw maths.
+- The glossary's Chinese column carries ``lang="zh-Hans"``; sphinx-proof's index page of raw
+  labels is not built; the cover page (book/cover.md) is the book's root; the book has a
+  favicon (static/favicon.svg), so browsers no longer ask for a missing /favicon.ico.
 """
 
 from __future__ import annotations
@@ -177,7 +180,16 @@ def _glossary_lang(app: Sphinx, doctree: nodes.document, docname: str) -> None:
                 entries[column]["classes"].append("language-zh-Hans")   # docutils writes lang=
 
 
+def _no_proof_index(app: Sphinx, config: Any) -> None:
+    """No domain index pages: sphinx-proof's "Proof Index" (prf-prf.html) listed raw
+    labels and file names, and no reader page linked it."""
+    config.html_domain_indices = False
+    if not config.html_favicon:   # browsers ask for /favicon.ico (a 404) without one
+        config.html_favicon = str(Path(__file__).resolve().parent / "static" / "favicon.svg")
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", _no_proof_index)
     GlossarySearch.groups = _load_groups()
     app.add_search_language(GlossarySearch)
     app.connect("env-get-updated", _renumber, priority=900)

@@ -12,6 +12,14 @@ document.addEventListener("click", (event) => {
   title.click();
 }, true);
 
+/* The theme's search buttons read "Search Ctrl+K" but are named "Search": a speech-input
+   user saying what they see would not reach them. Their name comes from their text. */
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll(".search-button__button[aria-label]").forEach((button) => {
+    if (button.textContent.trim()) button.removeAttribute("aria-label");
+  });
+});
+
 /* Search. BU_SPELLINGS (written by reader.py from book/glossary.yml) maps a glossary
    term to its other spellings; a query that uses one of them runs as the glossary's. */
 (() => {
