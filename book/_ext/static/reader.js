@@ -55,3 +55,46 @@ document.addEventListener("DOMContentLoaded", () => {
   patch();
   document.addEventListener("DOMContentLoaded", patch);
 })();
+
+/* Saved Jupyter widgets (ipywidgets) render without accessible names: their sliders have a
+   visible description but no name, their play/step buttons only an icon, their pictures no
+   alt text. Name them from what the reader sees, as the widget manager draws them. */
+(() => {
+  const ICONS = {play: "play", pause: "pause", stop: "stop", repeat: "repeat",
+                 "step-forward": "step", "forward-step": "step", redo: "reset", undo: "reset",
+                 refresh: "reset", "rotate-left": "reset", "arrows-rotate": "reset"};
+  const described = (el) => {
+    const box = el.closest(".widget-inline-hbox, .widget-hbox, .jupyter-widgets");
+    const label = box && box.querySelector(".widget-label, label");
+    return label ? label.textContent.trim() : "";
+  };
+  const nameWidgets = (root) => {
+    root.querySelectorAll(".jupyter-widgets [role=slider], .jupyter-widgets input, " +
+                          ".jupyter-widgets select, .jupyter-widgets textarea").forEach((el) => {
+      if (el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") ||
+          (el.labels && el.labels.length && el.labels[0].textContent.trim())) return;
+      const name = described(el) || el.getAttribute("title") || el.getAttribute("placeholder");
+      el.setAttribute("aria-label", name || (el.getAttribute("role") === "slider" ? "slider" : "value"));
+    });
+    root.querySelectorAll(".jupyter-widgets button").forEach((button) => {
+      if (button.textContent.trim() || button.getAttribute("aria-label")) return;
+      const icon = button.querySelector("i[class*='fa-']");
+      const kind = icon && [...icon.classList].map((c) => c.replace(/^fa-/, "")).find((c) => ICONS[c]);
+      button.setAttribute("aria-label", button.getAttribute("title") || (kind ? ICONS[kind] : "button"));
+    });
+    root.querySelectorAll(".jupyter-widgets img:not([alt])").forEach((img) => {
+      img.setAttribute("alt", "The widget's picture as it was when the book was built; " +
+                              "run the notebook to change it.");
+    });
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!document.querySelector("script[type='application/vnd.jupyter.widget-view+json']")) return;
+    nameWidgets(document);
+    let queued = false;   // once per frame, however many nodes the widgets add
+    new MutationObserver(() => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; nameWidgets(document); });
+    }).observe(document.body, {childList: true, subtree: true});
+  });
+})();
