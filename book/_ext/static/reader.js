@@ -38,8 +38,11 @@ document.addEventListener("DOMContentLoaded", () => {
     return out;
   };
   // What a result's snippet must not be drawn from: navigation, code, raw maths.
-  const NOT_PROSE = "nav, .bd-toc, .toctree-wrapper, .contents, .cell_input, .math, " +
-                    "div.highlight, .bu-report, .prev-next-area";
+  // (The page's title, its print-only contents list and the theme's "Contents" sidebar
+  // come first on every page, so a snippet drawn from them says nothing.)
+  const NOT_PROSE = "nav, .bd-toc, .bd-sidebar-secondary, .onlyprint, .toctree-wrapper, " +
+                    ".contents, h1, .cell_input, .math, div.highlight, .bu-report, " +
+                    ".prev-next-area";
   const patch = () => {
     if (typeof Search === "undefined" || Search.buPatched) return;
     Search.buPatched = true;
