@@ -88,6 +88,7 @@ _SCRIPT = """<script>
     slider.value = i;
     img.src = "data:image/png;base64," + frames[i][0];
     label.textContent = frames[i][1];
+    slider.setAttribute("aria-valuetext", frames[i][1]);
   }
   function stop() {
     if (timer) { clearInterval(timer); timer = null; play.textContent = "\\u25B6 play"; }
@@ -160,10 +161,12 @@ class ScrubbableFigure:
             f'<div style="{_STYLE}">'
             '<button class="bu-prev" type="button" title="previous frame">&#9664;</button>'
             f'<input type="range" min="0" max="{n}" step="1" value="{self.start}" '
-            f'aria-label="frame" style="flex:1;min-width:120px"/>'
+            f'aria-label="frame" aria-valuetext="{html.escape(self.labels[self.start])}" '
+            'style="flex:1;min-width:120px"/>'
             '<button class="bu-next" type="button" title="next frame">&#9654;</button>'
             '<button class="bu-play" type="button">&#9654; play</button>'
-            f'<span class="bu-scrub-label">{html.escape(self.labels[self.start])}</span>'
+            '<span class="bu-scrub-label" aria-live="polite">'
+            f'{html.escape(self.labels[self.start])}</span>'
             "</div>"
             f'<script type="application/json">{payload}</script>'
             + _SCRIPT % {"id": ident, "interval": self.interval_ms}

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sitecheck import ROOT, book_dir
 
-BROWSER_MODULES = ["test_browser_pages.py", "test_browser_site.py"]
+BROWSER_MODULES = ["test_browser_pages.py", "test_browser_site.py", "test_browser_reader.py"]
 if os.environ.get("BOOK_BROWSER_TESTS") != "1":
     collect_ignore = BROWSER_MODULES
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sitecheck import book_dir, broken_links, heading_jumps, pages, scan
 
-SHOTS = {"home": "book/preface.html", "4_1": "notebooks/04_math/4_1_perceptron.html",
+SHOTS = {"home": "book/cover.html", "4_1": "notebooks/04_math/4_1_perceptron.html",
          "5_3": "notebooks/05_practice/5_3_finetuning.html"}
 
 
