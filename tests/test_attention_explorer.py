@@ -24,8 +24,9 @@ def test_entropy_limits():
     uniform = torch.full((3, 8), 1 / 8, dtype=torch.float64)
     assert torch.allclose(row_entropy(uniform), torch.full((3,), math.log(8), dtype=torch.float64))
     assert row_entropy(torch.tensor([[0.0, 1.0, 0.0]])).item() == 0.0
-    q = torch.randn(5, 8, dtype=torch.float64)
-    hot = row_entropy(tempered_attention_weights(q, q, 0.01)).max()
+    q = torch.randn(5, 8, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    k = 3 * torch.eye(5, 8, dtype=torch.float64)          # distinct keys: one clear winner
+    hot = row_entropy(tempered_attention_weights(q, k, 0.001)).max()
     flat = row_entropy(tempered_attention_weights(q, q, 100.0)).min()
     assert hot < 0.05 and flat > math.log(5) - 0.01
     causal = row_entropy(tempered_attention_weights(q, q, 100.0, causal=True))
