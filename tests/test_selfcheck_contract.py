@@ -36,6 +36,7 @@ from bookutils.checks import lora as lo
 from bookutils.checks import metrics as met
 from bookutils.checks import monitoring as mon
 from bookutils.checks import nlp as nlpc
+from bookutils.checks import normalization as bnc
 from bookutils.checks import optimizers as opt
 from bookutils.checks import parallel as par
 from bookutils.checks import param_count as pc
@@ -100,6 +101,7 @@ CONTRACT = [
     ("gpt_params", faq.check_gpt_params, gpt_params, faq.GPT_MISTAKES),
     ("early_stopping", mon.check_early_stopping, early_stopping_epochs, mon.MISTAKES),
     ("shift_image", aug.check_shift_image, shift_image, aug.MISTAKES),
+    ("batchnorm_backward", bnc.check_batchnorm_backward, bnc._bn_reference, bnc.BN_MISTAKES),
 ] + [
     (f"activation_derivative[{name}]", functools.partial(act.check_activation_derivative, name),
      get_activation(name).df, act.MISTAKES[name])
