@@ -21,6 +21,7 @@ help:
 	@echo "make browser-test   check the built book in headless Chromium (after make book)"
 	@echo "make test           lint, unit and structure tests, then every notebook under nbval"
 	@echo "make check-install  pip install . into a clean venv and run chapter 4.1 there"
+	@echo "make check-colab    every notebook as in Colab (clean venv, install from git, download)"
 	@echo "make test-gpu       every notebook on a CUDA GPU, one at a time (CPU leg if none)"
 	@echo "make bench          regenerate book/benchmarks.md (run times, latency, ratios)"
 	@echo "make student        write the student edition (solutions out) into _build/student"

@@ -123,6 +123,15 @@ def test_download_of_a_corrupt_file_keeps_nothing(fake_set, monkeypatch, online)
     assert not list(Path(fm.CACHE_DIR).glob("*"))
 
 
+def test_book_no_system_data_hides_the_debian_copy(fake_set, monkeypatch):
+    root = fake_set[0]
+    monkeypatch.setattr(fm, "DEBIAN_DIR", root)
+    assert load_fashion_mnist("test")[0].shape == (3, 28, 28)
+    monkeypatch.setenv("BOOK_NO_SYSTEM_DATA", "1")
+    with pytest.raises(fm.DataNotFoundError, match="not found"):
+        load_fashion_mnist("test")
+
+
 def test_missing_data_names_the_install_command(fake_set):
     with pytest.raises(fm.DataNotFoundError, match="apt-get install dataset-fashion-mnist"):
         load_fashion_mnist("test")

@@ -1,7 +1,8 @@
 """Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017): 70 000 grey 28x28 images of clothing.
 
 Looked for, in order: the ``root`` argument; ``$BOOK_DATA_DIR/fashion-mnist``; the Debian
-package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``); the cache folder
+package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``, skipped when
+``$BOOK_NO_SYSTEM_DATA`` is set); the cache folder
 ``~/.cache/bookutils/fashion-mnist``. If none holds the files they are downloaded into the
 cache (from ``$BOOK_DATA_URL`` when set, else the authors' server), unless the environment
 sets ``BOOK_OFFLINE=1``: then every download is an error. CI, the tests and the book build
@@ -74,7 +75,9 @@ def _candidate_dirs(root: str | os.PathLike | None) -> list[Path]:
     dirs = []
     if os.environ.get("BOOK_DATA_DIR"):
         dirs.append(Path(os.environ["BOOK_DATA_DIR"]) / "fashion-mnist")
-    return dirs + [DEBIAN_DIR, CACHE_DIR]
+    # BOOK_NO_SYSTEM_DATA=1 hides the Debian copy (the Colab simulation uses it: Colab has none)
+    system = [] if os.environ.get("BOOK_NO_SYSTEM_DATA") else [DEBIAN_DIR]
+    return dirs + system + [CACHE_DIR]
 
 
 def _read_checked(path: Path, sha256: str) -> np.ndarray:
