@@ -10,7 +10,7 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install data vendor book rebuild browser-test test lint unit notebooks check-install student test-gpu bench bench-playground sync strip \
+.PHONY: install data vendor book rebuild browser-test test lint unit notebooks check-install check-colab student test-gpu bench bench-playground sync strip \
         clean help
 
 help:

@@ -113,32 +113,42 @@ def make_venv(python: str, dest: Path) -> Path:
     return py
 
 
-def torch_is_cpu_build(py: Path) -> bool:
-    """Whether pip, as configured on this machine, would install a CPU build of torch here
-    (a CUDA build pulls several GB of nvidia-* wheels and tests nothing more)."""
-    out = subprocess.run([str(py), "-m", "pip", "install", "--dry-run", "--quiet",
-                          "--ignore-installed", "--report", "-", "torch"],
+def local_cpu_torch(python: str) -> str | None:
+    """The version of a CPU build of torch that pip can install for ``python`` from this
+    machine's own wheels (pip's find-links, no index), or None. A CUDA build from PyPI pulls
+    several GB of nvidia-* wheels and tests nothing more, so torch stays on that build."""
+    out = subprocess.run([python, "-m", "pip", "install", "--dry-run", "--quiet", "--no-index",
+                          "--no-deps", "--ignore-installed", "--report", "-", "torch"],
                          capture_output=True, text=True)
     if out.returncode != 0:
-        return False
-    report = json.loads(out.stdout)
-    torch = next(i for i in report["install"] if i["metadata"]["name"] == "torch")
-    return not any(r.startswith("nvidia") for r in torch["metadata"].get("requires_dist", []))
+        return None
+    torch = next((i for i in json.loads(out.stdout)["install"]
+                  if i["metadata"]["name"] == "torch"), None)
+    if torch is None or any(r.startswith("nvidia") for r in
+                            torch["metadata"].get("requires_dist", [])):
+        return None
+    return torch["metadata"]["version"]
 
 
 def choose_environment() -> tuple[Path, str]:
+    """The clean venv, with torch (CPU) pre-installed from this machine's wheels."""
     venv = WORK / "venv"
-    if os.environ.get("COLAB_PYTHON"):
-        return make_venv(os.environ["COLAB_PYTHON"], venv), "COLAB_PYTHON"
-    for version, exe in python_candidates():
+    chosen = [(v, exe) for v, exe in python_candidates()
+              if not os.environ.get("COLAB_PYTHON")] or [((0, 0), os.environ["COLAB_PYTHON"])]
+    for version, exe in chosen:
+        torch = local_cpu_torch(exe)
+        if torch is None:
+            print(f"{exe}: no CPU build of torch among this machine's wheels; trying the next"
+                  " interpreter", flush=True)
+            continue
         py = make_venv(exe, venv)
-        if torch_is_cpu_build(py):
-            why = "Colab's version" if version == (3, 12) else (
-                "newest Python with a CPU build of torch here")
-            return py, f"Python {version[0]}.{version[1]} ({why})"
-        print(f"Python {version[0]}.{version[1]}: pip would install a CUDA build of torch"
-              " here; trying the next interpreter", flush=True)
-    raise SystemExit("no Python 3.10+ with a CPU build of torch found (set COLAB_PYTHON)")
+        run([str(py), "-m", "pip", "install", "--quiet", f"torch=={torch}"])  # the local build
+        label = subprocess.run([str(py), "-c", "import sys; print(*sys.version_info[:2])"],
+                               capture_output=True, text=True).stdout.split()
+        why = "Colab's version" if version == (3, 12) else "no CPU torch wheel for 3.12 here"
+        return py, f"Python {'.'.join(label)} ({why}), torch {torch}"
+    raise SystemExit("no Python 3.10+ with a CPU build of torch among this machine's wheels"
+                     " (set COLAB_PYTHON, or add one to pip's find-links)")
 
 
 def make_mirror(version: str) -> tuple[Path, str]:
