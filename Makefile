@@ -10,7 +10,7 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install data vendor book rebuild browser-test test lint unit notebooks check-install check-colab student test-gpu bench bench-playground sync strip \
+.PHONY: install data vendor book rebuild browser-test test lint unit notebooks check-install check-colab lab lab-test student test-gpu bench bench-playground sync strip \
         clean help
 
 help:
@@ -20,6 +20,8 @@ help:
 	@echo "make rebuild        after make book: rebuild only what changed (edited pages re-run)"
 	@echo "make browser-test   check the built book in headless Chromium (after make book)"
 	@echo "make test           lint, unit and structure tests, then every notebook under nbval"
+	@echo "make lab            start JupyterLab on the notebooks (from .venv)"
+	@echo "make lab-test       drive chapters 2.1 and 4.1 in live JupyterLab in headless Chromium"
 	@echo "make check-install  pip install . into a clean venv and run chapter 4.1 there"
 	@echo "make check-colab    every notebook as in Colab (clean venv, install from git, download)"
 	@echo "make test-gpu       every notebook on a CUDA GPU, one at a time (CPU leg if none)"
@@ -74,6 +76,16 @@ book: $(STAMP) data vendor
 rebuild: $(STAMP) data vendor
 	BOOK_OFFLINE=1 $(BIN)/jupyter-book build . -W -n --keep-going
 
+# JupyterLab on the notebooks, from .venv (installed on first use if an older .venv lacks it).
+lab: $(STAMP) data
+	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet -c constraints.txt jupyterlab
+	BOOK_OFFLINE=1 $(BIN)/jupyter-lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
+
+# A learner in live JupyterLab, in headless Chromium: chapters 2.1 and 4.1 run, then their
+# playground and slider are driven against the kernel (tests/browser/test_lab.py).
+lab-test: $(STAMP) data
+	BOOK_LAB_TESTS=1 BOOK_OFFLINE=1 $(BIN)/python -m pytest tests/browser/test_lab.py -p no:cacheprovider -v
+
 # Needs the built book (make book) and /usr/bin/chromium (Debian's package chromium).
 browser-test: $(STAMP)
 	BOOK_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser -p no:cacheprovider -v
@@ -91,12 +103,6 @@ notebooks: $(STAMP) data
 	    --nbval-cell-timeout=300 -n 2 --dist loadfile
 
 check-install: $(STAMP)
-
-# Fashion-MNIST: the Debian package where apt-get is usable (root or sudo -n), else the
-# official files (SHA-256 checked) into ~/.cache/bookutils, else a message naming both ways.
-# Everything after it runs with BOOK_OFFLINE=1: the build and the tests never download.
-data: $(STAMP)
-	$(BIN)/python tools/fetch_data.py
 	bash tools/check_learner_install.sh
 
 student: $(STAMP)

@@ -1,0 +1,102 @@
+"""Self-checks for chapter 6.3: collapsing a CTC path, and the edit distance."""
+
+from __future__ import annotations
+
+from ..ctc import ctc_collapse, edit_distance
+from ..selfcheck import Case, CheckResult, Mistake, on_strings, run_check, string_case
+
+COLLAPSE_CASES = (
+    Case(([1, 1, 0, 2, 2, 2, 0], 0), "runs of one symbol, separated by blanks"),
+    Case(([0, 3, 0, 0, 1, 0], 0), "blanks at both ends"),
+    Case(([1, 0, 1, 1, 2], 0), "a doubled letter: a blank between two runs of 1 keeps both"),
+    Case(([2, 2, 5, 5, 2], 5), "the blank need not be 0: here it is 5"),
+    Case(([0, 0, 0], 0), "nothing but blanks gives the empty transcript"),
+)
+
+
+def _drop_blanks_only(path, blank):
+    return [s for s in path if s != blank]
+
+
+def _merge_only(path, blank):
+    return [s for i, s in enumerate(path) if i == 0 or s != path[i - 1]]
+
+
+def _drop_then_merge(path, blank):
+    kept = [s for s in path if s != blank]
+    return [s for i, s in enumerate(kept) if i == 0 or s != kept[i - 1]]
+
+
+def _blank_zero(path, blank):
+    return ctc_collapse(path, 0)
+
+
+COLLAPSE_MISTAKES = (
+    Mistake(_drop_blanks_only, "repeated symbols must be merged first: a run like 1 1 1 is"
+            " one character, not three."),
+    Mistake(_merge_only, "after merging runs, the blanks must be removed from the transcript."),
+    Mistake(_drop_then_merge, "merge runs BEFORE removing blanks: the blank in 1 0 1 separates"
+            " two 1s that both belong to the transcript (that is how CTC spells 'll')."),
+    Mistake(_blank_zero, "use the blank argument instead of assuming the blank is 0."),
+)
+
+
+
+
+DISTANCE_CASES = (
+    string_case("identical strings", "cat", "cat"),
+    string_case("one substitution", "cat", "cut"),
+    string_case("one deletion at the end", "mana", "man"),
+    string_case("one insertion at the front", "sun", "esun"),
+    string_case("an empty reference", "", "mom"),
+    string_case("two substitutions and an insertion", "kitten", "sitting"),
+    string_case("a mix of edits", "nose", "snow"),
+)
+
+
+def _indel_only(ref, hyp):
+    """Insertions and deletions only: a substitution costs 2."""
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i]
+        for j, h in enumerate(hyp, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if r == h else 2)))
+        prev = cur
+    return prev[-1]
+
+
+def _positionwise(ref, hyp):
+    return sum(a != b for a, b in zip(ref, hyp)) + abs(len(ref) - len(hyp))  # noqa: B905
+
+
+def _zero_borders(ref, hyp):
+    prev = [0] * (len(hyp) + 1)
+    for r in ref:
+        cur = [0]
+        for j, h in enumerate(hyp, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
+        prev = cur
+    return prev[-1]
+
+
+DISTANCE_MISTAKES = (
+    Mistake(_positionwise, "comparing position by position misses insertions and deletions:"
+            " 'sun' -> 'esun' is one insertion. Use dynamic programming over prefixes."),
+    Mistake(_indel_only, "a substitution is one edit; here it cost two (a deletion plus an"
+            " insertion). Use prev[j-1] + (r != h) for the diagonal step."),
+    Mistake(_zero_borders, "the first row and column must be 0, 1, 2, ...: turning a prefix"
+            " of length i into the empty string takes i deletions."),
+)
+
+
+def check_ctc_collapse(fn) -> CheckResult:
+    """Check ``fn(path, blank)`` turns a frame-by-frame CTC path into its transcript."""
+    return run_check("check_ctc_collapse", fn, ctc_collapse, COLLAPSE_CASES,
+                     COLLAPSE_MISTAKES, signature="(path, blank)")
+
+
+def check_edit_distance(fn) -> CheckResult:
+    """Check ``fn(ref, hyp)`` returns the Levenshtein distance between two strings."""
+    mistakes = tuple(Mistake(on_strings(m.impl), m.hint) for m in DISTANCE_MISTAKES)
+    return run_check("check_edit_distance", on_strings(fn), on_strings(edit_distance),
+                     DISTANCE_CASES, mistakes, signature="(ref, hyp)")
