@@ -10,16 +10,20 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install vendor book rebuild browser-test test lint unit notebooks check-install student test-gpu bench bench-playground sync strip \
+.PHONY: install data vendor book rebuild browser-test test lint unit notebooks check-install check-colab lab lab-test student test-gpu bench bench-playground sync strip \
         clean help
 
 help:
 	@echo "make install        create .venv and install the pinned environment (the others do it too)"
+	@echo "make data           fetch Fashion-MNIST if missing (book and test do it first)"
 	@echo "make book           build the HTML book into _build/html (runs every notebook)"
 	@echo "make rebuild        after make book: rebuild only what changed (edited pages re-run)"
 	@echo "make browser-test   check the built book in headless Chromium (after make book)"
 	@echo "make test           lint, unit and structure tests, then every notebook under nbval"
+	@echo "make lab            start JupyterLab on the notebooks (from .venv)"
+	@echo "make lab-test       drive chapters 2.1 and 4.1 in live JupyterLab in headless Chromium"
 	@echo "make check-install  pip install . into a clean venv and run chapter 4.1 there"
+	@echo "make check-colab    every notebook as in Colab (clean venv, install from git, download)"
 	@echo "make test-gpu       every notebook on a CUDA GPU, one at a time (CPU leg if none)"
 	@echo "make bench          regenerate book/benchmarks.md (run times, latency, ratios)"
 	@echo "make student        write the student edition (solutions out) into _build/student"
@@ -33,6 +37,12 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@touch $@
 
 install: $(STAMP)
+
+# Fashion-MNIST: the Debian package where apt-get is usable (root or sudo -n), else the
+# official files (SHA-256 checked) into ~/.cache/bookutils, else a message naming both ways.
+# Everything after it runs with BOOK_OFFLINE=1: the build and the tests never download.
+data: $(STAMP)
+	$(BIN)/python tools/fetch_data.py
 
 # The JavaScript the book serves itself (no CDN): pinned in book/js/package-lock.json,
 # installed by npm and copied into _build/vendor, which book/_ext/offline_html.py adds
@@ -57,14 +67,24 @@ $(VENDOR)/.done: book/js/package.json book/js/package-lock.json book/js/widgets-
 	cp $(NODE)/@fortawesome/fontawesome-free/css/all.min.css $(VENDOR)/vendor/fontawesome/css/
 	@touch $@
 
-book: $(STAMP) vendor
+book: $(STAMP) data vendor
 	rm -rf _build/html _build/jupyter_execute
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	BOOK_OFFLINE=1 $(BIN)/jupyter-book build . -W -n --keep-going
 
 # Incremental: Sphinx re-reads (and myst-nb re-executes) only the pages edited since the
 # last build. It does not notice edits to src/bookutils: run `make book` after those.
-rebuild: $(STAMP) vendor
-	$(BIN)/jupyter-book build . -W -n --keep-going
+rebuild: $(STAMP) data vendor
+	BOOK_OFFLINE=1 $(BIN)/jupyter-book build . -W -n --keep-going
+
+# JupyterLab on the notebooks, from .venv (installed on first use if an older .venv lacks it).
+lab: $(STAMP) data
+	@test -x $(BIN)/jupyter-lab || $(BIN)/python -m pip install --quiet -c constraints.txt jupyterlab
+	BOOK_OFFLINE=1 $(BIN)/jupyter-lab $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/
+
+# A learner in live JupyterLab, in headless Chromium: chapters 2.1 and 4.1 run, then their
+# playground and slider are driven against the kernel (tests/browser/test_lab.py).
+lab-test: $(STAMP) data
+	BOOK_LAB_TESTS=1 BOOK_OFFLINE=1 $(BIN)/python -m pytest tests/browser/test_lab.py -p no:cacheprovider -v
 
 # Needs the built book (make book) and /usr/bin/chromium (Debian's package chromium).
 browser-test: $(STAMP)
@@ -76,10 +96,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tools notebooks book/_ext
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n 2
+	BOOK_OFFLINE=1 $(BIN)/python -m pytest tests -n 2
 
-notebooks: $(STAMP)
-	$(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env \
+notebooks: $(STAMP) data
+	BOOK_OFFLINE=1 $(BIN)/python -m pytest notebooks --nbval-lax --nbval-current-env \
 	    --nbval-cell-timeout=300 -n 2 --dist loadfile
 
 check-install: $(STAMP)

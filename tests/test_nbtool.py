@@ -1,4 +1,5 @@
 import json
+import re
 
 import nbtool
 import pytest
@@ -70,3 +71,44 @@ def test_header_errors_name_what_is_missing():
 def test_usage(capsys):
     assert nbtool.main([]) == 2
     assert "strip" in capsys.readouterr().out
+
+
+def test_setup_cell_installs_the_tagged_release():
+    version = nbtool.package_version()
+    assert f"git+{nbtool.repo_url()}@v{version}\"" in nbtool.setup_source()
+    assert '"bookutils[hf,tf] @ git+' in nbtool.setup_source(("hf", "tf"))
+
+
+def test_chapter_extras_follow_the_imports():
+    def nb(*codes):
+        return {"cells": [{"cell_type": "code", "source": c} for c in codes]
+                + [{"cell_type": "markdown", "source": "import tensorflow"}]}
+    assert nbtool.chapter_extras(nb("import numpy as np")) == ()
+    assert nbtool.chapter_extras(nb("x = 1\n    from transformers import AutoModel")) == ("hf",)
+    assert nbtool.chapter_extras(nb("import keras", "from tqdm import tqdm")) == (
+        "keras", "progress")
+    # tf already brings keras; text in markdown cells does not count
+    assert nbtool.chapter_extras(nb("import keras\nimport tensorflow as tf")) == ("tf",)
+    assert nbtool.chapter_extras(nb("# import keras  (a comment)")) == ()
+
+
+def test_every_extra_is_declared_in_pyproject_and_brings_its_modules():
+    tomllib = pytest.importorskip("tomllib")
+    project = tomllib.loads((nbtool.ROOT / "pyproject.toml").read_text())["project"]
+    declared = project["optional-dependencies"]
+
+    def names(extra):
+        out = set()
+        for req in declared[extra]:
+            name = re.split(r"[\[<>=!~; ]", req, maxsplit=1)[0].lower().replace("_", "-")
+            inner = req[req.index("[") + 1:req.index("]")].split(",") if name == "bookutils" else []
+            out |= set().union(*(names(e) for e in inner)) if inner else {name}
+        return out
+
+    for extra, modules in nbtool.EXTRA_MODULES.items():
+        assert extra in declared, f"extra {extra!r} is not in pyproject.toml"
+        for module in modules:
+            assert module.replace("_", "-") in names(extra), (extra, module, declared[extra])
+    for outer, inner in nbtool.EXTRA_INCLUDES.items():
+        assert all(names(i) <= names(outer) for i in inner), (outer, inner)
+    assert names("all") >= set().union(*(names(e) for e in nbtool.EXTRA_MODULES))

@@ -77,7 +77,7 @@ def test_setup_cell_is_first_and_identical(notebook):
     first = code_cells(nb)[0]
     assert {"setup", "remove-cell"} <= set(nbtool.tags(first)), \
         f"{path.name}: the first code cell must be tagged 'setup' and 'remove-cell'"
-    assert nbtool.source(first) == nbtool.setup_source(), \
+    assert nbtool.source(first) == nbtool.setup_source(nbtool.chapter_extras(nb)), \
         f"{path.name}: setup cell differs from the template; run `make sync`"
     others = [c for c in code_cells(nb)[1:] if "setup" in nbtool.tags(c)]
     assert not others, "only one setup cell per notebook"

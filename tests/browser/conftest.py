@@ -19,8 +19,10 @@ import pytest
 from sitecheck import ROOT, book_dir
 
 BROWSER_MODULES = ["test_browser_pages.py", "test_browser_site.py", "test_browser_reader.py"]
-if os.environ.get("BOOK_BROWSER_TESTS") != "1":
-    collect_ignore = BROWSER_MODULES
+collect_ignore = [] if os.environ.get("BOOK_BROWSER_TESTS") == "1" else list(BROWSER_MODULES)
+# The live-JupyterLab test (make lab-test) starts a server and runs two chapters.
+if os.environ.get("BOOK_LAB_TESTS") != "1":
+    collect_ignore.append("test_lab.py")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The flags this machine needs: no sandbox as root, and no background traffic to Google.

@@ -1,10 +1,13 @@
 """Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017): 70 000 grey 28x28 images of clothing.
 
 Looked for, in order: the ``root`` argument; ``$BOOK_DATA_DIR/fashion-mnist``; the Debian
-package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``); the cache folder
-``~/.cache/bookutils/fashion-mnist``. If none holds the files and ``download=True``, they are
-downloaded into the cache. Every file is checked against the SHA-256 of its *decompressed*
-bytes, which does not depend on how a packager re-compressed it.
+package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``, skipped when
+``$BOOK_NO_SYSTEM_DATA`` is set); the cache folder
+``~/.cache/bookutils/fashion-mnist``. If none holds the files they are downloaded into the
+cache (from ``$BOOK_DATA_URL`` when set, else the authors' server), unless the environment
+sets ``BOOK_OFFLINE=1``: then every download is an error. CI, the tests and the book build
+set it, so none of them can reach the network by accident. Every file is checked against the
+SHA-256 of its *decompressed* bytes, which does not depend on how a packager re-compressed it.
 """
 
 from __future__ import annotations
@@ -24,8 +27,11 @@ FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 CACHE_DIR = Path.home() / ".cache" / "bookutils" / "fashion-mnist"
 BASE_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
-INSTALL_HINT = ("install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu),"
-                " or call load_fashion_mnist(download=True) on a machine with internet access")
+INSTALL_HINT = ("run `make data` in the repository, or install it with"
+                " `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or let"
+                " load_fashion_mnist download it (checksummed) on a machine with internet access"
+                " and BOOK_OFFLINE unset")
+OFFLINE_ENV = "BOOK_OFFLINE"
 
 # SHA-256 of the decompressed IDX files (measured on the Debian package's copies).
 _FILES = {
@@ -42,6 +48,11 @@ _FILES = {
 
 class DataNotFoundError(FileNotFoundError):
     """Raised when a data set is on none of the searched paths and cannot be downloaded."""
+
+
+def offline() -> bool:
+    """True when ``$BOOK_OFFLINE`` forbids downloads (any value but empty, ``0``, ``false``)."""
+    return os.environ.get(OFFLINE_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
 def parse_idx(raw: bytes) -> np.ndarray:
@@ -64,7 +75,9 @@ def _candidate_dirs(root: str | os.PathLike | None) -> list[Path]:
     dirs = []
     if os.environ.get("BOOK_DATA_DIR"):
         dirs.append(Path(os.environ["BOOK_DATA_DIR"]) / "fashion-mnist")
-    return dirs + [DEBIAN_DIR, CACHE_DIR]
+    # BOOK_NO_SYSTEM_DATA=1 hides the Debian copy (the Colab simulation uses it: Colab has none)
+    system = [] if os.environ.get("BOOK_NO_SYSTEM_DATA") else [DEBIAN_DIR]
+    return dirs + system + [CACHE_DIR]
 
 
 def _read_checked(path: Path, sha256: str) -> np.ndarray:
@@ -79,7 +92,10 @@ def _read_checked(path: Path, sha256: str) -> np.ndarray:
 
 def download_file(url: str, dest: Path, sha256: str) -> Path:
     """Download ``url`` to ``dest`` via a temporary file, keeping it only if the checksum
-    of its decompressed bytes matches; returns ``dest``."""
+    of its decompressed bytes matches; returns ``dest``. Refuses when :func:`offline`."""
+    if offline():
+        raise DataNotFoundError(f"{dest.name} is not on this machine and downloads are disabled"
+                                f" ({OFFLINE_ENV}={os.environ[OFFLINE_ENV]}): not fetching {url}")
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, suffix=".part")
     try:
@@ -94,14 +110,22 @@ def download_file(url: str, dest: Path, sha256: str) -> Path:
 
 
 def load_fashion_mnist(split: str = "train", *, root: str | os.PathLike | None = None,
-                       download: bool = False, base_url: str = BASE_URL
+                       download: bool | None = None, base_url: str | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(images, labels)``: uint8 arrays of shape (n, 28, 28) and (n,).
 
-    ``split`` is ``"train"`` (60 000 images) or ``"test"`` (10 000).
+    ``split`` is ``"train"`` (60 000 images) or ``"test"`` (10 000). Missing files are
+    downloaded into the cache unless ``download=False`` or ``$BOOK_OFFLINE`` is set;
+    ``base_url`` (default ``$BOOK_DATA_URL``, else the authors' server) is where from.
     """
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    if download is None:
+        download = not offline()
+    if base_url is None:
+        base_url = os.environ.get("BOOK_DATA_URL") or BASE_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
     arrays = []
     for part in ("images", "labels"):
         name, sha = _FILES[(split, part)]
