@@ -1,4 +1,4 @@
-"""Tests for bookutils.attention: each piece rebuilt or compared with PyTorch's own."""
+"""Tests for bookutils.transformer.attention: each piece rebuilt or compared with PyTorch's own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bookutils.attention import (
+from bookutils.checks.attention import check_attention
+from bookutils.transformer.attention import (
     LayerNorm,
     LayerNormFunction,
     MultiHeadAttention,
@@ -25,7 +26,6 @@ from bookutils.attention import (
     softmax,
     split_heads,
 )
-from bookutils.checks.attention import check_attention
 
 F64 = torch.float64
 TIGHT = {"rtol": 1e-12, "atol": 1e-12}  # float64 round-off of a few dozen operations

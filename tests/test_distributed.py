@@ -1,11 +1,11 @@
-"""Tests for bookutils.distributed: the launcher, and DDP against one-process training."""
+"""Tests for bookutils.parallel.distributed: the launcher, and DDP against one-process training."""
 
 import socket
 
 import pytest
 import torch
 
-from bookutils import distributed as d
+from bookutils.parallel import distributed as d
 
 
 def test_free_port_is_bindable():

@@ -1,11 +1,12 @@
-"""bookutils.fashion: tensors, subsets, the confusion matrix and weight copying (5.1)."""
+"""bookutils.tasks.classification: tensors, subsets, the confusion matrix and weight copying
+(5.1)."""
 
 import numpy as np
 import pytest
 import torch
 
-from bookutils import mlp_numpy as mn
-from bookutils.fashion import (
+from bookutils.foundations import mlp_numpy as mn
+from bookutils.tasks.classification import (
     confusion_matrix,
     images_to_tensor,
     params_from_linears,

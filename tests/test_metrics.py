@@ -1,6 +1,6 @@
 """Tests for bookutils.metrics (ImageNet, COCO, SQuAD metrics) and the chapter-7.3 checks.
 
-box_iou is bookutils.vision's (chapter 6.2); it is tested here again as COCO uses it.
+box_iou is bookutils.tasks.vision's (chapter 6.2); it is tested here again as COCO uses it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""bookutils.optimizer_widget: the live widget and its static small multiples."""
+"""bookutils.widgets.optimizer: the live widget and its static small multiples."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from bookutils import optimizer_widget as ow
-from bookutils.optimizers import OPTIMIZERS
+from bookutils.optim.optimizers import OPTIMIZERS
+from bookutils.widgets import optimizer as ow
 
 
 def test_widget_hyperparameters_build_every_optimizer():

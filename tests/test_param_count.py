@@ -8,7 +8,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from bookutils.checks.param_count import check_param_count
-from bookutils.param_count import (
+from bookutils.sizing.param_count import (
     attention_params,
     count_parameters,
     ffn_params,

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils import mlp_numpy as mn
-from bookutils.optimizer_widget import widget_hyperparameters
-from bookutils.optimizers import OPTIMIZERS, make_torch_optimizer
-from bookutils.playground import (
+from bookutils.foundations import mlp_numpy as mn
+from bookutils.optim.optimizers import OPTIMIZERS, make_torch_optimizer
+from bookutils.playground.engine import (
     DATASETS,
     FEATURES,
     REGULARIZERS,
@@ -18,6 +17,7 @@ from bookutils.playground import (
     feature_matrix,
     penalty,
 )
+from bookutils.widgets.optimizer import widget_hyperparameters
 
 
 def random_config(rng: np.random.Generator) -> PlaygroundConfig:

@@ -1,4 +1,4 @@
-"""Tests for bookutils.pretrained: WordPiece against the library, BERT parameter counts,
+"""Tests for bookutils.transformer.bert: WordPiece against the library, BERT parameter counts,
 masked and causal LM inputs, and the tiny Transformer language model."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from bookutils import pretrained as pt  # noqa: E402
-from bookutils.param_count import count_parameters  # noqa: E402
+from bookutils.sizing.param_count import count_parameters  # noqa: E402
+from bookutils.transformer import bert as pt  # noqa: E402
 
 
 @pytest.fixture(scope="module")

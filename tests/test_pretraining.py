@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.pretraining import (
+from bookutils.training.self_supervised import (
     PretrainRun,
     accuracy,
     few_labels,

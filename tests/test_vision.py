@@ -1,4 +1,4 @@
-"""Tests for bookutils.vision (chapter 6.2): conv2d against F.conv2d, IoU, segmentation
+"""Tests for bookutils.tasks.vision (chapter 6.2): conv2d against F.conv2d, IoU, segmentation
 metrics and the synthetic data generators; plus the self-check's wiring."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from bookutils.checks.vision import check_box_iou, iou_reference
-from bookutils.vision import (
+from bookutils.tasks.vision import (
     SHAPE_CLASSES,
     box_area,
     box_iou,

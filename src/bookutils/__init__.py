@@ -15,8 +15,7 @@ from .data import (
     xor_truth_table,
 )
 from .device import choose_device
-from .notebook import setup_notebook
-from .perceptron import (
+from .foundations.perceptron import (
     PerceptronRun,
     margin_and_radius,
     novikoff_bound,
@@ -24,16 +23,17 @@ from .perceptron import (
     perceptron_update,
     train_perceptron,
 )
-from .plotting import (
+from .notebook import setup_notebook
+from .reproducibility import seed_everything
+from .selfcheck import Case, CheckResult, Mistake, run_check
+from .viz.plotting import (
     new_figure,
     plot_decision_regions,
     plot_linear_boundary,
     plot_points,
     use_book_style,
 )
-from .reproducibility import seed_everything
-from .selfcheck import Case, CheckResult, Mistake, run_check
-from .widgets import PerceptronExplorer, perceptron_explorer
+from .widgets.perceptron import PerceptronExplorer, perceptron_explorer
 
 __version__ = "0.1.0"
 

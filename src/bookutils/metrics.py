@@ -1,7 +1,7 @@
 """The metrics of three benchmark data sets: ImageNet, COCO and SQuAD.
 
 - ImageNet: top-k accuracy (:func:`topk_accuracy`).
-- COCO: intersection over union of boxes (:func:`bookutils.vision.box_iou`, from chapter
+- COCO: intersection over union of boxes (:func:`bookutils.tasks.vision.box_iou`, from chapter
   6.2, used here and not written twice), greedy matching of detections to
   ground truth (:func:`match_detections`) and 101-point interpolated average precision
   (:func:`average_precision`).
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .vision import box_iou
+from .tasks.vision import box_iou
 
 
 def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int = 1) -> float:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 
 from .device import choose_device
-from .plotting import use_book_style
 from .reproducibility import seed_everything
+from .viz.plotting import use_book_style
 
 
 def setup_notebook(seed: int = 0, device: str | None = None) -> torch.device:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..compression import QMAX, QMIN, quantize_int8
 from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..training.compression import QMAX, QMIN, quantize_int8
 
 _T = torch.tensor
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..ctc import ctc_collapse, edit_distance
 from ..selfcheck import Case, CheckResult, Mistake, on_strings, run_check, string_case
+from ..tasks.ctc import ctc_collapse, edit_distance
 
 COLLAPSE_CASES = (
     Case(([1, 1, 0, 2, 2, 2, 0], 0), "runs of one symbol, separated by blanks"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..lora import lora_forward
 from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..transformer.lora import lora_forward
 
 
 def _randn(*shape: int, seed: int) -> torch.Tensor:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..privacy import clip_per_example
 from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..training.privacy import clip_per_example
 
 _T = torch.tensor
 

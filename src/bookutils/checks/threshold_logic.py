@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..foundations.threshold_logic import binary_inputs, threshold_unit
 from ..selfcheck import Case, CheckResult, Mistake, run_check
-from ..threshold_logic import binary_inputs, threshold_unit
 
 _A = np.array
 _TWO = binary_inputs(2)

@@ -3,8 +3,9 @@
 In the spirit of TensorFlow Playground (Smilkov and Carter, 2016): a small two-class data set
 in the plane, a choice of input features, a fully connected network, an optimizer and a
 regularizer. Everything is built from the book's own pieces: the data from
-:mod:`bookutils.data`, the network, its loss and its gradients from :mod:`bookutils.mlp_numpy`
-(chapter 3.1), and the update rules from :mod:`bookutils.optimizers` (chapter 3.2), applied
+:mod:`bookutils.data`, the network, its loss and its gradients from
+:mod:`bookutils.foundations.mlp_numpy`
+(chapter 3.1), and the update rules from :mod:`bookutils.optim.optimizers` (chapter 3.2), applied
 to NumPy arrays.
 
 A :class:`PlaygroundConfig` is every setting plus the number of epochs trained. It turns
@@ -25,10 +26,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import mlp_numpy as mn
-from .data.toy import make_moons, make_separable, make_spirals, make_xor
-from .optimizer_widget import widget_hyperparameters
-from .optimizers import OPTIMIZERS, make_optimizer
+from ..data.toy import make_moons, make_separable, make_spirals, make_xor
+from ..foundations import mlp_numpy as mn
+from ..optim.optimizers import OPTIMIZERS, make_optimizer
+from ..widgets.optimizer import widget_hyperparameters
 
 FORMAT = "pg1"
 

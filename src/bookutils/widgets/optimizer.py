@@ -15,8 +15,8 @@ import numpy as np
 from IPython.display import display
 from matplotlib.axes import Axes
 
-from .loss_surfaces import get_surface, plot_path, plot_surface
-from .optimizers import OPTIMIZERS, trajectory
+from ..optim.loss_surfaces import get_surface, plot_path, plot_surface
+from ..optim.optimizers import OPTIMIZERS, trajectory
 
 
 def widget_hyperparameters(name: str, lr: float, beta: float) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The live training playground: controls, play / pause / step / reset, and a shareable string.
 
-How to use: ``pg = bookutils.playground_widget.playground()`` in a notebook cell shows it;
+How to use: ``pg = bookutils.playground.widget.playground()`` in a notebook cell shows it;
 pass a string such as ``"pg1:data=xor&hidden=4"`` to start from an exact setting. Any
 control change rebuilds the data and the network (epoch 0); **step** trains one epoch,
 **play** keeps training, **reset** starts again. The *setting* box always shows the string
@@ -9,7 +9,7 @@ of the current state: copy it to share or hand out exactly this state, or paste 
 Jupyter and Colab both run it with nothing to install, since it uses only ipywidgets' core
 widgets (no custom widget manager). In the HTML book there is no kernel: the widget shows
 the picture it had when the book was built, and chapters pair it with scrubbable figures
-(:func:`bookutils.playground_plot.training_scrubber`). Under nbval nothing plays, so a
+(:func:`bookutils.playground.view.training_scrubber`). Under nbval nothing plays, so a
 notebook never blocks and its output stays deterministic.
 """
 
@@ -25,16 +25,16 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .mlp_numpy import ACTIVATIONS
-from .optimizers import OPTIMIZERS
-from .playground import (
+from ..foundations.mlp_numpy import ACTIVATIONS
+from ..optim.optimizers import OPTIMIZERS
+from .engine import (
     DATASETS,
     FEATURES,
     REGULARIZERS,
     PlaygroundConfig,
     PlaygroundModel,
 )
-from .playground_plot import PlaygroundView
+from .view import PlaygroundView
 
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 

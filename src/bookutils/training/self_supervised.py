@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .fashion import stratified_subset
+from ..tasks.classification import stratified_subset
 
 __all__ = [
     "PretrainRun",
@@ -178,6 +178,6 @@ def accuracy(model: nn.Module, X: Tensor, y: Tensor) -> float:
 def few_labels(y: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
     """Indices of ``per_class`` randomly chosen examples of every class in ``y``, sorted.
 
-    The same draw as :func:`bookutils.fashion.stratified_subset`, in index order.
+    The same draw as :func:`bookutils.tasks.classification.stratified_subset`, in index order.
     """
     return np.sort(stratified_subset(y, per_class, seed=seed))

@@ -1,6 +1,7 @@
 """Sharded data-parallel jobs for chapter 9.3: ZeRO-1 and FSDP next to plain DDP.
 
-Run them with :func:`bookutils.distributed.launch`. Every job trains the same small MLP with
+Run them with :func:`bookutils.parallel.distributed.launch`. Every job trains the same small MLP
+with
 Adam on the same data as :func:`train_reference`, which does it in one process, so a run can
 be checked weight by weight; each also reports how many bytes of parameters and optimizer
 state its rank holds, which is what the sharding saves.

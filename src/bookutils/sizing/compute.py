@@ -1,6 +1,6 @@
 """A compute, memory, time and energy calculator for training (chapter 8.2).
 
-FLOPs come from :func:`bookutils.param_count.training_flops` (C ≈ 6·N·D). Memory for
+FLOPs come from :func:`bookutils.sizing.param_count.training_flops` (C ≈ 6·N·D). Memory for
 mixed-free fp32 training with Adam is 4 bytes each for weights and gradients plus 8 bytes
 for Adam's two moment estimates: 16 bytes per parameter, before activations.
 """

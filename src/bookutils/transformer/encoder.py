@@ -2,7 +2,8 @@
 
 :class:`EncoderLayer` is the post-norm layer of Vaswani et al.: multi-head self-attention
 and a two-layer ReLU feed-forward network, each followed by dropout, a residual connection
-and layer normalisation (ε = 1e-6). It reuses :class:`bookutils.attention.MultiHeadAttention`,
+and layer normalisation (ε = 1e-6). It reuses
+:class:`bookutils.transformer.attention.MultiHeadAttention`,
 so masks are boolean with **True where a query may attend to a key**.
 
 The Keras form (:func:`keras_encoder_layer`) needs Keras 3 running on the PyTorch backend:

@@ -102,7 +102,8 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -
 
 
 def params_from_linears(linears: Sequence[nn.Linear]) -> dict[str, np.ndarray]:
-    """The weights of a stack of ``nn.Linear`` layers as a :mod:`bookutils.mlp_numpy` dict.
+    """The weights of a stack of ``nn.Linear`` layers as a :mod:`bookutils.foundations.mlp_numpy`
+    dict.
 
     Layer ``l`` (1-based) gives ``W{l}`` (out, in) and ``b{l}`` (out,), copied to float64
     NumPy arrays, so the NumPy MLP of chapter 3.1 computes the same function.

@@ -6,7 +6,8 @@ replaces ``exp(q·k)`` by a product of feature maps ``φ(q)·φ(k)`` with ``φ(x
 so that the matrix product can be re-associated: ``(φ(Q) φ(K)ᵀ) V = φ(Q) (φ(K)ᵀ V)``. The
 right-hand side never forms the ``T × T`` matrix, and its cost grows linearly with ``T``.
 
-Shapes follow :mod:`bookutils.attention`: ``q`` ``(..., n_q, d_k)``, ``k`` ``(..., n_kv, d_k)``,
+Shapes follow :mod:`bookutils.transformer.attention`: ``q`` ``(..., n_q, d_k)``, ``k`` ``(...,
+n_kv, d_k)``,
 ``v`` ``(..., n_kv, d_v)``. Costs count the FLOPs of matrix products only (one multiply-add is
 2 FLOPs), which is what ``torch.utils.flop_counter.FlopCounterMode`` counts.
 """

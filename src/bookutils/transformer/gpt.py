@@ -6,7 +6,7 @@ position embeddings, ``n_layers`` blocks of causal self-attention and a feed-for
 network (each with a residual connection), a final layer norm, and an output layer that
 shares the token-embedding matrix. Attention uses
 ``torch.nn.functional.scaled_dot_product_attention(..., is_causal=True)``, which computes
-what ``bookutils.attention.scaled_dot_product_attention`` computes with ``causal=True``.
+what ``bookutils.transformer.attention.scaled_dot_product_attention`` computes with ``causal=True``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Pictures of a :class:`~bookutils.playground.PlaygroundModel`, live or as scrubbable frames.
+"""Pictures of a :class:`~bookutils.playground.engine.PlaygroundModel`, live or as scrubbable
+frames.
 
 Three panels, as in TensorFlow Playground: the network (every unit drawn as a small map of
 its output over the plane, links as wide as |w|, orange for positive and blue for
@@ -20,9 +21,9 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure, FigureBase
 from matplotlib.ticker import MaxNLocator
 
-from .playground import FEATURES, PlaygroundConfig, PlaygroundModel
-from .plotting import PALETTE
-from .scrub import ScrubbableFigure, figure_to_png
+from ..viz.plotting import PALETTE
+from ..viz.scrub import ScrubbableFigure, figure_to_png
+from .engine import FEATURES, PlaygroundConfig, PlaygroundModel
 
 #: Blue (class 0, negative) through white to orange (class 1, positive).
 CMAP = LinearSegmentedColormap.from_list("playground", [PALETTE[0], "#FFFFFF", PALETTE[1]])

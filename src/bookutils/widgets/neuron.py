@@ -14,7 +14,7 @@ from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.contour import QuadContourSet
 
-from .activations import ACTIVATION_NAMES, get_activation
+from ..foundations.activations import ACTIVATION_NAMES, get_activation
 
 
 def _weights(w: np.ndarray, b: float, dim: int) -> tuple[np.ndarray, float]:

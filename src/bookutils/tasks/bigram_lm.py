@@ -3,7 +3,7 @@
 The language model estimates ``P(next character | previous character)`` by counting, with
 add-``k`` smoothing, and with ``^`` and ``$`` marking the start and end of a word. The
 decoder finds the best frame labelling of an utterance shaped like the synthetic speech of
-:mod:`bookutils.audio` (silence, characters, silence), scoring each labelling by the acoustic
+:mod:`bookutils.tasks.speech` (silence, characters, silence), scoring each labelling by the acoustic
 model's frame log-probabilities plus ``lm_weight`` times the language model's log-probability
 of the characters it spells (Viterbi's dynamic programming).
 """
@@ -68,7 +68,7 @@ def lm_viterbi(frame_log_probs: np.ndarray, lm: BigramLM, lm_weight: float = 1.0
     ``frame_log_probs`` is ``(T, 1 + len(alphabet))``, column 0 silence. A labelling scores
     the sum of its frames' log-probabilities plus ``lm_weight`` times the LM log-probability
     of the word it spells: each change of character pays ``log P(new | old)``. Consecutive
-    characters must differ (they do in words of :data:`bookutils.audio.WORD_BIGRAMS`).
+    characters must differ (they do in words of :data:`bookutils.tasks.speech.WORD_BIGRAMS`).
     Returns the labels of the best path, one per frame.
     """
     lp = np.asarray(frame_log_probs, dtype=float)

@@ -1,4 +1,4 @@
-"""Draw the computational graph of a :class:`bookutils.autograd.Value` with matplotlib.
+"""Draw the computational graph of a :class:`bookutils.foundations.autograd.Value` with matplotlib.
 
 Inputs sit on the left and the output on the right: a node's column is the length of the
 longest path from an input to it. Each box shows the node's name (or operation), its value
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from matplotlib.axes import Axes
 
-from .autograd import Value, topological_order
+from ..foundations.autograd import Value, topological_order
 from .plotting import PALETTE
 
 __all__ = ["graph_layout", "draw_graph"]

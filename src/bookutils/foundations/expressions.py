@@ -7,7 +7,7 @@ inside the domain of its operations (no log of a non-positive number, no divisio
 number near 0, no kink of relu at 0) and every intermediate value bounded, at the inputs
 it draws. :func:`evaluate` builds the same expression from anything with Python's
 arithmetic and the methods ``tanh``, ``exp``, ``log``, ``relu`` and ``sigmoid``: a
-:class:`bookutils.autograd.Value`, a torch tensor, ... so two engines can be compared.
+:class:`bookutils.foundations.autograd.Value`, a torch tensor, ... so two engines can be compared.
 """
 
 from __future__ import annotations
