@@ -18,12 +18,12 @@ from bookutils.transformer.attention import (
     causal_mask,
     layer_norm,
     layer_norm_backward,
+    masked_softmax,
     merge_heads,
     positional_frequencies,
     positional_shift_matrix,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
-    softmax,
     split_heads,
 )
 
@@ -40,18 +40,18 @@ def randn(*shape: int, seed: int = 0) -> torch.Tensor:
 
 def test_softmax_matches_torch_and_handles_minus_infinity():
     x = randn(4, 7, seed=1) * 30
-    torch.testing.assert_close(softmax(x), torch.softmax(x, -1), **TIGHT)
-    torch.testing.assert_close(softmax(x, dim=0), torch.softmax(x, 0), **TIGHT)
+    torch.testing.assert_close(masked_softmax(x), torch.softmax(x, -1), **TIGHT)
+    torch.testing.assert_close(masked_softmax(x, dim=0), torch.softmax(x, 0), **TIGHT)
     big = torch.tensor([1000.0, 1001.0], dtype=F64)          # exp would overflow unshifted
-    torch.testing.assert_close(softmax(big), torch.softmax(big, -1), **TIGHT)
+    torch.testing.assert_close(masked_softmax(big), torch.softmax(big, -1), **TIGHT)
     inf = float("-inf")
-    masked = softmax(torch.tensor([[0.0, inf, 0.0], [inf, inf, inf]], dtype=F64))
+    masked = masked_softmax(torch.tensor([[0.0, inf, 0.0], [inf, inf, inf]], dtype=F64))
     torch.testing.assert_close(masked, torch.tensor([[0.5, 0, 0.5], [0, 0, 0]], dtype=F64))
 
 
 def test_softmax_rejects_non_tensors():
     with pytest.raises(TypeError, match="torch.Tensor"):
-        softmax([1.0, 2.0])
+        masked_softmax([1.0, 2.0])
 
 
 # ------------------------------------------------------------------ scaled dot product

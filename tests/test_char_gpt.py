@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from bookutils.metrics import accuracy
 from bookutils.sizing.param_count import count_parameters, gpt_params
 from bookutils.transformer.attention import scaled_dot_product_attention
 from bookutils.transformer.gpt import (
@@ -14,7 +15,6 @@ from bookutils.transformer.gpt import (
     CharGPT,
     GPTClassifier,
     GPTConfig,
-    accuracy,
     finetune_classifier,
     generate,
     lm_batch,

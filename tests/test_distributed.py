@@ -94,4 +94,4 @@ def test_reference_pieces():
     with pytest.raises(ValueError, match="positive"):
         d.make_regression(0)
     with pytest.raises(ValueError, match="'sgd' or 'adam'"):
-        d.make_optimizer("lbfgs", d.make_mlp().parameters(), 0.1)
+        d.train_single("lbfgs", steps=1)

@@ -13,7 +13,6 @@ from sklearn.metrics import top_k_accuracy_score
 from bookutils.checks.metrics import check_token_f1
 from bookutils.metrics import (
     average_precision,
-    box_iou,
     exact_match,
     match_detections,
     normalize_answer,
@@ -21,6 +20,7 @@ from bookutils.metrics import (
     topk_accuracy,
     xywh_to_xyxy,
 )
+from bookutils.tasks.vision import box_iou
 
 
 def test_topk_accuracy_matches_sklearn_and_torch():

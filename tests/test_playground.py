@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from bookutils.foundations import mlp_numpy as mn
-from bookutils.optim.optimizers import OPTIMIZERS, make_torch_optimizer
+from bookutils.optim.optimizers import OPTIMIZERS, hyperparameters_for, make_torch_optimizer
 from bookutils.playground.engine import (
     DATASETS,
     FEATURES,
@@ -17,7 +17,6 @@ from bookutils.playground.engine import (
     feature_matrix,
     penalty,
 )
-from bookutils.widgets.optimizer import widget_hyperparameters
 
 
 def random_config(rng: np.random.Generator) -> PlaygroundConfig:
@@ -201,7 +200,7 @@ def test_training_matches_torch_step_for_step(optimizer, reg):
     net = mn.to_torch(model.params, config.activation, dtype=torch.float64)
     weights = [m.weight for m in net if isinstance(m, torch.nn.Linear)]
     torch_opt = make_torch_optimizer(optimizer, net.parameters(),
-                                     **widget_hyperparameters(optimizer, 0.05, 0.7))
+                                     **hyperparameters_for(optimizer, 0.05, 0.7))
     X = torch.tensor(model.inputs)
     y = torch.tensor(model.labels)
     rng = np.random.default_rng(5)

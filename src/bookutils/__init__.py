@@ -33,9 +33,20 @@ from .viz.plotting import (
     plot_points,
     use_book_style,
 )
-from .widgets.perceptron import PerceptronExplorer, perceptron_explorer
 
 __version__ = "0.1.0"
+
+# The perceptron explorer needs ipywidgets: it loads on first use, so that importing any
+# part of bookutils (a model, an optimizer, the data) does not import the widget stack.
+_LAZY = {"PerceptronExplorer": ".widgets.perceptron", "perceptron_explorer": ".widgets.perceptron"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FASHION_MNIST_CLASSES",

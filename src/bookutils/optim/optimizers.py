@@ -315,6 +315,25 @@ def make_optimizer(name: str, params: Iterable[torch.Tensor], **hyper: Any) -> O
     return OPTIMIZERS[name][0](params, **hyper)
 
 
+def hyperparameters_for(name: str, lr: float, beta: float) -> dict[str, Any]:
+    """The keyword arguments of optimizer ``name`` for a learning rate and one β.
+
+    The optimizer widget and the playground pass these for their (lr, β) controls.
+
+    β is the momentum of Momentum and Nesterov, RMSProp's averaging constant α, and Adam's
+    and AdamW's β₁ (β₂ stays 0.999); SGD and AdaGrad ignore it.
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {list(OPTIMIZERS)}")
+    if name in ("Momentum", "Nesterov"):
+        return {"lr": lr, "momentum": beta}
+    if name == "RMSProp":
+        return {"lr": lr, "alpha": beta}
+    if name in ("Adam", "AdamW"):
+        return {"lr": lr, "betas": (beta, 0.999)}
+    return {"lr": lr}
+
+
 def make_torch_optimizer(name: str, params: Iterable[torch.Tensor],
                          **hyper: Any) -> torch.optim.Optimizer:
     """Build ``torch.optim``'s counterpart of our optimizer ``name`` with ``hyper``."""

@@ -30,6 +30,8 @@ from torch import nn
 from torch.multiprocessing.spawn import ProcessException
 from torch.nn.parallel import DistributedDataParallel
 
+from ..optim.optimizers import make_torch_optimizer
+
 with warnings.catch_warnings():  # its import uses torch.jit, which warns of its deprecation
     warnings.simplefilter("ignore", DeprecationWarning)
     from torch.distributed.optim import ZeroRedundancyOptimizer
@@ -163,13 +165,14 @@ def make_mlp(d: int = 4, hidden: int = 8, seed: int = 0,
     return nn.Sequential(nn.Linear(d, hidden), nn.Tanh(), nn.Linear(hidden, 1)).to(dtype)
 
 
-def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    """``torch.optim.SGD`` or ``torch.optim.Adam`` by name."""
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr)
-    raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
+_TORCH_NAMES = {"sgd": "SGD", "adam": "Adam"}
+
+
+def _job_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
+    """``torch.optim.SGD`` or ``torch.optim.Adam`` by a job's name for it, "sgd" or "adam"."""
+    if name not in _TORCH_NAMES:
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
+    return make_torch_optimizer(_TORCH_NAMES[name], params, lr=lr)
 
 
 def _train(model: nn.Module, optimizer: torch.optim.Optimizer, X: torch.Tensor,
@@ -192,7 +195,7 @@ def train_single(optimizer: str = "sgd", *, steps: int = 20, lr: float = 0.1, n:
     """
     X, y = make_regression(n, seed=seed)
     model = make_mlp(seed=seed).to(device)
-    _train(model, make_optimizer(optimizer, model.parameters(), lr), X.to(device),
+    _train(model, _job_optimizer(optimizer, model.parameters(), lr), X.to(device),
            y.to(device), steps)
     return {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
@@ -216,7 +219,7 @@ def ddp_job(rank: int, world_size: int, *, steps: int = 20, lr_sgd: float = 0.1,
         if name == "zero1":
             opt = ZeroRedundancyOptimizer(model.parameters(), torch.optim.Adam, lr=lr)
         else:
-            opt = make_optimizer(name, model.parameters(), lr)
+            opt = _job_optimizer(name, model.parameters(), lr)
         result[f"{name}_losses"] = _train(model, opt, X, y, steps)
         result[name] = {k: v.detach().clone() for k, v in model.module.state_dict().items()}
         if name == "zero1":

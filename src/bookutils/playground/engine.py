@@ -28,8 +28,7 @@ import torch
 
 from ..data.toy import make_moons, make_separable, make_spirals, make_xor
 from ..foundations import mlp_numpy as mn
-from ..optim.optimizers import OPTIMIZERS, make_optimizer
-from ..widgets.optimizer import widget_hyperparameters
+from ..optim.optimizers import OPTIMIZERS, hyperparameters_for, make_optimizer
 
 FORMAT = "pg1"
 
@@ -141,7 +140,7 @@ class PlaygroundConfig:
         # The book's optimizer classes validate (and complete) their hyper-parameters.
         probe = torch.zeros(1, dtype=torch.float64)
         hyper = make_optimizer(self.optimizer, [probe],
-                               **widget_hyperparameters(self.optimizer, self.lr, self.beta)).hyper
+                               **hyperparameters_for(self.optimizer, self.lr, self.beta)).hyper
         object.__setattr__(self, "hyper", dict(hyper))
 
     # ------------------------------------------------------------------ serialisation

@@ -3,8 +3,8 @@
 Images arrive from :func:`bookutils.load_fashion_mnist` as uint8 arrays of shape
 (n, 28, 28). Here they become flat float rows (n, 784), scaled to [0, 1] and standardised
 with the *training* set's mean and standard deviation, so that test images are treated
-exactly like training images. The confusion matrix has one row per true class and one
-column per predicted class.
+exactly like training images. The confusion matrix to judge the classifier is
+:func:`bookutils.metrics.confusion_matrix`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import torch
 from torch import nn
 
 __all__ = [
-    "confusion_matrix",
     "images_to_tensor",
     "params_from_linears",
     "pixel_stats",
@@ -76,29 +75,6 @@ def images_to_tensor(images: np.ndarray, mean: float = 0.0, std: float = 1.0, *,
                          f" {std!r}")
     flat = images.reshape(len(images), -1).astype(np.float64) / 255.0
     return torch.as_tensor((flat - mean) / std, dtype=dtype, device=device)
-
-
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
-    """Counts ``C[i, j]`` of examples of true class ``i`` predicted as class ``j``.
-
-    The diagonal holds the correct predictions, so ``C.trace() / C.sum()`` is the accuracy
-    and row ``i`` sums to the number of examples of class ``i``.
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
-            or num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    if y_true.ndim != 1 or y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must be 1-D arrays of the same length, got"
-                         f" shapes {y_true.shape} and {y_pred.shape}")
-    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
-        if not np.issubdtype(y.dtype, np.integer):
-            raise ValueError(f"{name} must hold integer class labels, got {y.dtype}")
-        if y.size and (y.min() < 0 or y.max() >= num_classes):
-            raise ValueError(f"{name} has labels outside 0..{num_classes - 1}")
-    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
-    np.add.at(counts, (y_true, y_pred), 1)
-    return counts
 
 
 def params_from_linears(linears: Sequence[nn.Linear]) -> dict[str, np.ndarray]:

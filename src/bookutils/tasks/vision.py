@@ -11,11 +11,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..metrics import confusion_matrix
+
 __all__ = [
     "SHAPE_CLASSES",
     "box_area",
     "box_iou",
-    "confusion_matrix",
     "conv2d",
     "conv_output_size",
     "make_detection_data",
@@ -121,15 +122,6 @@ def _labels(pred: object, target: object) -> tuple[np.ndarray, np.ndarray]:
     return p.ravel(), t.ravel()
 
 
-def confusion_matrix(pred: np.ndarray, target: np.ndarray, num_classes: int) -> np.ndarray:
-    """``C[i, j]`` = number of pixels of true class ``i`` predicted as class ``j``."""
-    p, t = _labels(pred, target)
-    k = _positive_int("num_classes", num_classes)
-    if p.min() < 0 or t.min() < 0 or p.max() >= k or t.max() >= k:
-        raise ValueError(f"labels must lie in 0..{k - 1}")
-    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
-
-
 def pixel_accuracy(pred: np.ndarray, target: np.ndarray) -> float:
     """The fraction of pixels whose predicted class equals the true class."""
     p, t = _labels(pred, target)
@@ -138,7 +130,8 @@ def pixel_accuracy(pred: np.ndarray, target: np.ndarray) -> float:
 
 def mean_iou(pred: np.ndarray, target: np.ndarray, num_classes: int) -> float:
     """Mean over classes of ``TP / (TP + FP + FN)``; a class absent from both is skipped."""
-    c = confusion_matrix(pred, target, num_classes)
+    p, t = _labels(pred, target)
+    c = confusion_matrix(t, p, _positive_int("num_classes", num_classes))
     tp = np.diag(c).astype(float)
     union = c.sum(0) + c.sum(1) - tp
     present = union > 0

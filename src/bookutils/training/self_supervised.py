@@ -20,7 +20,6 @@ from ..tasks.classification import stratified_subset
 
 __all__ = [
     "PretrainRun",
-    "accuracy",
     "few_labels",
     "fine_tune",
     "mask_inputs",
@@ -164,15 +163,6 @@ def fine_tune(encoder: nn.Module, X: Tensor, y: Tensor, *, n_classes: int, epoch
         loss.backward()
         opt.step()
     return model
-
-
-@torch.no_grad()
-def accuracy(model: nn.Module, X: Tensor, y: Tensor) -> float:
-    """The fraction of rows of X whose highest-scoring class is y."""
-    _check_rows("X", X)
-    if not isinstance(y, Tensor) or y.shape != (len(X),):
-        raise ValueError(f"y must be a tensor of {len(X)} labels")
-    return (model(X).argmax(dim=1) == y).float().mean().item()
 
 
 def few_labels(y: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:

@@ -32,7 +32,7 @@ __all__ = [
     "positional_shift_matrix",
     "scaled_dot_product_attention",
     "sinusoidal_positional_encoding",
-    "softmax",
+    "masked_softmax",
     "split_heads",
 ]
 
@@ -52,7 +52,7 @@ def _require_positive_int(name: str, n: object) -> int:
 # --------------------------------------------------------------------------- attention
 
 
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
+def masked_softmax(x: Tensor, dim: int = -1) -> Tensor:
     """Softmax along ``dim``: ``exp(x - max) / sum(exp(x - max))``.
 
     Subtracting the maximum changes nothing mathematically and keeps ``exp`` from
@@ -126,7 +126,7 @@ def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None = None, *,
     if causal:
         allowed = causal_mask(q.shape[-2], k.shape[-2], device=scores.device)
         scores = scores.masked_fill(~allowed, float("-inf"))
-    return softmax(scores, dim=-1)
+    return masked_softmax(scores, dim=-1)
 
 
 def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None,

@@ -35,8 +35,8 @@ __all__ = [
     "causal_pairs",
     "reversal_data",
     "TinyLM",
-    "lm_loss",
-    "train_lm",
+    "pretraining_loss",
+    "pretrain_lm",
 ]
 
 IGNORE_INDEX = -100  # the label PyTorch's cross_entropy skips (its default ignore_index)
@@ -257,7 +257,7 @@ class TinyLM(nn.Module):
         return self.head(self.norm(h))
 
 
-def lm_loss(model: nn.Module, inputs: Tensor, labels: Tensor) -> Tensor:
+def pretraining_loss(model: nn.Module, inputs: Tensor, labels: Tensor) -> Tensor:
     """Mean cross-entropy of the model's predictions over the labels that are not
     ``IGNORE_INDEX``: the loss of both objectives."""
     logits = model(inputs)
@@ -265,7 +265,7 @@ def lm_loss(model: nn.Module, inputs: Tensor, labels: Tensor) -> Tensor:
                            ignore_index=IGNORE_INDEX)
 
 
-def train_lm(model: nn.Module, make_batch: Callable[[np.random.Generator],
+def pretrain_lm(model: nn.Module, make_batch: Callable[[np.random.Generator],
                                                      tuple[np.ndarray, np.ndarray]],
              steps: int, *, lr: float = 3e-3, seed: int = 0,
              device: torch.device | str = "cpu") -> list[float]:
@@ -279,7 +279,7 @@ def train_lm(model: nn.Module, make_batch: Callable[[np.random.Generator],
     losses = []
     for _ in range(steps):
         inputs, labels = make_batch(rng)
-        loss = lm_loss(model, torch.as_tensor(inputs, device=device),
+        loss = pretraining_loss(model, torch.as_tensor(inputs, device=device),
                        torch.as_tensor(labels, device=device))
         optimizer.zero_grad()
         loss.backward()

@@ -24,7 +24,6 @@ __all__ = [
     "CharGPT",
     "GPTClassifier",
     "GPTConfig",
-    "accuracy",
     "finetune_classifier",
     "generate",
     "lm_batch",
@@ -264,11 +263,3 @@ def finetune_classifier(model: nn.Module, X: Tensor, y: Tensor, *, epochs: int, 
             losses.append(loss.item())
     model.eval()
     return losses
-
-
-@torch.no_grad()
-def accuracy(model: nn.Module, X: Tensor, y: Tensor) -> float:
-    """The fraction of rows of ``X`` whose highest logit is at the label in ``y``."""
-    model.eval()
-    device = next(model.parameters()).device
-    return (model(X.to(device)).argmax(dim=-1).cpu() == y.cpu()).float().mean().item()

@@ -16,31 +16,14 @@ from IPython.display import display
 from matplotlib.axes import Axes
 
 from ..optim.loss_surfaces import get_surface, plot_path, plot_surface
-from ..optim.optimizers import OPTIMIZERS, trajectory
-
-
-def widget_hyperparameters(name: str, lr: float, beta: float) -> dict[str, Any]:
-    """The keyword arguments the widget passes to optimizer ``name`` for (lr, β).
-
-    β is the momentum of Momentum and Nesterov, RMSProp's averaging constant α, and Adam's
-    and AdamW's β₁ (β₂ stays 0.999); SGD and AdaGrad ignore it.
-    """
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; expected one of {list(OPTIMIZERS)}")
-    if name in ("Momentum", "Nesterov"):
-        return {"lr": lr, "momentum": beta}
-    if name == "RMSProp":
-        return {"lr": lr, "alpha": beta}
-    if name in ("Adam", "AdamW"):
-        return {"lr": lr, "betas": (beta, 0.999)}
-    return {"lr": lr}
+from ..optim.optimizers import OPTIMIZERS, hyperparameters_for, trajectory
 
 
 def surface_path(surface: str, name: str, lr: float, beta: float, steps: int) -> np.ndarray:
     """The path of optimizer ``name`` with (lr, β) on ``surface`` from its start point."""
     s = get_surface(surface)
     return trajectory(name, lambda t: s.f(t), s.start, steps,
-                      **widget_hyperparameters(name, lr, beta))
+                      **hyperparameters_for(name, lr, beta))
 
 
 # what the widget's β sets, in the book's notation (chapter 3.2), for the panel titles
@@ -85,7 +68,7 @@ class OptimizerExplorer:
     def __init__(self, surface: str = "quadratic", optimizer: str = "Momentum",
                  lr: float = 0.1, beta: float = 0.9, steps: int = 100) -> None:
         get_surface(surface)
-        widget_hyperparameters(optimizer, lr, beta)
+        hyperparameters_for(optimizer, lr, beta)
         self.surface = widgets.Dropdown(options=["quadratic", "rosenbrock", "himmelblau"],
                                         value=surface, description="surface")
         self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer,

@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from ..viz.plotting import plot_decision_regions, plot_linear_boundary
 from ..foundations.perceptron import _check_labels, perceptron_predict, perceptron_update
+from ..viz.plotting import plot_decision_regions, plot_linear_boundary
 
 
 class PerceptronExplorer:
