@@ -62,8 +62,11 @@ def test_causal_mask():
     assert m.dtype == torch.bool and m.shape == (3, 4)
     assert torch.equal(m, torch.tensor([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]]).bool())
     assert torch.equal(causal_mask(3), torch.ones(3, 3).tril().bool())
-    for bad in (0, -1, 2.0, True):
+    for bad in (0, -1):
         with pytest.raises(ValueError, match="positive integer"):
+            causal_mask(bad)
+    for bad in (2.0, True):                      # a wrong type is a TypeError
+        with pytest.raises(TypeError, match="must be an integer"):
             causal_mask(bad)
     with pytest.raises(ValueError, match="num_keys"):
         causal_mask(3, 0)
@@ -218,11 +221,15 @@ def test_multi_head_dropout_only_in_training():
 def test_multi_head_attention_rejects_bad_hyper_parameters_and_shapes():
     with pytest.raises(ValueError, match="divisible"):
         MultiHeadAttention(10, 3)
-    for bad in (0, -4, 4.0):
+    for bad in (0, -4):
         with pytest.raises(ValueError, match="positive integer"):
             MultiHeadAttention(bad, 2)
         with pytest.raises(ValueError, match="positive integer"):
             MultiHeadAttention(8, bad)
+    with pytest.raises(TypeError, match="must be an integer"):
+        MultiHeadAttention(4.0, 2)
+    with pytest.raises(TypeError, match="must be an integer"):
+        MultiHeadAttention(8, 2.0)
     for bad in (-0.1, 1.0, "0.1"):
         with pytest.raises(ValueError, match="dropout"):
             MultiHeadAttention(8, 2, dropout=bad)

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .._validate import positive_int
+
 
 def _positive(**sizes: Any) -> None:
     for name, value in sizes.items():
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-        if value < 1:
-            raise ValueError(f"{name} must be positive, got {value}")
+        positive_int(name, value)
 
 
 def linear_params(d_in: int, d_out: int, bias: bool = True) -> int:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from .._validate import positive_int
+
 __all__ = [
     "ENTITY_TYPES",
     "MONTHS",
@@ -141,9 +143,7 @@ def _rng(seed: int | None) -> np.random.Generator:
 
 
 def _check_n(n: object) -> int:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    return int(n)
+    return positive_int("n", n)
 
 
 TOPICS = ("sport", "science", "cooking", "finance")

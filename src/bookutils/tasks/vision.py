@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .._validate import positive_int as _positive_int
 from ..metrics import confusion_matrix
 
 __all__ = [
@@ -26,12 +27,6 @@ __all__ = [
 ]
 
 SHAPE_CLASSES = ("background", "disc", "frame")
-
-
-def _positive_int(name: str, n: object, minimum: int = 1) -> int:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n!r}")
-    return int(n)
 
 
 # --------------------------------------------------------------------------- convolution

@@ -15,14 +15,10 @@ from typing import Any
 
 import torch
 
+from .._validate import positive_int as _positive_int
+
 __all__ = ["DivergenceMonitor", "EarlyStopping", "early_stopping_epochs", "gradient_alarm",
            "gradient_norms"]
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
 
 
 def _real(name: str, value: object, low: float, *, strict: bool = False) -> float:

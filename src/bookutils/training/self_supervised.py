@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .._validate import positive_number
 from ..tasks.classification import stratified_subset
 
 __all__ = [
@@ -38,8 +39,7 @@ def _check_rows(name: str, X: object) -> Tensor:
 
 def _check_positive(**values: object) -> None:
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
+        positive_number(name, value)
 
 
 def mlp_encoder(d_in: int, widths: Sequence[int], *, seed: int = 0,

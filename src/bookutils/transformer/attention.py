@@ -19,6 +19,9 @@ import math
 import torch
 from torch import Tensor, nn
 
+from .._validate import positive_int as _require_positive_int
+from .._validate import tensor as _require_tensor
+
 __all__ = [
     "LayerNorm",
     "LayerNormFunction",
@@ -35,18 +38,6 @@ __all__ = [
     "masked_softmax",
     "split_heads",
 ]
-
-
-def _require_tensor(name: str, x: object) -> Tensor:
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    return x
-
-
-def _require_positive_int(name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return n
 
 
 # --------------------------------------------------------------------------- attention

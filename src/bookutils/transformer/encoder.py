@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from .._validate import positive_int as _positive_int
 from .attention import MultiHeadAttention, sinusoidal_positional_encoding
 
 __all__ = [
@@ -31,12 +32,6 @@ __all__ = [
     "keras_attention_mask",
     "keras_encoder_layer",
 ]
-
-
-def _positive_int(name: str, n: object) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return n
 
 
 def _probability(name: str, p: object) -> float:
