@@ -19,7 +19,11 @@ from bookutils.checks.autograd import (
     tanh_backward_reference,
 )
 from bookutils.foundations.autograd import Value, topological_order
-from bookutils.foundations.expressions import evaluate, expression_str, random_expression
+from bookutils.foundations.expressions import (
+    evaluate,
+    expression_str,
+    random_expression,
+)
 from bookutils.viz.graph import draw_graph, graph_layout
 
 F64 = torch.float64

@@ -9,7 +9,13 @@ from torch import nn
 
 from bookutils.checks.lora import CASES, check_lora_forward
 from bookutils.sizing.param_count import count_parameters
-from bookutils.transformer.lora import LoRALinear, add_lora, freeze, lora_forward, merge_lora
+from bookutils.transformer.lora import (
+    LoRALinear,
+    add_lora,
+    freeze,
+    lora_forward,
+    merge_lora,
+)
 
 DT = torch.float64
 

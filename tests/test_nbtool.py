@@ -1,7 +1,8 @@
 import json
 
-import nbtool
 import pytest
+
+from tools import nbtool
 
 
 def test_new_notebook_has_the_skeleton(tmp_path):

@@ -7,7 +7,11 @@ import pytest
 import torch
 
 from bookutils.foundations import mlp_numpy as mn
-from bookutils.optim.optimizers import OPTIMIZERS, hyperparameters_for, make_torch_optimizer
+from bookutils.optim.optimizers import (
+    OPTIMIZERS,
+    hyperparameters_for,
+    make_torch_optimizer,
+)
 from bookutils.playground.engine import (
     DATASETS,
     FEATURES,

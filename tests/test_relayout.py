@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-import relayout
+
+from tools import relayout
 
 SRC = Path(relayout.__file__).resolve().parents[1] / "src" / "bookutils"
 

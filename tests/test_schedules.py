@@ -9,7 +9,12 @@ import pytest
 import torch
 
 from bookutils.checks.training import check_warmup_cosine
-from bookutils.optim.schedules import exponential_lr, one_cycle_lr, step_lr, warmup_cosine_lr
+from bookutils.optim.schedules import (
+    exponential_lr,
+    one_cycle_lr,
+    step_lr,
+    warmup_cosine_lr,
+)
 
 # torch updates the rate recursively (lr ← lr·factor), so round-off grows by about one ulp
 # per step; 1e-12 relative leaves room for thousands of steps and catches any formula error.

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.optim.loss_surfaces import rosenbrock, rosenbrock_grad, rosenbrock_hessian
+from bookutils.optim.loss_surfaces import (
+    rosenbrock,
+    rosenbrock_grad,
+    rosenbrock_hessian,
+)
 from bookutils.optim.second_order import (
     MinimizeResult,
     backtracking,

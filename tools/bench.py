@@ -28,9 +28,9 @@ import numpy as np
 import torch
 from nbclient import NotebookClient
 
+from tools import nbtool
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import nbtool  # noqa: E402
 
 BUDGET_S, MEDIAN_TARGET_S, BOOK_TARGET_S, REBUILD_TARGET_S = 60, 20, 300, 5
 
@@ -96,9 +96,8 @@ def attention_ratio() -> tuple[float, float]:
 
 def playground_latency() -> tuple[float, float]:
     """Median and 95th percentile (ms) of a learning-rate change → finished redraw."""
-    from bench_playground import timed
-
     from bookutils.playground.widget import Playground
+    from tools.bench_playground import timed
 
     pg = Playground()
     values = (0.01, 0.03, 0.1)

@@ -16,6 +16,7 @@ structure tests use (tools/nbtool.py).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -26,8 +27,11 @@ from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import nbtool  # noqa: E402
+# tools/nbtool.py holds the rules this extension shares with the tests; Sphinx does not
+# put the repository root on the import path, so the module is loaded from its file.
+_spec = importlib.util.spec_from_file_location("nbtool", ROOT / "tools" / "nbtool.py")
+nbtool = sys.modules.setdefault("nbtool", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(nbtool)
 
 GENERATED = ROOT / "book" / "_generated"
 

@@ -4,6 +4,8 @@ Notebooks import from here what more than one chapter needs: device choice, seed
 the figure style, self-checks, widgets, and the from-scratch pieces later chapters reuse.
 """
 
+from importlib import metadata as _metadata
+
 from .checks.perceptron import check_perceptron_predict, check_perceptron_update
 from .data import (
     FASHION_MNIST_CLASSES,
@@ -34,7 +36,10 @@ from .viz.plotting import (
     use_book_style,
 )
 
-__version__ = "0.1.0"
+try:  # one version number, pyproject.toml's, read from the installed package's metadata
+    __version__ = _metadata.version("bookutils")
+except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed
+    __version__ = "0+unknown"
 
 # The perceptron explorer needs ipywidgets: it loads on first use, so that importing any
 # part of bookutils (a model, an optimizer, the data) does not import the widget stack.

@@ -18,7 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..sizing.param_count import layer_norm_params, linear_params, transformer_block_params
+from ..sizing.param_count import (
+    layer_norm_params,
+    linear_params,
+    transformer_block_params,
+)
 from .attention import MultiHeadAttention, sinusoidal_positional_encoding
 
 __all__ = [

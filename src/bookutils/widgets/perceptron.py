@@ -12,7 +12,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import display
 
-from ..foundations.perceptron import _check_labels, perceptron_predict, perceptron_update
+from ..foundations.perceptron import (
+    _check_labels,
+    perceptron_predict,
+    perceptron_update,
+)
 from ..viz.plotting import plot_decision_regions, plot_linear_boundary
 
 
