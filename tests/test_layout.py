@@ -145,3 +145,14 @@ def test_every_subpackage_docstring_maps_each_of_its_modules(package):
     doc = module.__doc__ or ""
     for info in pkgutil.iter_modules(module.__path__):
         assert f"``{info.name}``" in doc, f"bookutils.{package} does not list {info.name}"
+
+
+def test_the_api_reference_documents_every_module_once():
+    pages = (PKG.parents[1] / "book" / "api").glob("*.md")
+    documented = collections.Counter(
+        line.split()[-1] for page in pages for line in page.read_text(encoding="utf-8").splitlines()
+        if line.startswith(".. automodule::"))
+    modules = {m for m in _modules() if not any(p.startswith("_") for p in m.split("."))}
+    assert set(documented) == modules, (sorted(modules - set(documented)),
+                                        sorted(set(documented) - modules))
+    assert max(documented.values()) == 1, documented.most_common(3)

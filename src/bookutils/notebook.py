@@ -12,7 +12,7 @@ from .viz.plotting import use_book_style
 def setup_notebook(seed: int = 0, device: str | None = None) -> torch.device:
     """Seed every random generator, apply the book's figure style and pick the device.
 
-    Returns the chosen ``torch.device`` (see :func:`bookutils.choose_device`; ``device``
+    Returns the chosen ``torch.device`` (see :func:`bookutils.device.choose_device`; ``device``
     overrides the ``BOOK_DEVICE`` environment variable).
     """
     seed_everything(seed)

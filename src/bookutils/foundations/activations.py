@@ -37,6 +37,7 @@ _DEFINITIONS: dict[str, tuple[str, sp.Expr, Callable[[torch.Tensor], torch.Tenso
     "silu": (r"\mathrm{SiLU}(z)", Z * _sigmoid, F.silu),
 }
 
+#: The names :func:`get_activation` accepts.
 ACTIVATION_NAMES: tuple[str, ...] = tuple(_DEFINITIONS)
 
 _MODULES = [{"erf": scipy.special.erf}, "numpy"]

@@ -93,6 +93,7 @@ class Surface:
         return X, Y, self.f(np.stack([X, Y], axis=-1))
 
 
+#: The test functions by name, as :func:`get_surface` returns them.
 SURFACES: dict[str, Surface] = {
     "quadratic": Surface("elongated quadratic", quadratic, (-4.0, 4.0), (-3.0, 3.0),
                          (-3.5, -1.0), ((0.0, 0.0),)),

@@ -2,7 +2,7 @@
 frames.
 
 Three panels, as in TensorFlow Playground: the network (every unit drawn as a small map of
-its output over the plane, links as wide as |w|, orange for positive and blue for
+its output over the plane, links as wide as ``|w|``, orange for positive and blue for
 negative weights), the decision map with the training points (filled) and the test points
 (hollow), and the training and test loss per epoch. :class:`PlaygroundView` keeps its
 artists and only gives them new data; maps are ``imshow`` images rather than ``contourf``

@@ -51,7 +51,8 @@ def parse_hidden(text: str) -> tuple[int, ...]:
 
 
 class Playground:
-    """Controls for every :class:`PlaygroundConfig` setting and a three-panel picture."""
+    """Controls for every :class:`~bookutils.playground.engine.PlaygroundConfig` setting,
+    and a three-panel picture."""
 
     def __init__(self, config: PlaygroundConfig | str | None = None, *,
                  figsize: tuple[float, float] = (11.0, 3.4), dpi: float = 72,

@@ -1,6 +1,6 @@
 """Fashion-MNIST as tensors for a PyTorch classifier, and the tools to judge one (chapter 5.1).
 
-Images arrive from :func:`bookutils.load_fashion_mnist` as uint8 arrays of shape
+Images arrive from :func:`bookutils.data.fashion_mnist.load_fashion_mnist` as uint8 arrays of shape
 (n, 28, 28). Here they become flat float rows (n, 784), scaled to [0, 1] and standardised
 with the *training* set's mean and standard deviation, so that test images are treated
 exactly like training images. The confusion matrix to judge the classifier is

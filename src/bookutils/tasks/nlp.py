@@ -146,6 +146,7 @@ def _check_n(n: object) -> int:
     return positive_int("n", n)
 
 
+#: The four topics of :func:`make_topic_corpus`.
 TOPICS = ("sport", "science", "cooking", "finance")
 TOPIC_WORDS = {
     "sport": "match goal team coach season league striker referee stadium score fans "

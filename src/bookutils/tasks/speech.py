@@ -33,6 +33,7 @@ _HISS_BAND = (3000.0, 3900.0)  # "s": noise in a high band
 
 # The toy language: after a vowel, usually a consonant; after a consonant, a vowel. The
 # probabilities of the next character ("$" ends the word) for each character ("^" starts).
+#: The toy language's next-character probabilities, by character.
 WORD_BIGRAMS: dict[str, dict[str, float]] = {
     "^": {"m": 0.3, "n": 0.25, "s": 0.25, "a": 0.1, "o": 0.1},
     "a": {"m": 0.3, "n": 0.3, "s": 0.2, "$": 0.2},

@@ -26,6 +26,7 @@ __all__ = [
     "pixel_accuracy",
 ]
 
+#: The classes of :func:`make_segmentation_data`, by label.
 SHAPE_CLASSES = ("background", "disc", "frame")
 
 

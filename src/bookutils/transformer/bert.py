@@ -224,8 +224,9 @@ def reversal_data(n: int, length: int, n_letters: int, *, seed: int = 0) -> np.n
 
 class TinyLM(nn.Module):
     """A small Transformer language model: token embedding plus sinusoidal positions,
-    ``num_layers`` pre-norm blocks (the book's :class:`MultiHeadAttention` and a ReLU
-    feed-forward layer), and a linear head over the vocabulary.
+    ``num_layers`` pre-norm blocks (the book's
+    :class:`~bookutils.transformer.attention.MultiHeadAttention` and a ReLU feed-forward
+    layer), and a linear head over the vocabulary.
 
     With ``causal=True`` every position attends only to itself and earlier ones (GPT's
     decoder); with ``causal=False`` it attends everywhere (BERT's encoder).
