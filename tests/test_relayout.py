@@ -24,7 +24,7 @@ def test_every_new_module_exists_and_no_old_one_is_left():
     ("before", "after"),
     [
         ("from bookutils.attention import softmax\n",
-         "from bookutils.transformer.attention import softmax\n"),
+         "from bookutils.transformer.attention import masked_softmax as softmax\n"),
         ("import bookutils.char_gpt as g\n", "import bookutils.transformer.gpt as g\n"),
         ("x = bookutils.vision.box_iou(a, b)\n", "x = bookutils.tasks.vision.box_iou(a, b)\n"),
         ("c = bu.plotting.PALETTE\n", "c = bu.viz.plotting.PALETTE\n"),
@@ -38,8 +38,8 @@ def test_every_new_module_exists_and_no_old_one_is_left():
         ("from bookutils import (\n    load_fashion_mnist,\n)\n",
          "from bookutils import (\n    load_fashion_mnist,\n)\n"),
         # an old module whose name is now a package's
-        ("from bookutils.parallel import shard_rows\n",
-         "from bookutils.parallel.simulated import shard_rows\n"),
+        ("from bookutils.parallel import average_gradients\n",
+         "from bookutils.parallel.simulated import average_gradients\n"),
         ("from bookutils import parallel\n",
          "from bookutils.parallel import simulated as parallel\n"),
         ("from bookutils.playground import PlaygroundModel\n",
@@ -49,11 +49,36 @@ def test_every_new_module_exists_and_no_old_one_is_left():
          "from bookutils.checks.attention import check_attention\n"),
         ("from bookutils.metrics import top_k_accuracy\n",
          "from bookutils.metrics import top_k_accuracy\n"),
+        # names that moved after the module moves
+        ("from bookutils.char_gpt import CharGPT, accuracy\n",
+         "from bookutils.transformer.gpt import CharGPT\nfrom bookutils.metrics import accuracy\n"),
+        ("from bookutils.pretrained import lm_loss, train_lm as fit\n",
+         "from bookutils.transformer.bert import pretraining_loss as lm_loss,"
+         " pretrain_lm as fit\n"),
+        ("from bookutils.fashion import (\n    confusion_matrix,\n)\n",
+         "from bookutils.metrics import confusion_matrix\n"),
     ],
 )
 def test_rewrite_text_and_idempotence(before, after):
     assert relayout.rewrite_text(before) == after
     assert relayout.rewrite_text(after) == after
+
+
+def test_the_new_package_is_left_alone_and_reported():
+    relayout.NOTES.clear()
+    text = "see bookutils.parallel, and bookutils.playground.engine\n"
+    assert relayout.rewrite_text(text) == text
+    assert relayout.NOTES == [
+        "left 'bookutils.parallel' alone: the old module or the new package?"]
+
+
+def test_a_name_whose_arguments_changed_is_reported():
+    relayout.NOTES.clear()
+    out = relayout.rewrite_text("from bookutils.vision import confusion_matrix, mean_iou\n")
+    assert out == ("from bookutils.tasks.vision import mean_iou\n"
+                   "from bookutils.metrics import confusion_matrix\n")
+    assert any("confusion_matrix" in note and "arguments changed" in note
+               for note in relayout.NOTES), relayout.NOTES
 
 
 @pytest.mark.parametrize(

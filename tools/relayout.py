@@ -19,6 +19,9 @@ What ``rewrite`` changes:
 * ``from bookutils import OLD [as alias], name, ...``: module names are split off into
   ``from bookutils.PKG import NEW [as alias]`` lines (``as OLD`` keeps the local name when
   the module was renamed), other names stay;
+* ``from bookutils.M import name`` where ``name`` moved or was renamed after the module
+  moves (``NAME_MOVES``; the old local name is kept with ``as``); a name whose arguments
+  changed (``REVIEW``) is reported, for a person to check its calls;
 * relative imports inside ``src/bookutils``: resolved from the file's package (or, if that
   target no longer exists, from the package the file had before the move) and re-written
   relative to the file's current package.
@@ -30,6 +33,7 @@ simulated`` are read as the new package; everything else with those names as the
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -106,6 +110,61 @@ MOVES: dict[str, str] = {
     "playground_widget": "playground.widget",
 }
 
+# Public names that moved or were renamed after the module moves (issue 16's collisions):
+# (new module, old name) -> (new module, new name). `rewrite` fixes `from M import name`
+# lines; REVIEW lists the names whose arguments changed, which it reports instead.
+NAME_MOVES: dict[tuple[str, str], tuple[str, str]] = {
+    ("bookutils.tasks.classification", "confusion_matrix"): ("bookutils.metrics",
+                                                             "confusion_matrix"),
+    ("bookutils.tasks.vision", "confusion_matrix"): ("bookutils.metrics", "confusion_matrix"),
+    ("bookutils.transformer.gpt", "accuracy"): ("bookutils.metrics", "accuracy"),
+    ("bookutils.training.self_supervised", "accuracy"): ("bookutils.metrics", "accuracy"),
+    ("bookutils.transformer.bert", "lm_loss"): ("bookutils.transformer.bert", "pretraining_loss"),
+    ("bookutils.transformer.bert", "train_lm"): ("bookutils.transformer.bert", "pretrain_lm"),
+    ("bookutils.transformer.attention", "softmax"): ("bookutils.transformer.attention",
+                                                     "masked_softmax"),
+    ("bookutils.widgets.optimizer", "widget_hyperparameters"): ("bookutils.optim.optimizers",
+                                                                "hyperparameters_for"),
+    ("bookutils.parallel.distributed", "make_optimizer"): ("bookutils.optim.optimizers",
+                                                           "make_torch_optimizer"),
+}
+# vision's confusion_matrix took (pred, target); the one in metrics takes (y_true, y_pred).
+# make_optimizer's names were "sgd"/"adam"; make_torch_optimizer's are "SGD"/"Adam".
+REVIEW = {("bookutils.tasks.vision", "confusion_matrix"),
+          ("bookutils.parallel.distributed", "make_optimizer")}
+FROM_MODULE = re.compile(
+    r"^(?P<indent>[ \t]*)from (?P<mod>bookutils[\w.]*) import "
+    r"(?:\((?P<paren>[^)]*)\)|(?P<plain>[^\n#(]*?))(?P<tail>[ \t]*(?:#[^\n]*)?)$",
+    re.MULTILINE,
+)
+NOTES: list[str] = []
+
+
+def _from_module(match: re.Match) -> str:
+    mod, indent, tail = match.group("mod"), match.group("indent"), match.group("tail") or ""
+    body = match.group("paren") if match.group("paren") is not None else match.group("plain")
+    parts = [p.strip() for p in re.sub(r"#[^\n]*", "", body).split(",") if p.strip()]
+    if not any((mod, p.split()[0]) in NAME_MOVES for p in parts):
+        return match.group(0)
+    keep, moved = [], {}
+    for part in parts:
+        words = part.split()
+        key = (mod, words[0])
+        if key not in NAME_MOVES:
+            keep.append(part)
+            continue
+        new_mod, new_name = NAME_MOVES[key]
+        if key in REVIEW:
+            NOTES.append(f"review the calls of {words[0]} (was {mod}): its arguments changed")
+        local = words[2] if len(words) == 3 else words[0]
+        clause = new_name if local == new_name else f"{new_name} as {local}"
+        moved.setdefault(new_mod, []).append(clause)
+    lines = [f"{indent}from {mod} import {', '.join(keep)}"] if keep else []
+    lines += [f"{indent}from {m} import {', '.join(c)}" for m, c in moved.items()]
+    lines[-1] += tail
+    return "\n".join(lines)
+
+
 NEW_PACKAGES = sorted({new.split(".")[0] for new in MOVES.values() if "." in new})
 # Old module names that are also new package names, with the new package's children.
 AMBIGUOUS: dict[str, set[str]] = {
@@ -138,17 +197,44 @@ def _names(text: str) -> list[str]:
             if part.strip()]
 
 
+def _old_names(old: str) -> set[str]:
+    """The top-level names the old module ``old`` defined (read from its new file)."""
+    path = SRC / "bookutils" / (MOVES[old].replace(".", "/") + ".py")
+    if not path.exists():
+        return set()
+    names = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return names
+
+
 def _dotted(match: re.Match) -> str:
+    """bookutils.OLD -> bookutils.NEW; for the three ambiguous names only with evidence.
+
+    ``bookutils.parallel`` may be the old module or the new package. It is rewritten only
+    when followed by a name the old module defined (``.shard_rows``, ``import shard_rows``);
+    otherwise it is left alone and reported.
+    """
     alias, old = match.group(1), match.group(2)
     if old in AMBIGUOUS:
         rest = match.string[match.end():]
+        old_names = _old_names(old)
         child = re.match(r"\.(\w+)", rest)
+        names = re.match(r" import (\([^)]*\)|[^\n]*)", rest)
+        listed = _names(names.group(1)) if names else []
         if child and child.group(1) in AMBIGUOUS[old]:
             return match.group(0)
-        names = re.match(r" import (\([^)]*\)|[^\n]*)", rest)
-        if names and _names(names.group(1)) and all(
-            n in AMBIGUOUS[old] for n in _names(names.group(1))
-        ):
+        if listed and all(n in AMBIGUOUS[old] for n in listed):
+            return match.group(0)
+        if not ((child and child.group(1) in old_names)
+                or (listed and all(n in old_names for n in listed))):
+            NOTES.append(f"left {match.group(0)!r} alone: the old module or the new package?")
             return match.group(0)
     return f"{alias}.{MOVES[old]}"
 
@@ -283,6 +369,7 @@ def rewrite_text(text: str, path: Path | None = None) -> str:
     text = FROM_ROOT.sub(_from_root, text)
     text = DOTTED.sub(_dotted, text)
     text = SLASHED.sub(lambda m: f"bookutils/{MOVES[m.group(1)].replace('.', '/')}.py", text)
+    text = FROM_MODULE.sub(_from_module, text)
     return text
 
 
@@ -344,8 +431,11 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["rewrite"] and len(argv) > 1:
         for name in argv[1:]:
+            NOTES.clear()
             if rewrite_file(Path(name)):
                 print(f"rewrote {name}")
+            for note in dict.fromkeys(NOTES):
+                print(f"  {name}: {note}")
         return 0
     print(__doc__)
     return 2
