@@ -10,7 +10,7 @@ export OMP_NUM_THREADS ?= 1
 export PYTHONHASHSEED  := 0
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: install data vendor book rebuild browser-test test lint unit notebooks check-install check-colab lab lab-test student test-gpu bench bench-playground sync strip \
+.PHONY: install lock data vendor book rebuild browser-test test lint unit notebooks check-install check-colab lab lab-test student test-gpu bench bench-playground sync strip \
         clean help
 
 help:
@@ -28,6 +28,7 @@ help:
 	@echo "make bench          regenerate book/benchmarks.md (run times, latency, ratios)"
 	@echo "make student        write the student edition (solutions out) into _build/student"
 	@echo "make sync / strip   rewrite setup cells from the template / strip outputs"
+	@echo "make lock           regenerate constraints.txt (exact pins) from pyproject.toml"
 
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +44,21 @@ install: $(STAMP)
 # Everything after it runs with BOOK_OFFLINE=1: the build and the tests never download.
 data: $(STAMP)
 	$(BIN)/python tools/fetch_data.py
+
+# constraints.txt, the exact pin of every package of the book's environment, is compiled by
+# uv (fast, and it reads PEP 735 dependency groups) from pyproject.toml: the package's
+# dependencies, every optional extra and the `book` and `test` groups, with
+# requirements.txt's top-level pins. LOCK_DATE makes the resolution reproducible: the same
+# inputs give the same file until someone moves the date.
+LOCK_DATE ?= 2026-12-06T00:00:00Z
+LOCK_PYTHON ?= 3.11
+lock:
+	$(BIN)/python -m pip install --quiet "uv==0.9.5"
+	$(BIN)/python -m uv pip compile pyproject.toml requirements.txt --all-extras \
+	    --group pyproject.toml:book --group pyproject.toml:test \
+	    --python-version $(LOCK_PYTHON) --python-platform x86_64-unknown-linux-gnu \
+	    --exclude-newer $(LOCK_DATE) --no-annotate --custom-compile-command "make lock" \
+	    --output-file constraints.txt
 
 # The JavaScript the book serves itself (no CDN): pinned in book/js/package-lock.json,
 # installed by npm and copied into _build/vendor, which book/_ext/offline_html.py adds
@@ -94,6 +110,7 @@ test: lint unit notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools notebooks book/_ext
+	$(BIN)/ruff format --check src tests tools notebooks book/_ext
 
 unit: $(STAMP)
 	BOOK_OFFLINE=1 $(BIN)/python -m pytest tests -n 2
@@ -106,7 +123,7 @@ check-install: $(STAMP)
 	bash tools/check_learner_install.sh
 
 student: $(STAMP)
-	$(BIN)/python tools/student.py _build/student
+	$(BIN)/python -m tools.student _build/student
 
 # Every notebook on an NVIDIA GPU (BOOK_DEVICE=cuda), one at a time; on a machine without
 # one it says so and runs the same serial leg on the CPU.
@@ -115,7 +132,7 @@ test-gpu: $(STAMP)
 
 # The benchmark report book/benchmarks.md (about 20 minutes; run on an idle machine).
 bench: $(STAMP)
-	$(BIN)/python tools/bench.py
+	$(BIN)/python -m tools.bench
 
 bench-playground: $(STAMP)
 	$(BIN)/python tools/bench_playground.py

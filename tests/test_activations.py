@@ -1,4 +1,4 @@
-"""bookutils.activations and its self-check: sympy, NumPy and PyTorch must agree."""
+"""bookutils.foundations.activations and its self-check: sympy, NumPy and PyTorch must agree."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import pytest
 import sympy as sp
 import torch
 
-from bookutils.activations import (
+from bookutils.checks.activations import MISTAKES, check_activation_derivative
+from bookutils.foundations.activations import (
     ACTIVATION_NAMES,
     Activation,
     Z,
     autograd_derivative,
     get_activation,
 )
-from bookutils.checks.activations import MISTAKES, check_activation_derivative
 
 POINTS = np.append(np.random.default_rng(0).uniform(-6, 6, 100), 0.0)
 

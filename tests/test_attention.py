@@ -1,4 +1,4 @@
-"""Tests for bookutils.attention: each piece rebuilt or compared with PyTorch's own."""
+"""Tests for bookutils.transformer.attention: each piece rebuilt or compared with PyTorch's own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bookutils.attention import (
+from bookutils.checks.attention import check_attention
+from bookutils.transformer.attention import (
     LayerNorm,
     LayerNormFunction,
     MultiHeadAttention,
@@ -17,15 +18,14 @@ from bookutils.attention import (
     causal_mask,
     layer_norm,
     layer_norm_backward,
+    masked_softmax,
     merge_heads,
     positional_frequencies,
     positional_shift_matrix,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
-    softmax,
     split_heads,
 )
-from bookutils.checks.attention import check_attention
 
 F64 = torch.float64
 TIGHT = {"rtol": 1e-12, "atol": 1e-12}  # float64 round-off of a few dozen operations
@@ -40,18 +40,18 @@ def randn(*shape: int, seed: int = 0) -> torch.Tensor:
 
 def test_softmax_matches_torch_and_handles_minus_infinity():
     x = randn(4, 7, seed=1) * 30
-    torch.testing.assert_close(softmax(x), torch.softmax(x, -1), **TIGHT)
-    torch.testing.assert_close(softmax(x, dim=0), torch.softmax(x, 0), **TIGHT)
+    torch.testing.assert_close(masked_softmax(x), torch.softmax(x, -1), **TIGHT)
+    torch.testing.assert_close(masked_softmax(x, dim=0), torch.softmax(x, 0), **TIGHT)
     big = torch.tensor([1000.0, 1001.0], dtype=F64)          # exp would overflow unshifted
-    torch.testing.assert_close(softmax(big), torch.softmax(big, -1), **TIGHT)
+    torch.testing.assert_close(masked_softmax(big), torch.softmax(big, -1), **TIGHT)
     inf = float("-inf")
-    masked = softmax(torch.tensor([[0.0, inf, 0.0], [inf, inf, inf]], dtype=F64))
+    masked = masked_softmax(torch.tensor([[0.0, inf, 0.0], [inf, inf, inf]], dtype=F64))
     torch.testing.assert_close(masked, torch.tensor([[0.5, 0, 0.5], [0, 0, 0]], dtype=F64))
 
 
 def test_softmax_rejects_non_tensors():
     with pytest.raises(TypeError, match="torch.Tensor"):
-        softmax([1.0, 2.0])
+        masked_softmax([1.0, 2.0])
 
 
 # ------------------------------------------------------------------ scaled dot product
@@ -62,8 +62,11 @@ def test_causal_mask():
     assert m.dtype == torch.bool and m.shape == (3, 4)
     assert torch.equal(m, torch.tensor([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]]).bool())
     assert torch.equal(causal_mask(3), torch.ones(3, 3).tril().bool())
-    for bad in (0, -1, 2.0, True):
+    for bad in (0, -1):
         with pytest.raises(ValueError, match="positive integer"):
+            causal_mask(bad)
+    for bad in (2.0, True):                      # a wrong type is a TypeError
+        with pytest.raises(TypeError, match="must be an integer"):
             causal_mask(bad)
     with pytest.raises(ValueError, match="num_keys"):
         causal_mask(3, 0)
@@ -218,11 +221,15 @@ def test_multi_head_dropout_only_in_training():
 def test_multi_head_attention_rejects_bad_hyper_parameters_and_shapes():
     with pytest.raises(ValueError, match="divisible"):
         MultiHeadAttention(10, 3)
-    for bad in (0, -4, 4.0):
+    for bad in (0, -4):
         with pytest.raises(ValueError, match="positive integer"):
             MultiHeadAttention(bad, 2)
         with pytest.raises(ValueError, match="positive integer"):
             MultiHeadAttention(8, bad)
+    with pytest.raises(TypeError, match="must be an integer"):
+        MultiHeadAttention(4.0, 2)
+    with pytest.raises(TypeError, match="must be an integer"):
+        MultiHeadAttention(8, 2.0)
     for bad in (-0.1, 1.0, "0.1"):
         with pytest.raises(ValueError, match="dropout"):
             MultiHeadAttention(8, 2, dropout=bad)

@@ -1,4 +1,4 @@
-"""Tests for bookutils.audio: synthetic speech, STFT and mel features against torch."""
+"""Tests for bookutils.tasks.speech: synthetic speech, STFT and mel features against torch."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.audio import (
+from bookutils.tasks.speech import (
     ALPHABET,
     HOP,
     WORD_BIGRAMS,

@@ -1,10 +1,11 @@
-"""Tests for bookutils.augment and its self-check's wrong implementations."""
+"""Tests for bookutils.training.augment and its self-check's wrong implementations."""
 
 import numpy as np
 import pytest
 import torch
 
-from bookutils.augment import (
+from bookutils.checks.augment import MISTAKES, check_shift_image
+from bookutils.training.augment import (
     add_noise,
     augment,
     fit_normalization,
@@ -13,7 +14,6 @@ from bookutils.augment import (
     random_shift,
     shift_image,
 )
-from bookutils.checks.augment import MISTAKES, check_shift_image
 
 
 def test_normalization_round_trip():

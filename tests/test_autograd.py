@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.autograd import Value, topological_order
 from bookutils.checks.autograd import (
     MUL_CASES,
     TANH_CASES,
@@ -19,8 +18,13 @@ from bookutils.checks.autograd import (
     mul_backward_reference,
     tanh_backward_reference,
 )
-from bookutils.expressions import evaluate, expression_str, random_expression
-from bookutils.graph_drawing import draw_graph, graph_layout
+from bookutils.foundations.autograd import Value, topological_order
+from bookutils.foundations.expressions import (
+    evaluate,
+    expression_str,
+    random_expression,
+)
+from bookutils.viz.graph import draw_graph, graph_layout
 
 F64 = torch.float64
 # Both engines do the same float64 operations in nearly the same order; what remains is

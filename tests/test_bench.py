@@ -1,7 +1,8 @@
 """The benchmark script runs (on one small notebook, one run) and writes its report."""
 
-import bench
 import pytest
+
+from tools import bench
 
 
 @pytest.mark.slow

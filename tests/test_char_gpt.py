@@ -6,21 +6,21 @@ import pytest
 import torch
 from torch import nn
 
-from bookutils.attention import scaled_dot_product_attention
-from bookutils.char_gpt import (
+from bookutils.metrics import accuracy
+from bookutils.sizing.param_count import count_parameters, gpt_params
+from bookutils.transformer.attention import scaled_dot_product_attention
+from bookutils.transformer.gpt import (
     Block,
     CausalSelfAttention,
     CharGPT,
     GPTClassifier,
     GPTConfig,
-    accuracy,
     finetune_classifier,
     generate,
     lm_batch,
     lm_loss,
     train_lm,
 )
-from bookutils.param_count import count_parameters, gpt_params
 
 CFG = GPTConfig(vocab_size=11, block_size=8, d_model=16, n_heads=4, n_layers=2)
 

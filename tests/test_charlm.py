@@ -1,4 +1,4 @@
-"""Tests for bookutils.charlm: the bigram model and the LM-weighted Viterbi decoder."""
+"""Tests for bookutils.tasks.bigram_lm: the bigram model and the LM-weighted Viterbi decoder."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from bookutils.charlm import BigramLM, lm_viterbi
+from bookutils.tasks.bigram_lm import BigramLM, lm_viterbi
 
 
 def test_bigram_counts_and_probabilities():

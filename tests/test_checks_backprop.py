@@ -10,7 +10,7 @@ from bookutils.checks.backprop import (
     check_mlp_backward,
     check_softmax_ce_grad,
 )
-from bookutils.mlp_numpy import sigmoid, softmax_cross_entropy
+from bookutils.foundations.mlp_numpy import sigmoid, softmax_cross_entropy
 
 CHECKS = [(check_softmax_ce_grad, SOFTMAX_CE_MISTAKES), (check_mlp_backward, MLP_BACKWARD_MISTAKES)]
 

@@ -1,4 +1,4 @@
-"""Tests for bookutils.compression and its self-check."""
+"""Tests for bookutils.training.compression and its self-check."""
 
 import math
 
@@ -9,7 +9,7 @@ from torch import nn
 from torch.nn.utils import prune
 
 from bookutils.checks.compression import check_quantize_int8
-from bookutils.compression import (
+from bookutils.training.compression import (
     dequantize_int8,
     distillation_loss,
     int8_qparams,

@@ -1,4 +1,4 @@
-"""Tests for bookutils.compute: the compute, memory and energy calculator."""
+"""Tests for bookutils.sizing.compute: the compute, memory and energy calculator."""
 
 import pytest
 import torch
@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from bookutils.compute import (
+from bookutils.sizing.compute import (
     TrainingMemory,
     energy_kwh,
     estimate_training,
@@ -15,7 +15,7 @@ from bookutils.compute import (
     training_days,
     training_memory,
 )
-from bookutils.param_count import count_parameters, mlp_training_flops
+from bookutils.sizing.param_count import count_parameters, mlp_training_flops
 
 
 def _mlp(sizes):

@@ -1,4 +1,4 @@
-"""Tests for bookutils.contrastive: the CLIP-style loss."""
+"""Tests for bookutils.training.contrastive: the CLIP-style loss."""
 
 import math
 
@@ -6,7 +6,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bookutils.contrastive import clip_loss, retrieval_accuracy, similarity_logits
+from bookutils.training.contrastive import (
+    clip_loss,
+    retrieval_accuracy,
+    similarity_logits,
+)
 
 
 def test_clip_loss_matches_torch_cross_entropy_and_its_gradient():

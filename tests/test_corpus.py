@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.corpus import (
+from bookutils.data.corpus import (
     TOPIC_GROUPS,
     CharTokenizer,
     TopicSplit,

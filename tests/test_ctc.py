@@ -1,4 +1,4 @@
-"""Tests for bookutils.ctc: collapse, greedy decoding, the CTC loss against torch, the CER."""
+"""Tests for bookutils.tasks.ctc: collapse, greedy decoding, the CTC loss against torch, the CER."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from bookutils.checks.ctc import check_ctc_collapse, check_edit_distance
-from bookutils.ctc import (
+from bookutils.tasks.ctc import (
     character_error_rate,
     ctc_collapse,
     ctc_loss,

@@ -1,11 +1,11 @@
-"""Tests for bookutils.distributed: the launcher, and DDP against one-process training."""
+"""Tests for bookutils.parallel.distributed: the launcher, and DDP against one-process training."""
 
 import socket
 
 import pytest
 import torch
 
-from bookutils import distributed as d
+from bookutils.parallel import distributed as d
 
 
 def test_free_port_is_bindable():
@@ -94,4 +94,4 @@ def test_reference_pieces():
     with pytest.raises(ValueError, match="positive"):
         d.make_regression(0)
     with pytest.raises(ValueError, match="'sgd' or 'adam'"):
-        d.make_optimizer("lbfgs", d.make_mlp().parameters(), 0.1)
+        d.train_single("lbfgs", steps=1)

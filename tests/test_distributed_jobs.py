@@ -1,10 +1,10 @@
-"""Tests for bookutils.distributed_jobs: ZeRO-1 and FSDP against one-process Adam."""
+"""Tests for bookutils.parallel.jobs: ZeRO-1 and FSDP against one-process Adam."""
 
 import pytest
 import torch
 
-from bookutils import distributed as d
-from bookutils import distributed_jobs as j
+from bookutils.parallel import distributed as d
+from bookutils.parallel import jobs as j
 
 
 def test_sharding_job_matches_one_process_and_shards_memory():

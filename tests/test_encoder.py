@@ -1,4 +1,4 @@
-"""bookutils.encoder: the article's encoder layer against PyTorch's and Keras' (5.2)."""
+"""bookutils.transformer.encoder: the article's encoder layer against PyTorch's and Keras' (5.2)."""
 
 import os
 import subprocess
@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from bookutils.encoder import (
+from bookutils.transformer.encoder import (
     EncoderClassifier,
     EncoderLayer,
     attend_mask_from_padding,
@@ -127,8 +127,9 @@ KERAS_SCRIPT = textwrap.dedent('''
     import os
     os.environ["KERAS_BACKEND"] = "torch"
     import numpy as np, pytest, torch, keras
-    from bookutils.encoder import (EncoderLayer, attend_mask_from_padding, copy_to_keras,
-                                   keras_attention_mask, keras_encoder_layer)
+    from bookutils.transformer.encoder import (EncoderLayer, attend_mask_from_padding,
+                                               copy_to_keras, keras_attention_mask,
+                                               keras_encoder_layer)
     torch.manual_seed(0)
     ours = EncoderLayer(8, 2, 12).eval()
     k = copy_to_keras(keras_encoder_layer(8, 2, 12), ours)

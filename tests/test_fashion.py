@@ -1,12 +1,13 @@
-"""bookutils.fashion: tensors, subsets, the confusion matrix and weight copying (5.1)."""
+"""bookutils.tasks.classification: tensors, subsets, the confusion matrix and weight copying
+(5.1)."""
 
 import numpy as np
 import pytest
 import torch
 
-from bookutils import mlp_numpy as mn
-from bookutils.fashion import (
-    confusion_matrix,
+from bookutils.foundations import mlp_numpy as mn
+from bookutils.metrics import confusion_matrix
+from bookutils.tasks.classification import (
     images_to_tensor,
     params_from_linears,
     pixel_stats,
@@ -65,11 +66,23 @@ def test_confusion_matrix_matches_counting_by_hand():
 
 @pytest.mark.parametrize("y_true,y_pred,k", [(np.array([0, 1]), np.array([0]), 2),
                                              (np.array([0, 2]), np.array([0, 1]), 2),
-                                             (np.array([0.0, 1.0]), np.array([0, 1]), 2),
                                              (np.array([0, 1]), np.array([0, 1]), 0)])
 def test_confusion_matrix_bad_input(y_true, y_pred, k):
     with pytest.raises(ValueError):
         confusion_matrix(y_true, y_pred, k)
+
+
+def test_confusion_matrix_labels_of_the_wrong_type_are_a_type_error():
+    with pytest.raises(TypeError, match="integer class labels"):
+        confusion_matrix(np.array([0.0, 1.0]), np.array([0, 1]), 2)
+
+
+def test_confusion_matrix_counts_masks_pixel_by_pixel_in_scikit_learns_order():
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(1)
+    y_true, y_pred = rng.integers(0, 3, (4, 5)), rng.integers(0, 3, (4, 5))
+    expected = sklearn_metrics.confusion_matrix(y_true.ravel(), y_pred.ravel(), labels=[0, 1, 2])
+    assert np.array_equal(confusion_matrix(y_true, y_pred, 3), expected)
 
 
 def test_params_from_linears_gives_the_same_network_and_gradients():

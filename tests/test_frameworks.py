@@ -1,4 +1,4 @@
-"""Tests for bookutils.frameworks: one MLP in PyTorch, TensorFlow and Keras, weights moved
+"""Tests for bookutils.tasks.frameworks: one MLP in PyTorch, TensorFlow and Keras, weights moved
 between them, and the operations each autograd records."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from bookutils import frameworks as fw  # noqa: E402
+from bookutils.tasks import frameworks as fw  # noqa: E402
 
 SIZES = [3, 5, 4, 2]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sys
 
-import nbtool
 import pytest
 import yaml
+
+from tools import nbtool
 
 sys.path.insert(0, str(nbtool.ROOT / "book" / "_ext"))
 import bookext  # noqa: E402

@@ -1,6 +1,7 @@
-import gpu_leg
 import pytest
 import torch
+
+from tools import gpu_leg
 
 
 def test_gpu_plan_runs_serially_on_cuda():

@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.gradcheck import gradient_check, numerical_gradient, relative_error
+from bookutils.foundations.gradcheck import (
+    gradient_check,
+    numerical_gradient,
+    relative_error,
+)
 
 
 def test_numerical_gradient_matches_autograd():

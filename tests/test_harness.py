@@ -8,9 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbtool
 import pytest
 import yaml
+
+from tools import nbtool
 
 ROOT = nbtool.ROOT
 BIN = Path(sys.executable).parent

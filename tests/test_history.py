@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bookutils.history import (
+from bookutils.data.history import (
     Era,
     Milestone,
     ModelSize,

@@ -1,10 +1,10 @@
-"""Tests for bookutils.interpretability: gradient saliency."""
+"""Tests for bookutils.training.interpretability: gradient saliency."""
 
 import pytest
 import torch
 from torch import nn
 
-from bookutils.interpretability import gradient_saliency
+from bookutils.training.interpretability import gradient_saliency
 
 
 def test_saliency_of_a_linear_model_is_the_weight_row():

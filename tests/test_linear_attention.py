@@ -8,14 +8,15 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from bookutils.attention import scaled_dot_product_attention
 from bookutils.checks.faq import (
     check_gpt_params,
     check_two_layer_backward,
     two_layer_backward_reference,
 )
 from bookutils.checks.linear_attention import check_linear_attention
-from bookutils.linear_attention import (
+from bookutils.sizing.param_count import gpt_params
+from bookutils.transformer.attention import scaled_dot_product_attention
+from bookutils.transformer.linear_attention import (
     AttentionCost,
     elu_feature_map,
     kernel_attention_weights,
@@ -24,7 +25,6 @@ from bookutils.linear_attention import (
     saved_tensor_elements,
     softmax_attention_cost,
 )
-from bookutils.param_count import gpt_params
 
 
 def _qkv(seed, *shape, d_v=None):

@@ -2,7 +2,7 @@ import ipywidgets as widgets
 import matplotlib
 import pytest
 
-from bookutils.live_figure import LiveFigure, live_figure
+from bookutils.widgets.live_figure import LiveFigure, live_figure
 
 matplotlib.use("Agg")
 

@@ -8,8 +8,14 @@ import torch
 from torch import nn
 
 from bookutils.checks.lora import CASES, check_lora_forward
-from bookutils.lora import LoRALinear, add_lora, freeze, lora_forward, merge_lora
-from bookutils.param_count import count_parameters
+from bookutils.sizing.param_count import count_parameters
+from bookutils.transformer.lora import (
+    LoRALinear,
+    add_lora,
+    freeze,
+    lora_forward,
+    merge_lora,
+)
 
 DT = torch.float64
 

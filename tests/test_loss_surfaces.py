@@ -1,4 +1,5 @@
-"""bookutils.loss_surfaces: the test functions, their derivatives against autograd, drawing."""
+"""bookutils.optim.loss_surfaces: the test functions, their derivatives against autograd,
+drawing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils import loss_surfaces as ls
+from bookutils.optim import loss_surfaces as ls
 
 
 @pytest.mark.parametrize("key", list(ls.SURFACES))

@@ -1,6 +1,6 @@
 """Tests for bookutils.metrics (ImageNet, COCO, SQuAD metrics) and the chapter-7.3 checks.
 
-box_iou is bookutils.vision's (chapter 6.2); it is tested here again as COCO uses it.
+box_iou is bookutils.tasks.vision's (chapter 6.2); it is tested here again as COCO uses it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from sklearn.metrics import top_k_accuracy_score
 from bookutils.checks.metrics import check_token_f1
 from bookutils.metrics import (
     average_precision,
-    box_iou,
     exact_match,
     match_detections,
     normalize_answer,
@@ -23,6 +22,7 @@ from bookutils.metrics import (
     topk_accuracy,
     xywh_to_xyxy,
 )
+from bookutils.tasks.vision import box_iou
 
 
 def test_topk_accuracy_matches_sklearn_and_torch():

@@ -1,10 +1,10 @@
-"""Tests for bookutils.mixed_precision: our loss scaler against torch.amp.GradScaler."""
+"""Tests for bookutils.training.mixed_precision: our loss scaler against torch.amp.GradScaler."""
 
 import pytest
 import torch
 from torch import nn
 
-from bookutils.mixed_precision import DynamicLossScaler
+from bookutils.training.mixed_precision import DynamicLossScaler
 
 
 def _run(make_scaler, bad=(1, 2, 6), steps=10):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils import mlp_numpy as mn
+from bookutils.foundations import mlp_numpy as mn
 
 TORCH_ACT = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 

@@ -1,4 +1,4 @@
-"""Tests for bookutils.monitoring: divergence, early stopping, gradient alarms."""
+"""Tests for bookutils.training.monitoring: divergence, early stopping, gradient alarms."""
 
 import math
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from bookutils.monitoring import (
+from bookutils.training.monitoring import (
     DivergenceMonitor,
     EarlyStopping,
     early_stopping_epochs,

@@ -1,8 +1,9 @@
 import json
 import re
 
-import nbtool
 import pytest
+
+from tools import nbtool
 
 
 def test_new_notebook_has_the_skeleton(tmp_path):

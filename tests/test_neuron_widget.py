@@ -1,4 +1,4 @@
-"""bookutils.neuron_widget: one neuron's output, its surface plot, and the live explorer."""
+"""bookutils.widgets.neuron: one neuron's output, its surface plot, and the live explorer."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.activations import ACTIVATION_NAMES, get_activation
-from bookutils.neuron_widget import (
+from bookutils.foundations.activations import ACTIVATION_NAMES, get_activation
+from bookutils.widgets.neuron import (
     NeuronExplorer,
     neuron_explorer,
     neuron_output,

@@ -1,4 +1,4 @@
-"""Tests for bookutils.nlp (chapter 6.1): tokens, vocabularies, BIO spans, entity scores,
+"""Tests for bookutils.tasks.nlp (chapter 6.1): tokens, vocabularies, BIO spans, entity scores,
 and the generated corpora; plus the self-check's wiring."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from bookutils.checks.nlp import check_entity_f1
-from bookutils.nlp import (
+from bookutils.tasks.nlp import (
     ENTITY_TYPES,
     MONTHS,
     TOPIC_WORDS,

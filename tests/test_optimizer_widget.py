@@ -1,4 +1,4 @@
-"""bookutils.optimizer_widget: the live widget and its static small multiples."""
+"""bookutils.widgets.optimizer: the live widget and its static small multiples."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from bookutils import optimizer_widget as ow
-from bookutils.optimizers import OPTIMIZERS
+from bookutils.optim.optimizers import OPTIMIZERS, hyperparameters_for
+from bookutils.widgets import optimizer as ow
 
 
-def test_widget_hyperparameters_build_every_optimizer():
+def test_hyperparameters_for_build_every_optimizer():
     for name in OPTIMIZERS:
         path = ow.surface_path("quadratic", name, 0.05, 0.9, 5)
         assert path.shape == (6, 2)
-    assert ow.widget_hyperparameters("Adam", 0.1, 0.8) == {"lr": 0.1, "betas": (0.8, 0.999)}
-    assert ow.widget_hyperparameters("RMSProp", 0.1, 0.8) == {"lr": 0.1, "alpha": 0.8}
-    assert ow.widget_hyperparameters("SGD", 0.1, 0.8) == {"lr": 0.1}
+    assert hyperparameters_for("Adam", 0.1, 0.8) == {"lr": 0.1, "betas": (0.8, 0.999)}
+    assert hyperparameters_for("RMSProp", 0.1, 0.8) == {"lr": 0.1, "alpha": 0.8}
+    assert hyperparameters_for("SGD", 0.1, 0.8) == {"lr": 0.1}
     with pytest.raises(ValueError, match="unknown optimizer"):
-        ow.widget_hyperparameters("Lion", 0.1, 0.9)
+        hyperparameters_for("Lion", 0.1, 0.9)
 
 
 def test_explorer_redraws_and_reports(monkeypatch):

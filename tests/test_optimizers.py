@@ -1,4 +1,5 @@
-"""bookutils.optimizers against torch.optim, step for step; and the chapter 3.2 self-checks."""
+"""bookutils.optim.optimizers against torch.optim, step for step; and the chapter 3.2
+self-checks."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils import optimizers as opt
 from bookutils.checks import optimizers as checks
+from bookutils.optim import optimizers as opt
 
 SETTINGS = {
     "SGD": {"lr": 0.1, "weight_decay": 0.01},

@@ -1,4 +1,4 @@
-"""Tests for bookutils.parallel and its self-checks: every helper against plain torch."""
+"""Tests for bookutils.parallel.simulated and its self-checks: every helper against plain torch."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from bookutils.checks.parallel import check_gradient_average, check_row_split
-from bookutils.parallel import (
+from bookutils.parallel.simulated import (
     RingAllReduce,
     average_gradients,
     column_parallel_linear,

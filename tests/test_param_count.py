@@ -8,7 +8,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from bookutils.checks.param_count import check_param_count
-from bookutils.param_count import (
+from bookutils.sizing.param_count import (
     attention_params,
     count_parameters,
     ffn_params,
@@ -92,12 +92,12 @@ def test_training_flops_gpt3():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: linear_params(0, 3), ValueError, "d_in must be positive"),
+    (lambda: linear_params(0, 3), ValueError, "d_in must be a positive integer"),
     (lambda: linear_params(2.0, 3), TypeError, "d_in must be an int"),
     (lambda: mlp_params([3]), ValueError, "at least one layer"),
-    (lambda: mlp_params([3, -1]), ValueError, "d_out must be positive"),
+    (lambda: mlp_params([3, -1]), ValueError, "d_out must be a positive integer"),
     (lambda: attention_params(0), ValueError, "d_model"),
-    (lambda: ffn_params(4, 0), ValueError, "must be positive"),
+    (lambda: ffn_params(4, 0), ValueError, "must be a positive integer"),
     (lambda: layer_norm_params(True), TypeError, "d_model"),
     (lambda: transformer_block_params(-4, 8), ValueError, "positive"),
     (lambda: gpt_params(0, 8, 10, 10), ValueError, "n_layers"),

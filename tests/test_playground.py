@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils import mlp_numpy as mn
-from bookutils.optimizer_widget import widget_hyperparameters
-from bookutils.optimizers import OPTIMIZERS, make_torch_optimizer
-from bookutils.playground import (
+from bookutils.foundations import mlp_numpy as mn
+from bookutils.optim.optimizers import (
+    OPTIMIZERS,
+    hyperparameters_for,
+    make_torch_optimizer,
+)
+from bookutils.playground.engine import (
     DATASETS,
     FEATURES,
     REGULARIZERS,
@@ -201,7 +204,7 @@ def test_training_matches_torch_step_for_step(optimizer, reg):
     net = mn.to_torch(model.params, config.activation, dtype=torch.float64)
     weights = [m.weight for m in net if isinstance(m, torch.nn.Linear)]
     torch_opt = make_torch_optimizer(optimizer, net.parameters(),
-                                     **widget_hyperparameters(optimizer, 0.05, 0.7))
+                                     **hyperparameters_for(optimizer, 0.05, 0.7))
     X = torch.tensor(model.inputs)
     y = torch.tensor(model.labels)
     rng = np.random.default_rng(5)

@@ -8,14 +8,14 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bookutils.playground import PlaygroundConfig, PlaygroundModel
-from bookutils.playground_plot import (
+from bookutils.playground.engine import PlaygroundConfig, PlaygroundModel
+from bookutils.playground.view import (
     PANELS,
     PlaygroundView,
     draw_playground,
     training_scrubber,
 )
-from bookutils.playground_widget import Playground, parse_hidden, playground
+from bookutils.playground.widget import Playground, parse_hidden, playground
 
 PNG = b"\x89PNG"
 

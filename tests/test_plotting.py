@@ -10,7 +10,7 @@ from bookutils import (
     plot_points,
     use_book_style,
 )
-from bookutils.plotting import BOOK_STYLE
+from bookutils.viz.plotting import BOOK_STYLE
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for bookutils.pretrained: WordPiece against the library, BERT parameter counts,
+"""Tests for bookutils.transformer.bert: WordPiece against the library, BERT parameter counts,
 masked and causal LM inputs, and the tiny Transformer language model."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from bookutils import pretrained as pt  # noqa: E402
-from bookutils.param_count import count_parameters  # noqa: E402
+from bookutils.sizing.param_count import count_parameters  # noqa: E402
+from bookutils.transformer import bert as pt  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -132,13 +132,13 @@ def test_tinylm_causality_and_training():
         return pt.causal_pairs(pt.reversal_data(32, 3, 4, seed=int(rng.integers(1000))))
 
     model = pt.TinyLM(7, d_model=16, num_heads=2, num_layers=1, max_len=8, causal=True)
-    losses = pt.train_lm(model, batch, 60, lr=1e-2)
+    losses = pt.pretrain_lm(model, batch, 60, lr=1e-2)
     assert len(losses) == 60 and np.mean(losses[-5:]) < np.mean(losses[:5])
     inputs, labels = batch(np.random.default_rng(5))
-    loss = pt.lm_loss(model, torch.as_tensor(inputs), torch.as_tensor(labels))
+    loss = pt.pretraining_loss(model, torch.as_tensor(inputs), torch.as_tensor(labels))
     assert loss.ndim == 0 and loss.item() > 0
     with pytest.raises(ValueError):
-        pt.train_lm(model, batch, 0)
+        pt.pretrain_lm(model, batch, 0)
 
 
 def test_check_mask_positions_accepts_the_reference():

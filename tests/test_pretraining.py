@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.pretraining import (
+from bookutils.metrics import accuracy
+from bookutils.training.self_supervised import (
     PretrainRun,
-    accuracy,
     few_labels,
     fine_tune,
     mask_inputs,

@@ -1,4 +1,4 @@
-"""Tests for bookutils.privacy: DP-SGD pieces and the membership-inference advantage."""
+"""Tests for bookutils.training.privacy: DP-SGD pieces and the membership-inference advantage."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from bookutils.checks.privacy import check_clip_per_example
-from bookutils.privacy import (
+from bookutils.training.privacy import (
     clip_per_example,
     dp_sgd_gradient,
     membership_advantage,

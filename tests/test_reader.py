@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import sys
 
-import nbtool
+from tools import nbtool
 import pytest
 import yaml
 
@@ -121,7 +121,7 @@ def test_search_index_gives_each_spelling_the_words_of_the_others(english):
 
 
 def test_scrub_figure_announces_its_frame():
-    from bookutils.scrub import ScrubbableFigure
+    from bookutils.viz.scrub import ScrubbableFigure
 
     fig = ScrubbableFigure((b"\x89PNG0", b"\x89PNG1"), ("w = 0.5", "w = 1"),
                            "A dot that moves to the right.", 1, 400)

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import nbtool  # noqa: E402
-import reading_order as ro  # noqa: E402
+from tools import nbtool
+from tools import reading_order as ro
 
 NEEDS = ro.prerequisites()
 

@@ -1,4 +1,4 @@
-"""bookutils.regularization rebuilt in torch and compared, and the clipping self-check."""
+"""bookutils.optim.regularization rebuilt in torch and compared, and the clipping self-check."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from bookutils.checks.training import check_clip_grad_norm
-from bookutils.regularization import (
+from bookutils.optim.regularization import (
     accumulate_gradients,
     clip_grad_norm,
     dropout,

@@ -1,10 +1,10 @@
-"""Tests for bookutils.scaling: power laws fitted in log-log space."""
+"""Tests for bookutils.sizing.scaling: power laws fitted in log-log space."""
 
 import numpy as np
 import pytest
 import torch
 
-from bookutils.scaling import PowerLawFit, fit_power_law, power_law
+from bookutils.sizing.scaling import PowerLawFit, fit_power_law, power_law
 
 
 def test_fit_recovers_an_exact_power_law():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.schedule_explorer import (
+from bookutils.optim.schedule_explorer import (
     SCHEDULE_KINDS,
     expected_losses,
     quadratic_curvatures,

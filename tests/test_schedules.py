@@ -1,4 +1,5 @@
-"""bookutils.schedules against torch.optim.lr_scheduler, and the warm-up + cosine self-check."""
+"""bookutils.optim.schedules against torch.optim.lr_scheduler, and the warm-up + cosine
+self-check."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import pytest
 import torch
 
 from bookutils.checks.training import check_warmup_cosine
-from bookutils.schedules import exponential_lr, one_cycle_lr, step_lr, warmup_cosine_lr
+from bookutils.optim.schedules import (
+    exponential_lr,
+    one_cycle_lr,
+    step_lr,
+    warmup_cosine_lr,
+)
 
 # torch updates the rate recursively (lr ← lr·factor), so round-off grows by about one ulp
 # per step; 1e-12 relative leaves room for thousands of steps and catches any formula error.

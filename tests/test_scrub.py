@@ -12,7 +12,12 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from bookutils.scrub import ScrubbableFigure, figure_to_png, render_frames, scrub_figure
+from bookutils.viz.scrub import (
+    ScrubbableFigure,
+    figure_to_png,
+    render_frames,
+    scrub_figure,
+)
 
 ALT = "A dot moving to the right, one frame per step."
 

@@ -1,4 +1,4 @@
-"""bookutils.second_order: Newton, BFGS and L-BFGS from scratch, checked against torch."""
+"""bookutils.optim.second_order: Newton, BFGS and L-BFGS from scratch, checked against torch."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.loss_surfaces import rosenbrock, rosenbrock_grad, rosenbrock_hessian
-from bookutils.second_order import (
+from bookutils.optim.loss_surfaces import (
+    rosenbrock,
+    rosenbrock_grad,
+    rosenbrock_hessian,
+)
+from bookutils.optim.second_order import (
     MinimizeResult,
     backtracking,
     bfgs,

@@ -18,8 +18,6 @@ import pytest
 import torch
 
 import bookutils.checks as checks_pkg
-from bookutils.activations import ACTIVATION_NAMES, get_activation
-from bookutils.augment import shift_image
 from bookutils.checks import activations as act
 from bookutils.checks import attention as att
 from bookutils.checks import augment as aug
@@ -47,17 +45,19 @@ from bookutils.checks import threshold_logic as tl
 from bookutils.checks import training as tr
 from bookutils.checks import vision as visc
 from bookutils.checks import xor_network as xn
-from bookutils.compression import quantize_int8
-from bookutils.ctc import ctc_collapse, edit_distance
-from bookutils.frameworks import linear_to_dense
+from bookutils.foundations.activations import ACTIVATION_NAMES, get_activation
+from bookutils.foundations.perceptron import perceptron_predict, perceptron_update
 from bookutils.metrics import token_f1
-from bookutils.monitoring import early_stopping_epochs
-from bookutils.nlp import entity_scores
-from bookutils.parallel import row_parallel_linear
-from bookutils.param_count import gpt_params, mlp_params
-from bookutils.perceptron import perceptron_predict, perceptron_update
-from bookutils.pretrained import mask_positions
-from bookutils.privacy import clip_per_example
+from bookutils.parallel.simulated import row_parallel_linear
+from bookutils.sizing.param_count import gpt_params, mlp_params
+from bookutils.tasks.ctc import ctc_collapse, edit_distance
+from bookutils.tasks.frameworks import linear_to_dense
+from bookutils.tasks.nlp import entity_scores
+from bookutils.training.augment import shift_image
+from bookutils.training.compression import quantize_int8
+from bookutils.training.monitoring import early_stopping_epochs
+from bookutils.training.privacy import clip_per_example
+from bookutils.transformer.bert import mask_positions
 
 # (id, check, reference implementation, typical mistakes)
 CONTRACT = [

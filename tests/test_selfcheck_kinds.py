@@ -21,7 +21,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bookutils.activations import ACTIVATION_NAMES
+from bookutils.foundations.activations import ACTIVATION_NAMES
 from bookutils.checks import activations as act
 from bookutils.checks import attention as att
 from bookutils.checks import augment as aug

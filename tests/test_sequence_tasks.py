@@ -1,9 +1,9 @@
-"""bookutils.sequence_tasks: the repeated-token task of chapter 5.2."""
+"""bookutils.data.sequence_tasks: the repeated-token task of chapter 5.2."""
 
 import numpy as np
 import pytest
 
-from bookutils.sequence_tasks import has_repeat, make_repeat_task
+from bookutils.data.sequence_tasks import has_repeat, make_repeat_task
 
 
 def test_make_repeat_task_labels_and_pairs():

@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import nbformat
-import nbtool
 import pytest
 import yaml
+
+from tools import nbtool
 
 ROOT = nbtool.ROOT
 NOTEBOOKS = nbtool.all_notebooks()

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import nbformat
-import nbtool
 import pytest
-import student
 from nbclient import NotebookClient
+
+from tools import nbtool, student
 
 NOTEBOOKS = nbtool.all_notebooks()
 IDS = [p.stem for p in NOTEBOOKS]

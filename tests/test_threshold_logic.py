@@ -10,7 +10,7 @@ import torch
 
 import bookutils as bu
 from bookutils.checks.threshold_logic import check_threshold_unit
-from bookutils.threshold_logic import (
+from bookutils.foundations.threshold_logic import (
     GATES,
     binary_inputs,
     find_threshold_units,

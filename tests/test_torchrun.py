@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from bookutils import distributed, torchrun
+from bookutils.parallel import distributed
+from bookutils.parallel import torchrun
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 
@@ -24,7 +25,7 @@ def two_nodes(job: str, out: Path, timeout: float = 240) -> list[subprocess.Comp
            "PYTHONPATH": os.pathsep.join(sys.path)}
     cmd = [str(TORCHRUN), "--nnodes=2", "--nproc-per-node=1", "--rdzv-backend=c10d",
            f"--rdzv-endpoint=127.0.0.1:{port}", "--rdzv-id=book-test", "--local-addr=127.0.0.1",
-           "--max-restarts=0", "-m", "bookutils.torchrun", job, "--out", str(out)]
+           "--max-restarts=0", "-m", "bookutils.parallel.torchrun", job, "--out", str(out)]
     agents = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True) for _ in range(2)]
     done = []

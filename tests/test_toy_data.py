@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from bookutils import make_moons, make_separable, make_spirals, make_xor, xor_truth_table
+from bookutils import (
+    make_moons,
+    make_separable,
+    make_spirals,
+    make_xor,
+    xor_truth_table,
+)
 
 GENERATORS = [make_moons, make_xor, make_spirals]
 

@@ -26,11 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from bookutils.param_count import mlp_params
+from bookutils.sizing.param_count import mlp_params
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import nbtool  # noqa: E402
+from tools import nbtool
 
 NUMBER = r"\d(?:[\d,\u202f\u2009]|\\,| (?=\d{3}\b))*"
 COUNT_WORDS = r"(?:parameters?|weights|(?:loss )?evaluations)"

@@ -1,4 +1,4 @@
-"""Tests for bookutils.vision (chapter 6.2): conv2d against F.conv2d, IoU, segmentation
+"""Tests for bookutils.tasks.vision (chapter 6.2): conv2d against F.conv2d, IoU, segmentation
 metrics and the synthetic data generators; plus the self-check's wiring."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import torch
 import torch.nn.functional as F
 
 from bookutils.checks.vision import check_box_iou, iou_reference
-from bookutils.vision import (
+from bookutils.metrics import confusion_matrix
+from bookutils.tasks.vision import (
     SHAPE_CLASSES,
     box_area,
     box_iou,
-    confusion_matrix,
     conv2d,
     conv_output_size,
     make_detection_data,
@@ -95,7 +95,7 @@ def test_box_bad_input():
 def test_segmentation_metrics_hand_case():
     target = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 0, 0]])
     pred = np.array([[0, 0, 1, 0], [0, 1, 1, 1], [2, 0, 0, 0]])
-    assert np.array_equal(confusion_matrix(pred, target, 3), [[5, 1, 0], [1, 3, 0], [1, 0, 1]])
+    assert np.array_equal(confusion_matrix(target, pred, 3), [[5, 1, 0], [1, 3, 0], [1, 0, 1]])
     assert pixel_accuracy(pred, target) == 0.75
     assert np.isclose(mean_iou(pred, target, 3), (5 / 8 + 3 / 5 + 1 / 2) / 3)
     assert mean_iou(target, target, 5) == 1.0             # absent classes are skipped

@@ -28,9 +28,9 @@ import numpy as np
 import torch
 from nbclient import NotebookClient
 
+from tools import nbtool
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import nbtool  # noqa: E402
 
 BUDGET_S, MEDIAN_TARGET_S, BOOK_TARGET_S, REBUILD_TARGET_S = 60, 20, 300, 5
 
@@ -63,7 +63,7 @@ def best_of(fn, repeats: int = 20) -> float:
 
 def numpy_vs_torch_ratio() -> tuple[float, float]:
     """Median seconds of one training step of 3.1's MLP (64-32-10, batch 32), NumPy / torch."""
-    from bookutils import mlp_numpy as mn
+    from bookutils.foundations import mlp_numpy as mn
 
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((32, 64)), rng.integers(0, 10, 32)
@@ -86,7 +86,7 @@ def numpy_vs_torch_ratio() -> tuple[float, float]:
 
 def attention_ratio() -> tuple[float, float]:
     """Median seconds of attention on (8, 4, 128, 32): written out / SDPA."""
-    from bookutils.attention import scaled_dot_product_attention
+    from bookutils.transformer.attention import scaled_dot_product_attention
 
     gen = torch.Generator().manual_seed(0)
     q, k, v = (torch.randn(8, 4, 128, 32, generator=gen) for _ in range(3))
@@ -96,9 +96,8 @@ def attention_ratio() -> tuple[float, float]:
 
 def playground_latency() -> tuple[float, float]:
     """Median and 95th percentile (ms) of a learning-rate change → finished redraw."""
-    from bench_playground import timed
-
-    from bookutils.playground_widget import Playground
+    from bookutils.playground.widget import Playground
+    from tools.bench_playground import timed
 
     pg = Playground()
     values = (0.01, 0.03, 0.1)

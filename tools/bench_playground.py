@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from bookutils.playground_widget import Playground
+from bookutils.playground.widget import Playground
 
 
 def timed(action, repeats: int) -> tuple[np.ndarray, np.ndarray]:

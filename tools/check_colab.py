@@ -33,7 +33,10 @@ import threading
 import time
 from pathlib import Path
 
-import nbtool
+try:
+    from tools import nbtool
+except ImportError:  # run as a script (python tools/check_colab.py): tools/ is on the path
+    import nbtool  # type: ignore[no-redef]
 
 from bookutils.data import fashion_mnist as fm
 

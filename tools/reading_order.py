@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import nbtool  # noqa: E402
+try:
+    from tools import nbtool
+except ImportError:  # run as a script (python tools/reading_order.py): tools/ is on the path
+    import nbtool  # type: ignore[no-redef]
 
 READING_ORDER: tuple[str, ...] = (
     "1.1", "1.2", "1.3",            # history and sizes: no mathematics needed yet

@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-import nbtool
+from tools import nbtool
 
 START = re.compile(r"^(`{3,})\{solution-start\} (\S+)[^\n]*\n(?::[^\n]*\n)*\1[ \t]*$", re.M)
 END = re.compile(r"^(`{3,})\{solution-end\}[^\n]*\n\1[ \t]*$", re.M)

@@ -21,6 +21,7 @@ structure tests use (tools/nbtool.py).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -32,9 +33,18 @@ from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tools"))
-import nbtool  # noqa: E402
-import reading_order  # noqa: E402
+# tools/nbtool.py and tools/reading_order.py hold the rules this extension shares with the
+# tests; Sphinx does not put the repository root on the import path, so each is loaded from
+# its file (nbtool first: reading_order imports it).
+def _load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = sys.modules.setdefault(name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    return module
+
+
+nbtool = _load_tool("nbtool")
+reading_order = _load_tool("reading_order")
 
 GENERATED = ROOT / "book" / "_generated"
 

@@ -4,6 +4,8 @@ Notebooks import from here what more than one chapter needs: device choice, seed
 the figure style, self-checks, widgets, and the from-scratch pieces later chapters reuse.
 """
 
+from importlib import metadata as _metadata
+
 from .checks.perceptron import check_perceptron_predict, check_perceptron_update
 from .data import (
     FASHION_MNIST_CLASSES,
@@ -15,8 +17,7 @@ from .data import (
     xor_truth_table,
 )
 from .device import choose_device
-from .notebook import setup_notebook
-from .perceptron import (
+from .foundations.perceptron import (
     PerceptronRun,
     margin_and_radius,
     novikoff_bound,
@@ -24,18 +25,33 @@ from .perceptron import (
     perceptron_update,
     train_perceptron,
 )
-from .plotting import (
+from .notebook import setup_notebook
+from .reproducibility import seed_everything
+from .selfcheck import Case, CheckResult, Mistake, run_check
+from .viz.plotting import (
     new_figure,
     plot_decision_regions,
     plot_linear_boundary,
     plot_points,
     use_book_style,
 )
-from .reproducibility import seed_everything
-from .selfcheck import Case, CheckResult, Mistake, run_check
-from .widgets import PerceptronExplorer, perceptron_explorer
 
-__version__ = "0.1.0"
+try:  # one version number, pyproject.toml's, read from the installed package's metadata
+    __version__ = _metadata.version("bookutils")
+except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed
+    __version__ = "0+unknown"
+
+# The perceptron explorer needs ipywidgets: it loads on first use, so that importing any
+# part of bookutils (a model, an optimizer, the data) does not import the widget stack.
+_LAZY = {"PerceptronExplorer": ".widgets.perceptron", "perceptron_explorer": ".widgets.perceptron"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FASHION_MNIST_CLASSES",

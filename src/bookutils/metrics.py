@@ -1,7 +1,10 @@
-"""The metrics of three benchmark data sets: ImageNet, COCO and SQuAD.
+"""The book's metrics, one home each: classification, and three benchmark data sets.
+
+- Classification: :func:`accuracy` of a torch model and :func:`confusion_matrix` (rows are
+  the true class, as in scikit-learn's ``confusion_matrix(y_true, y_pred)``).
 
 - ImageNet: top-k accuracy (:func:`topk_accuracy`).
-- COCO: intersection over union of boxes (:func:`bookutils.vision.box_iou`, from chapter
+- COCO: intersection over union of boxes (:func:`bookutils.tasks.vision.box_iou`, from chapter
   6.2, used here and not written twice), greedy matching of detections to
   ground truth (:func:`match_detections`) and 101-point interpolated average precision
   (:func:`average_precision`).
@@ -17,8 +20,55 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 
-from .vision import box_iou
+
+@torch.no_grad()
+def accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
+    """The fraction of rows of ``X`` whose highest logit is at the label in ``y``.
+
+    Runs without gradients, in evaluation mode and on the model's device; the model's
+    training mode is restored afterwards.
+    """
+    if not isinstance(X, torch.Tensor) or X.ndim < 1:
+        raise TypeError(f"X must be a torch.Tensor of rows, got {type(X).__name__}")
+    if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
+        raise ValueError(f"y must be a tensor of {len(X)} labels, one per row of X, got"
+                         f" {tuple(getattr(y, 'shape', ()))}")
+    was_training = model.training
+    model.eval()
+    try:
+        device = next(model.parameters()).device
+        predicted = model(X.to(device)).argmax(dim=-1).cpu()
+    finally:
+        model.train(was_training)
+    return (predicted == y.cpu()).float().mean().item()
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int) -> np.ndarray:
+    """Counts ``C[i, j]`` of examples (or pixels) of true class ``i`` predicted as class ``j``.
+
+    The argument order is scikit-learn's. ``y_true`` and ``y_pred`` are integer labels of
+    the same shape (a segmentation mask counts pixel by pixel). The diagonal holds the
+    correct predictions, so ``C.trace() / C.sum()`` is the accuracy, and row ``i`` sums to
+    the number of examples of class ``i``.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same shape, got shapes"
+                         f" {y_true.shape} and {y_pred.shape}")
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if not np.issubdtype(y.dtype, np.integer):
+            raise TypeError(f"{name} must hold integer class labels, got {y.dtype}")
+        if y.size and (y.min() < 0 or y.max() >= num_classes):
+            raise ValueError(f"{name}: labels must lie in 0..{num_classes - 1}, got"
+                             f" {y.min()}..{y.max()}")
+    counts = np.bincount(y_true.ravel() * num_classes + y_pred.ravel(),
+                         minlength=num_classes * num_classes)
+    return counts.reshape(num_classes, num_classes).astype(np.int64)
 
 
 def topk_accuracy(scores: np.ndarray, labels: np.ndarray, k: int = 1) -> float:
@@ -60,6 +110,8 @@ def match_detections(det_boxes: np.ndarray, det_scores: np.ndarray, gt_boxes: np
     order = np.argsort(-det_scores, kind="stable")
     taken = np.zeros(len(gt_boxes), dtype=bool)
     tp = np.zeros(len(order), dtype=bool)
+    from .tasks.vision import box_iou  # here: tasks.vision uses confusion_matrix
+
     ious = box_iou(det_boxes[order], gt_boxes) if len(gt_boxes) and len(order) else None
     for i in range(len(order)):
         if ious is None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import torch
 
 from .device import choose_device
-from .plotting import use_book_style
 from .reproducibility import seed_everything
+from .viz.plotting import use_book_style
 
 
 def setup_notebook(seed: int = 0, device: str | None = None) -> torch.device:
     """Seed every random generator, apply the book's figure style and pick the device.
 
-    Returns the chosen ``torch.device`` (see :func:`bookutils.choose_device`; ``device``
+    Returns the chosen ``torch.device`` (see :func:`bookutils.device.choose_device`; ``device``
     overrides the ``BOOK_DEVICE`` environment variable).
     """
     seed_everything(seed)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import scipy.special
 
-from ..activations import ACTIVATION_NAMES, get_activation
+from ..foundations.activations import ACTIVATION_NAMES, get_activation
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _A = np.array
@@ -107,7 +107,7 @@ MISTAKES: dict[str, tuple[Mistake, ...]] = {
 def check_activation_derivative(name: str, fn) -> CheckResult:
     """Check ``fn(z)`` returns f'(z), elementwise, for the activation called ``name``.
 
-    ``name`` is one of ``bookutils.activations.ACTIVATION_NAMES``; ``fn`` takes and returns a
+    ``name`` is one of ``bookutils.foundations.activations.ACTIVATION_NAMES``; ``fn`` takes and returns a
     NumPy array of the same shape. At z = 0, ReLU and leaky ReLU take their left derivative.
     """
     if not isinstance(name, str) or name not in ACTIVATION_NAMES:

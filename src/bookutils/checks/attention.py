@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from ..attention import layer_norm_backward, scaled_dot_product_attention
+from ..transformer.attention import layer_norm_backward, scaled_dot_product_attention
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..augment import shift_image
+from ..training.augment import shift_image
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 __all__ = ["check_shift_image"]

@@ -2,14 +2,14 @@
 
 A backward rule receives the inputs of one operation and the *upstream* gradient
 dL/d(output), and returns dL/d(input) for each input. The references are computed with the
-book's engine, :class:`bookutils.autograd.Value`, so there is one source for every rule.
+book's engine, :class:`bookutils.foundations.autograd.Value`, so there is one source for every rule.
 """
 
 from __future__ import annotations
 
 import math
 
-from ..autograd import Value
+from ..foundations.autograd import Value
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 

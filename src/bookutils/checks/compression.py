@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..compression import QMAX, QMIN, quantize_int8
+from ..training.compression import QMAX, QMIN, quantize_int8
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 _T = torch.tensor

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ctc import ctc_collapse, edit_distance
+from ..tasks.ctc import ctc_collapse, edit_distance
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check, string_case
 
 COLLAPSE_CASES = (

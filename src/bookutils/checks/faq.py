@@ -1,15 +1,15 @@
 """Self-checks for the FAQ chapters 9.1 and 9.2.
 
 9.1: the backward pass of a one-hidden-layer network, written by hand for one example.
-9.2: the parameter count of a GPT-style decoder, against :func:`bookutils.param_count.gpt_params`.
+9.2: the parameter count of a GPT-style decoder, against :func:`bookutils.sizing.param_count.gpt_params`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Value
-from ..param_count import gpt_params
+from ..foundations.autograd import Value
+from ..sizing.param_count import gpt_params
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, resampled, run_check
 
 
@@ -21,7 +21,7 @@ def _forward(x, W1, b1, W2, b2):
 def two_layer_backward_reference(x, W1, b1, W2, b2, y):
     """(dW1, db1, dW2, db2) of L = ½‖W2 tanh(W1 x + b1) + b2 − y‖², from the scalar engine.
 
-    Every gradient comes from :class:`bookutils.autograd.Value`, so the reference is
+    Every gradient comes from :class:`bookutils.foundations.autograd.Value`, so the reference is
     independent of the matrix formulas a learner writes.
     """
     Wv1 = [[Value(float(w)) for w in row] for row in W1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..frameworks import linear_to_dense
+from ..tasks.frameworks import linear_to_dense
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _rng = np.random.default_rng(71)

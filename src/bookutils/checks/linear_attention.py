@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..linear_attention import linear_attention
+from ..transformer.linear_attention import linear_attention
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 

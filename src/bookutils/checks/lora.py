@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..lora import lora_forward
+from ..transformer.lora import lora_forward
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, resampled, run_check
 
 

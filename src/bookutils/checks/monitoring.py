@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..monitoring import early_stopping_epochs
+from ..training.monitoring import early_stopping_epochs
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 __all__ = ["check_early_stopping"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..nlp import bio_spans, entity_scores
+from ..tasks.nlp import bio_spans, entity_scores
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 

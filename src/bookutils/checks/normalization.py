@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..normalization import BatchNormState, batchnorm_backward, batchnorm_forward
+from ..training.normalization import BatchNormState, batchnorm_backward, batchnorm_forward
 from ..selfcheck import Case, CheckResult, Mistake, run_check
 
 __all__ = ["check_batchnorm_backward"]

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..optimizers import adam_rule, adamw_rule
+from ..optim.optimizers import adam_rule, adamw_rule
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _A = np.array
 
 
 def adam_reference(theta, grad, m, v, t, lr, beta1, beta2, eps):
-    """The book's Adam step (:func:`bookutils.optimizers.adam_rule`) in the check's form."""
+    """The book's Adam step (:func:`bookutils.optim.optimizers.adam_rule`) in the check's form."""
     state = {"step": t - 1, "exp_avg": m, "exp_avg_sq": v}
     new, state = adam_rule(theta, grad, state, lr=lr, betas=(beta1, beta2), eps=eps)
     return new, state["exp_avg"], state["exp_avg_sq"]
 
 
 def adamw_reference(theta, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
-    """The book's AdamW step (:func:`bookutils.optimizers.adamw_rule`) in the check's form."""
+    """The book's AdamW step (:func:`bookutils.optim.optimizers.adamw_rule`) in the check's form."""
     state = {"step": t - 1, "exp_avg": m, "exp_avg_sq": v}
     new, state = adamw_rule(theta, grad, state, lr=lr, betas=(beta1, beta2), eps=eps,
                             weight_decay=weight_decay)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..parallel import average_gradients, row_parallel_linear
+from ..parallel.simulated import average_gradients, row_parallel_linear
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 _rng = np.random.default_rng(23)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..param_count import mlp_params
+from ..sizing.param_count import mlp_params
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 

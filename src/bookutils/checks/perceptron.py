@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..perceptron import perceptron_predict, perceptron_update
+from ..foundations.perceptron import perceptron_predict, perceptron_update
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 _A = np.array

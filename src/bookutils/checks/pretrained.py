@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..pretrained import IGNORE_INDEX, mask_positions
+from ..transformer.bert import IGNORE_INDEX, mask_positions
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 CASES = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..privacy import clip_per_example
+from ..training.privacy import clip_per_example
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _T = torch.tensor

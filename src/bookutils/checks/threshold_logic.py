@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
-from ..threshold_logic import binary_inputs, threshold_unit
+from ..foundations.threshold_logic import binary_inputs, threshold_unit
 
 _A = np.array
 _TWO = binary_inputs(2)

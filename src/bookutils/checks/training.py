@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ..regularization import clip_grad_norm
-from ..schedules import warmup_cosine_lr
+from ..optim.regularization import clip_grad_norm
+from ..optim.schedules import warmup_cosine_lr
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 __all__ = ["check_clip_grad_norm", "check_warmup_cosine"]

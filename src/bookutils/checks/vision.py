@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
-from ..vision import box_iou
+from ..tasks.vision import box_iou
 
 
 def iou_reference(box_a, box_b) -> float:
-    """IoU of two ``(x1, y1, x2, y2)`` boxes, from :func:`bookutils.vision.box_iou`."""
+    """IoU of two ``(x1, y1, x2, y2)`` boxes, from :func:`bookutils.tasks.vision.box_iou`."""
     return float(box_iou(np.asarray([box_a], float), np.asarray([box_b], float))[0, 0])
 
 

@@ -1,0 +1,15 @@
+"""Training techniques (chapters 3.3, 8, 9): watching, saving memory, pre-training.
+
+=======================  ===========================================================
+module                   what it holds (chapters)
+=======================  ===========================================================
+``monitoring``           divergence, early stopping, gradient alarms (9.3)
+``mixed_precision``      dynamic loss scaling (9.3)
+``augment``              preprocessing and augmentation of grey images (9.3)
+``self_supervised``      masked-input pre-training, fine-tuning, transfer (8.3, 9.2)
+``contrastive``          the CLIP-style contrastive loss (8.1)
+``compression``          int8 quantisation, pruning, distillation (8.1)
+``privacy``              DP-SGD and membership inference (8.2)
+``interpretability``     gradient saliency (8.2)
+=======================  ===========================================================
+"""

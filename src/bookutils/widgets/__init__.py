@@ -1,0 +1,12 @@
+"""Live explorers built on ipywidgets.
+
+Core code (models, optimizers, training, data, metrics) never imports this package.
+
+=======================  ===========================================================
+module                   what it holds (chapters)
+=======================  ===========================================================
+``perceptron``           the perceptron explorer (4.1)
+``neuron``               one neuron's output surface (2.1)
+``optimizer``            an optimizer's path on a loss surface (3.2)
+=======================  ===========================================================
+"""
