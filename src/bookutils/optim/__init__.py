@@ -8,5 +8,6 @@ module                   what it holds (chapters)
 ``schedules``            learning-rate schedules, warm-up + cosine (3.3)
 ``regularization``       weight decay, dropout, clipping, accumulation (3.3)
 ``loss_surfaces``        2-D test functions for watching optimizers move (3.2)
+``schedule_explorer``    SGD on a noisy quadratic under a schedule, exactly (3.3)
 =======================  ===========================================================
 """

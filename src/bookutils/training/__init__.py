@@ -11,5 +11,7 @@ module                   what it holds (chapters)
 ``compression``          int8 quantisation, pruning, distillation (8.1)
 ``privacy``              DP-SGD and membership inference (8.2)
 ``interpretability``     gradient saliency (8.2)
+``initialization``       Xavier/He rules, per-layer activation and gradient statistics (3.4)
+``normalization``        batch normalisation forward (train/eval) and backward (3.4)
 =======================  ===========================================================
 """

@@ -9,5 +9,6 @@ module                   what it holds (chapters)
 ``bert``                 MiniLM, WordPiece, masked and causal objectives (7.2)
 ``lora``                 LoRA adapters from scratch (5.3, 8.3)
 ``linear_attention``     kernelised linear attention and attention's cost (8.3)
+``attention_explorer``   attention at a temperature, with or without a mask (4.3)
 =======================  ===========================================================
 """

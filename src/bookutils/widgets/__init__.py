@@ -8,5 +8,6 @@ module                   what it holds (chapters)
 ``perceptron``           the perceptron explorer (4.1)
 ``neuron``               one neuron's output surface (2.1)
 ``optimizer``            an optimizer's path on a loss surface (3.2)
+``live_figure``          a figure redrawn from sliders: the live twin of a scrub figure
 =======================  ===========================================================
 """
