@@ -4,7 +4,7 @@ import http.server
 import threading
 from pathlib import Path
 
-import fetch_data  # tools/ (conftest puts it on the path)
+from tools import fetch_data
 import numpy as np
 import pytest
 
