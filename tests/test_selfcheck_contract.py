@@ -18,11 +18,13 @@ import pytest
 import bookutils.checks as checks_pkg
 from bookutils.activations import ACTIVATION_NAMES, get_activation
 from bookutils.augment import shift_image
+from bookutils.bpe import merge_pair
 from bookutils.checks import activations as act
 from bookutils.checks import attention as att
 from bookutils.checks import augment as aug
 from bookutils.checks import autograd as ag
 from bookutils.checks import backprop as bp
+from bookutils.checks import bpe as bpec
 from bookutils.checks import compression as cmp
 from bookutils.checks import ctc as ctcc
 from bookutils.checks import encoder as enc
@@ -98,6 +100,7 @@ CONTRACT = [
     ("gpt_params", faq.check_gpt_params, gpt_params, faq.GPT_MISTAKES),
     ("early_stopping", mon.check_early_stopping, early_stopping_epochs, mon.MISTAKES),
     ("shift_image", aug.check_shift_image, shift_image, aug.MISTAKES),
+    ("merge_pair", bpec.check_merge_pair, merge_pair, bpec.MISTAKES),
 ] + [
     (f"activation_derivative[{name}]", functools.partial(act.check_activation_derivative, name),
      get_activation(name).df, act.MISTAKES[name])

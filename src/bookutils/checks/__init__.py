@@ -45,6 +45,7 @@ _MODULE_OF = {
     "check_gpt_params": "faq",
     "check_early_stopping": "monitoring",
     "check_shift_image": "augment",
+    "check_merge_pair": "bpe",
 }
 __all__ = sorted(_MODULE_OF)
 
