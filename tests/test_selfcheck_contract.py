@@ -42,6 +42,7 @@ from bookutils.checks import param_count as pc
 from bookutils.checks import perceptron as per
 from bookutils.checks import pretrained as ptc
 from bookutils.checks import privacy as prv
+from bookutils.checks import sampling as smp
 from bookutils.checks import threshold_logic as tl
 from bookutils.checks import training as tr
 from bookutils.checks import vision as visc
@@ -57,6 +58,7 @@ from bookutils.param_count import gpt_params, mlp_params
 from bookutils.perceptron import perceptron_predict, perceptron_update
 from bookutils.pretrained import mask_positions
 from bookutils.privacy import clip_per_example
+from bookutils.sampling import kv_update
 
 # (id, check, reference implementation, typical mistakes)
 CONTRACT = [
@@ -101,6 +103,8 @@ CONTRACT = [
     ("early_stopping", mon.check_early_stopping, early_stopping_epochs, mon.MISTAKES),
     ("shift_image", aug.check_shift_image, shift_image, aug.MISTAKES),
     ("merge_pair", bpec.check_merge_pair, merge_pair, bpec.MISTAKES),
+    ("top_p", smp.check_top_p, smp._top_p_reference, smp.TOP_P_MISTAKES),
+    ("kv_update", smp.check_kv_update, kv_update, smp.KV_MISTAKES),
 ] + [
     (f"activation_derivative[{name}]", functools.partial(act.check_activation_derivative, name),
      get_activation(name).df, act.MISTAKES[name])

@@ -46,6 +46,8 @@ _MODULE_OF = {
     "check_early_stopping": "monitoring",
     "check_shift_image": "augment",
     "check_merge_pair": "bpe",
+    "check_top_p": "sampling",
+    "check_kv_update": "sampling",
 }
 __all__ = sorted(_MODULE_OF)
 
