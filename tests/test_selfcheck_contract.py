@@ -32,6 +32,7 @@ from bookutils.checks import faq
 from bookutils.checks import fashion as fas
 from bookutils.checks import frameworks as fwk
 from bookutils.checks import linear_attention as la
+from bookutils.checks import llama as llc
 from bookutils.checks import lora as lo
 from bookutils.checks import metrics as met
 from bookutils.checks import monitoring as mon
@@ -105,6 +106,7 @@ CONTRACT = [
     ("merge_pair", bpec.check_merge_pair, merge_pair, bpec.MISTAKES),
     ("top_p", smp.check_top_p, smp._top_p_reference, smp.TOP_P_MISTAKES),
     ("kv_update", smp.check_kv_update, kv_update, smp.KV_MISTAKES),
+    ("rope", llc.check_rope, llc._reference, llc.MISTAKES),
 ] + [
     (f"activation_derivative[{name}]", functools.partial(act.check_activation_derivative, name),
      get_activation(name).df, act.MISTAKES[name])

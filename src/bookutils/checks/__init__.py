@@ -48,6 +48,7 @@ _MODULE_OF = {
     "check_merge_pair": "bpe",
     "check_top_p": "sampling",
     "check_kv_update": "sampling",
+    "check_rope": "llama",
 }
 __all__ = sorted(_MODULE_OF)
 
