@@ -173,14 +173,18 @@ def unpermute_rope_rows(w: Tensor, n_heads: int) -> Tensor:
         .reshape(w.shape)
 
 
-def load_smollm2(path: str | Path | None = None) -> Llama:
-    """SmolLM2-135M-Instruct from its GGUF file, dequantized to float32, in a :class:`Llama`."""
+def load_smollm2(path: str | Path | None = None, *, reader=None) -> Llama:
+    """SmolLM2-135M-Instruct from its GGUF file, dequantized to float32, in a :class:`Llama`.
+
+    Pass an open ``gguf.GGUFReader`` as ``reader`` to avoid parsing the file again.
+    """
     import gguf
     from gguf.quants import dequantize
 
     from .smollm2 import smollm2_gguf_path
 
-    reader = gguf.GGUFReader(str(path or smollm2_gguf_path()))
+    if reader is None:
+        reader = gguf.GGUFReader(str(path or smollm2_gguf_path()))
 
     def meta(key: str) -> float:
         return reader.fields[f"llama.{key}"].parts[-1][0].item()
@@ -214,16 +218,21 @@ def load_smollm2(path: str | Path | None = None) -> Llama:
 
 
 def to_transformers(model: Llama):
-    """The same weights in transformers' ``LlamaForCausalLM``, to compare outputs with."""
+    """The same weights in transformers' ``LlamaForCausalLM``, to compare outputs with.
+
+    The two models share the weight tensors (no copy); only the rotary tables are rebuilt.
+    """
     from transformers import LlamaConfig as HFConfig
     from transformers import LlamaForCausalLM
 
     cfg = model.cfg
-    hf = LlamaForCausalLM(HFConfig(
+    config = HFConfig(
         vocab_size=cfg.vocab_size, hidden_size=cfg.d_model, intermediate_size=cfg.d_ff,
         num_hidden_layers=cfg.n_layers, num_attention_heads=cfg.n_heads,
         num_key_value_heads=cfg.n_kv_heads, rms_norm_eps=cfg.eps, rope_theta=cfg.rope_base,
-        tie_word_embeddings=True, max_position_embeddings=8192))
+        tie_word_embeddings=True, max_position_embeddings=8192)
+    with torch.device("meta"):  # no random initialization of weights about to be replaced
+        hf = LlamaForCausalLM(config)
     names = {"attn_norm": "input_layernorm.weight", "q.weight": "self_attn.q_proj.weight",
              "k.weight": "self_attn.k_proj.weight", "v.weight": "self_attn.v_proj.weight",
              "o.weight": "self_attn.o_proj.weight", "ffn_norm": "post_attention_layernorm.weight",
@@ -234,5 +243,6 @@ def to_transformers(model: Llama):
     for i in range(cfg.n_layers):
         for ours, theirs in names.items():
             state[f"model.layers.{i}.{theirs}"] = model.state_dict()[f"blocks.{i}.{ours}"]
-    hf.load_state_dict(state, strict=True)
+    hf.load_state_dict(state, strict=True, assign=True)
+    hf.model.rotary_emb = type(hf.model.rotary_emb)(config)  # its buffers are not weights
     return hf.eval()

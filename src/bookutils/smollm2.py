@@ -45,11 +45,15 @@ def _strings(field) -> list[str]:
     return [bytes(field.parts[i]).decode("utf-8") for i in field.data]
 
 
-def read_gguf_tokenizer(path: str | Path | None = None) -> GGUFTokenizerData:
-    """Read the tokenizer stored in a GGUF file (SmolLM2's by default)."""
+def read_gguf_tokenizer(path: str | Path | None = None, *, reader=None) -> GGUFTokenizerData:
+    """Read the tokenizer stored in a GGUF file (SmolLM2's by default).
+
+    Pass an open ``gguf.GGUFReader`` as ``reader`` to avoid parsing the file again.
+    """
     import gguf
 
-    reader = gguf.GGUFReader(str(path or smollm2_gguf_path()))
+    if reader is None:
+        reader = gguf.GGUFReader(str(path or smollm2_gguf_path()))
     fields = reader.fields
     model = bytes(fields["tokenizer.ggml.model"].parts[-1]).decode()
     if model != "gpt2":
