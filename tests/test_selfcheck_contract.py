@@ -23,6 +23,7 @@ from bookutils.checks import attention as att
 from bookutils.checks import augment as aug
 from bookutils.checks import autograd as ag
 from bookutils.checks import backprop as bp
+from bookutils.checks import bpe as bpec
 from bookutils.checks import compression as cmp
 from bookutils.checks import ctc as ctcc
 from bookutils.checks import encoder as enc
@@ -30,6 +31,7 @@ from bookutils.checks import faq
 from bookutils.checks import fashion as fas
 from bookutils.checks import frameworks as fwk
 from bookutils.checks import linear_attention as la
+from bookutils.checks import llama as llc
 from bookutils.checks import lora as lo
 from bookutils.checks import metrics as met
 from bookutils.checks import monitoring as mon
@@ -41,6 +43,7 @@ from bookutils.checks import param_count as pc
 from bookutils.checks import perceptron as per
 from bookutils.checks import pretrained as ptc
 from bookutils.checks import privacy as prv
+from bookutils.checks import sampling as smp
 from bookutils.checks import threshold_logic as tl
 from bookutils.checks import training as tr
 from bookutils.checks import vision as visc
@@ -58,6 +61,8 @@ from bookutils.training.compression import quantize_int8
 from bookutils.training.monitoring import early_stopping_epochs
 from bookutils.training.privacy import clip_per_example
 from bookutils.transformer.bert import mask_positions
+from bookutils.transformer.bpe import merge_pair
+from bookutils.transformer.sampling import kv_update
 
 # (id, check, reference implementation, typical mistakes)
 CONTRACT = [
@@ -102,6 +107,10 @@ CONTRACT = [
     ("early_stopping", mon.check_early_stopping, early_stopping_epochs, mon.MISTAKES),
     ("shift_image", aug.check_shift_image, shift_image, aug.MISTAKES),
     ("batchnorm_backward", bnc.check_batchnorm_backward, bnc._bn_reference, bnc.BN_MISTAKES),
+    ("merge_pair", bpec.check_merge_pair, merge_pair, bpec.MISTAKES),
+    ("top_p", smp.check_top_p, smp._top_p_reference, smp.TOP_P_MISTAKES),
+    ("kv_update", smp.check_kv_update, kv_update, smp.KV_MISTAKES),
+    ("rope", llc.check_rope, llc._reference, llc.MISTAKES),
 ] + [
     (f"activation_derivative[{name}]", functools.partial(act.check_activation_derivative, name),
      get_activation(name).df, act.MISTAKES[name])

@@ -30,7 +30,7 @@ READING_ORDER: tuple[str, ...] = (
     "2.1", "2.2", "3.1", "4.2",     # networks, back-propagation: idea, code, derivation
     "3.2", "3.3", "3.4",            # optimizers, training techniques, initialisation
     "4.3", "5.1", "2.3",            # attention, PyTorch training, then large-model training
-    "5.2", "5.3",
+    "5.2", "5.3", "5.4", "5.5", "5.6",  # fine-tuning, then tokens, sampling, a real LLM
     "6.1", "6.2", "6.3", "7.1", "7.2", "7.3", "8.1", "8.2", "8.3", "9.1", "9.2", "9.3",
 )
 

@@ -120,6 +120,7 @@ MOVES: dict[str, str] = {
     "smollm2": "transformer.smollm2",
     "llama": "transformer.llama",
     "widget_display": "widgets.display",
+    "sampling_widget": "widgets.sampling",
 }
 
 # Public names that moved or were renamed after the module moves (issue 16's collisions):

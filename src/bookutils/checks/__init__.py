@@ -46,6 +46,10 @@ _MODULE_OF = {
     "check_early_stopping": "monitoring",
     "check_shift_image": "augment",
     "check_batchnorm_backward": "normalization",
+    "check_merge_pair": "bpe",
+    "check_top_p": "sampling",
+    "check_kv_update": "sampling",
+    "check_rope": "llama",
 }
 __all__ = sorted(_MODULE_OF)
 

@@ -9,5 +9,6 @@ module                   what it holds (chapters)
 ``neuron``               one neuron's output surface (2.1)
 ``optimizer``            an optimizer's path on a loss surface (3.2)
 ``live_figure``          a figure redrawn from sliders: the live twin of a scrub figure
+``sampling``             the next-token distribution under temperature/top-k/top-p (5.5)
 =======================  ===========================================================
 """
