@@ -278,6 +278,12 @@ AXE_PAGES = ["book/cover.html", "book/preface.html", "book/glossary.html", "book
              "notebooks/05_practice/5_1_pytorch_mlp.html", "search.html"]
 
 
+# Saved widgets are drawn after the page loads: scan them once they are there.
+WIDGETS_DRAWN_JS = """() => !document.querySelector(
+    "script[type='application/vnd.jupyter.widget-view+json']")
+  || !!document.querySelector('.jupyter-widgets .widget-slider, .jupyter-widgets button')"""
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_violations(browser, site, report_dir, scheme):
     assert AXE.is_file(), f"{AXE} is missing: run `make vendor` (npm ci in book/js)"
@@ -288,6 +294,8 @@ def test_axe_finds_no_serious_violations(browser, site, report_dir, scheme):
         for path in AXE_PAGES:
             page.goto(site + path, wait_until="load")
             page.evaluate("() => window.MathJax?.startup?.promise")
+            page.wait_for_function(WIDGETS_DRAWN_JS, timeout=30_000)
+            page.wait_for_timeout(500)   # the widget manager draws a view in several steps
             page.add_script_tag(path=str(AXE))
             violations = page.evaluate("async () => (await axe.run(document)).violations")
             for v in violations:
