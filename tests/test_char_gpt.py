@@ -16,7 +16,7 @@ from bookutils.transformer.gpt import (
     GPTClassifier,
     GPTConfig,
     finetune_classifier,
-    generate,
+    generate_chars,
     lm_batch,
     lm_loss,
     train_lm,
@@ -99,12 +99,12 @@ def test_train_lm_learns_a_repeating_pattern_and_generate_continues_it():
                     eval_every=20, eval_batches=2)
     assert hist["val_step"] == [0, 20, 40, 60] and len(hist["train_loss"]) == 60
     assert hist["val_loss"][-1] < 0.2 * hist["val_loss"][0]
-    out = generate(model, [0, 1, 2], 12, temperature=0.5, seed=1)
+    out = generate_chars(model, [0, 1, 2], 12, temperature=0.5, seed=1)
     assert out == [0, 1, 2, 3, 4] * 3
     with pytest.raises(ValueError, match="temperature"):
-        generate(model, [0], 3, temperature=0)
+        generate_chars(model, [0], 3, temperature=0)
     with pytest.raises(ValueError, match="prompt"):
-        generate(model, [], 3)
+        generate_chars(model, [], 3)
     with pytest.raises(ValueError, match="steps"):
         train_lm(model, data, data, steps=0)
 

@@ -25,7 +25,7 @@ __all__ = [
     "GPTClassifier",
     "GPTConfig",
     "finetune_classifier",
-    "generate",
+    "generate_chars",
     "lm_batch",
     "lm_loss",
     "train_lm",
@@ -205,7 +205,7 @@ def train_lm(model: CharGPT, train: Tensor, val: Tensor, *, steps: int, batch_si
 
 
 @torch.no_grad()
-def generate(model: CharGPT, prompt: Sequence[int], n_new: int, *, temperature: float = 0.8,
+def generate_chars(model: CharGPT, prompt: Sequence[int], n_new: int, *, temperature: float = 0.8,
              seed: int = 0) -> list[int]:
     """Sample ``n_new`` ids after ``prompt``, one at a time, at the given temperature."""
     if temperature <= 0:
