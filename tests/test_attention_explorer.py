@@ -4,7 +4,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bookutils.transformer.attention_explorer import row_entropy, tempered_attention_weights
+from bookutils.transformer.attention_explorer import (
+    row_entropy,
+    tempered_attention_weights,
+)
 
 
 def test_weights_match_torch_sdpa_at_every_temperature_and_mask():

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import ast
-import json
 from pathlib import Path
 
 import pytest
+from lesson_code import assert_notebook_shows
 from tokenizers.pre_tokenizers import ByteLevel
 
-from bookutils.transformer import bpe
-from bookutils.transformer.bpe import BPETokenizer, byte_to_unicode, merge_pair, pretokenize, train_bpe
 from bookutils.checks.bpe import check_merge_pair
+from bookutils.transformer import bpe
+from bookutils.transformer.bpe import (
+    BPETokenizer,
+    byte_to_unicode,
+    merge_pair,
+    pretokenize,
+    train_bpe,
+)
 
 TEXTS = ["Hello, world!", "It's 3.14159 -- or 2,718.28?", "naïve café, Straße, 日本語 🙂👍🏽",
          "tabs\tand   spaces    \n\n\n  end  ", "x=1_000_000; y = x**2 // 7", "", " ", "I'll've"]
@@ -93,18 +98,5 @@ def test_missing_byte_in_a_vocabulary_is_a_clear_error():
         tok.encode("abc")
 
 
-def _definitions(tree: ast.AST) -> dict[str, str]:
-    return {node.name: ast.dump(node) for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef))
-            and node.name in ("merge_pair", "train_bpe", "BPETokenizer")}
-
-
 def test_the_notebook_shows_the_package_code_unchanged():
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code"
-                     and not {"setup", "solution"} & set(c["metadata"].get("tags", [])))
-    shown = _definitions(ast.parse(code))
-    package = _definitions(ast.parse(Path(bpe.__file__).read_text(encoding="utf-8")))
-    assert set(shown) == set(package) == {"merge_pair", "train_bpe", "BPETokenizer"}
-    for name in package:
-        assert shown[name] == package[name], f"notebook 5.4's {name} differs from bookutils.transformer.bpe"
+    assert_notebook_shows(NOTEBOOK, bpe, {"merge_pair", "train_bpe", "BPETokenizer"})

@@ -4,12 +4,12 @@ import http.server
 import threading
 from pathlib import Path
 
-from tools import fetch_data
 import numpy as np
 import pytest
 
 from bookutils import FASHION_MNIST_CLASSES, load_fashion_mnist
 from bookutils.data import fashion_mnist as fm
+from tools import fetch_data
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils.training.initialization import LayerStats, init_std, init_weight, layer_stats
+from bookutils.training.initialization import (
+    LayerStats,
+    init_std,
+    init_weight,
+    layer_stats,
+)
 
 
 def test_init_std_matches_torch_formulas():

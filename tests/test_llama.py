@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
-import json
 from pathlib import Path
 
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 from transformers import LlamaConfig as HFConfig
 from transformers.models.llama import modeling_llama as hf_llama
 
-from bookutils.transformer import llama
 from bookutils.checks.llama import check_rope
+from bookutils.transformer import llama
 from bookutils.transformer.llama import (
     Llama,
     LlamaBlock,
@@ -142,17 +141,5 @@ def test_load_smollm2_matches_transformers_own_gguf_loading():
     assert gap < 1e-3, gap
 
 
-def _definitions(tree: ast.AST) -> dict[str, str]:
-    return {node.name: ast.dump(node) for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in SHOWN}
-
-
 def test_the_notebook_shows_the_package_code_unchanged():
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    code = "\n".join(c["source"] for c in cells if c["cell_type"] == "code"
-                     and not {"setup", "solution"} & set(c["metadata"].get("tags", [])))
-    shown = _definitions(ast.parse(code))
-    package = _definitions(ast.parse(Path(llama.__file__).read_text(encoding="utf-8")))
-    assert set(shown) == set(package) == SHOWN
-    for name in package:
-        assert shown[name] == package[name], f"notebook 5.6's {name} differs from the package"
+    assert_notebook_shows(NOTEBOOK, llama, SHOWN)

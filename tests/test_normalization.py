@@ -3,7 +3,11 @@ import pytest
 import torch
 
 from bookutils.checks.normalization import check_batchnorm_backward
-from bookutils.training.normalization import BatchNormState, batchnorm_backward, batchnorm_forward
+from bookutils.training.normalization import (
+    BatchNormState,
+    batchnorm_backward,
+    batchnorm_forward,
+)
 
 
 def _torch_bn(state):

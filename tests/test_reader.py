@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 import sys
 
-from tools import nbtool
 import pytest
 import yaml
+
+from tools import nbtool
 
 sys.path.insert(0, str(nbtool.ROOT / "book" / "_ext"))
 import reader  # noqa: E402

@@ -4,14 +4,14 @@ chapter's prerequisites (the links in its header), and every header states its p
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 from tools import nbtool
 from tools import reading_order as ro
+
+ROOT = Path(__file__).resolve().parents[1]
 
 NEEDS = ro.prerequisites()
 

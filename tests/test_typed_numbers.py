@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 from bookutils.sizing.param_count import mlp_params
+from tools import nbtool
 
 ROOT = Path(__file__).resolve().parents[1]
-from tools import nbtool
 
 NUMBER = r"\d(?:[\d,\u202f\u2009]|\\,| (?=\d{3}\b))*"
 COUNT_WORDS = r"(?:parameters?|weights|(?:loss )?evaluations)"

@@ -107,8 +107,9 @@ MISTAKES: dict[str, tuple[Mistake, ...]] = {
 def check_activation_derivative(name: str, fn) -> CheckResult:
     """Check ``fn(z)`` returns f'(z), elementwise, for the activation called ``name``.
 
-    ``name`` is one of ``bookutils.foundations.activations.ACTIVATION_NAMES``; ``fn`` takes and returns a
-    NumPy array of the same shape. At z = 0, ReLU and leaky ReLU take their left derivative.
+    ``name`` is one of ``bookutils.foundations.activations.ACTIVATION_NAMES``; ``fn`` takes
+    and returns a NumPy array of the same shape. At z = 0, ReLU and leaky ReLU take their
+    left derivative.
     """
     if not isinstance(name, str) or name not in ACTIVATION_NAMES:
         raise ValueError(f"name must be one of {ACTIVATION_NAMES}, got {name!r}")

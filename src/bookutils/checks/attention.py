@@ -6,8 +6,8 @@ import math
 
 import torch
 
-from ..transformer.attention import layer_norm_backward, scaled_dot_product_attention
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
+from ..transformer.attention import layer_norm_backward, scaled_dot_product_attention
 
 
 def _randn(*shape: int, seed: int) -> torch.Tensor:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..training.augment import shift_image
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
+from ..training.augment import shift_image
 
 __all__ = ["check_shift_image"]
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..foundations.mlp_numpy import layer_backward, sigmoid, softmax, softmax_cross_entropy
+from ..foundations.mlp_numpy import (
+    layer_backward,
+    sigmoid,
+    softmax,
+    softmax_cross_entropy,
+)
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
 
 _rng = np.random.default_rng(42)

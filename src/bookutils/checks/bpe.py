@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..transformer.bpe import merge_pair
 from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..transformer.bpe import merge_pair
 
 CASES = (
     Case(([1, 2, 3], (4, 5), 256), "the pair does not occur: the ids come back unchanged"),

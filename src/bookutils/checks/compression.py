@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..training.compression import QMAX, QMIN, quantize_int8
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
+from ..training.compression import QMAX, QMIN, quantize_int8
 
 _T = torch.tensor
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..selfcheck import (
+    Case,
+    CheckResult,
+    Mistake,
+    generated_case,
+    make_rng,
+    run_check,
+    string_case,
+)
 from ..tasks.ctc import ctc_collapse, edit_distance
-from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check, string_case
 
 COLLAPSE_CASES = (
     Case(([1, 1, 0, 2, 2, 2, 0], 0), "runs of one symbol, separated by blanks"),

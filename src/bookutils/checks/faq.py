@@ -1,7 +1,8 @@
 """Self-checks for the FAQ chapters 9.1 and 9.2.
 
 9.1: the backward pass of a one-hidden-layer network, written by hand for one example.
-9.2: the parameter count of a GPT-style decoder, against :func:`bookutils.sizing.param_count.gpt_params`.
+9.2: the parameter count of a GPT-style decoder, against
+:func:`bookutils.sizing.param_count.gpt_params`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..foundations.autograd import Value
+from ..selfcheck import (
+    Case,
+    CheckResult,
+    Mistake,
+    generated_case,
+    make_rng,
+    resampled,
+    run_check,
+)
 from ..sizing.param_count import gpt_params
-from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, resampled, run_check
 
 
 def _forward(x, W1, b1, W2, b2):

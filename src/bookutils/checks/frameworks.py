@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tasks.frameworks import linear_to_dense
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
+from ..tasks.frameworks import linear_to_dense
 
 _rng = np.random.default_rng(71)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..transformer.linear_attention import linear_attention
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
+from ..transformer.linear_attention import linear_attention
 
 
 def _t(seed: int, *shape: int) -> torch.Tensor:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..transformer.llama import apply_rope, rope_cos_sin
 from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..transformer.llama import apply_rope, rope_cos_sin
 
 
 def _reference(x, positions, base):

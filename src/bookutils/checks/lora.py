@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..transformer.lora import lora_forward
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, resampled, run_check
+from ..transformer.lora import lora_forward
 
 
 def _randn(*shape: int, seed: int) -> torch.Tensor:

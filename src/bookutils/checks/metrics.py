@@ -9,7 +9,15 @@ from collections import Counter
 import numpy as np
 
 from ..metrics import token_f1
-from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check, string_case
+from ..selfcheck import (
+    Case,
+    CheckResult,
+    Mistake,
+    generated_case,
+    make_rng,
+    run_check,
+    string_case,
+)
 
 _A = np.array
 

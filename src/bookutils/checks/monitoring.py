@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..training.monitoring import early_stopping_epochs
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
+from ..training.monitoring import early_stopping_epochs
 
 __all__ = ["check_early_stopping"]
 

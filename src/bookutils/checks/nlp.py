@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..tasks.nlp import bio_spans, entity_scores
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
+from ..tasks.nlp import bio_spans, entity_scores
 
 
 def _prf(found: int, n_true: int, n_pred: int, mean: str = "harmonic"

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..training.normalization import BatchNormState, batchnorm_backward, batchnorm_forward
 from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..training.normalization import (
+    BatchNormState,
+    batchnorm_backward,
+    batchnorm_forward,
+)
 
 __all__ = ["check_batchnorm_backward"]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..sizing.param_count import mlp_params
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
+from ..sizing.param_count import mlp_params
 
 
 def _pairs(sizes):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..transformer.bert import IGNORE_INDEX, mask_positions
 from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
+from ..transformer.bert import IGNORE_INDEX, mask_positions
 
 CASES = (
     Case((np.array([5, 6, 7, 8]), np.array([False, True, False, False]), 103),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from ..training.privacy import clip_per_example
 from ..selfcheck import Case, CheckResult, Mistake, resampled, run_check
+from ..training.privacy import clip_per_example
 
 _T = torch.tensor
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..transformer.sampling import kv_update, top_p_filter
 from ..selfcheck import Case, CheckResult, Mistake, run_check
+from ..transformer.sampling import kv_update, top_p_filter
 
 
 def _top_p_reference(probs, p):

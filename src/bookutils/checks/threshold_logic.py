@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 from ..foundations.threshold_logic import binary_inputs, threshold_unit
+from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
 
 _A = np.array
 _TWO = binary_inputs(2)

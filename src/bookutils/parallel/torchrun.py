@@ -1,8 +1,9 @@
 """The data-parallel jobs of chapters 2.3 and 9.3 under ``torchrun``, on one machine or several.
 
-``launch`` (in :mod:`bookutils.parallel.distributed`) starts the ranks itself; on a cluster, ``torchrun``
-starts them, one agent per machine, and the same job functions run unchanged. On each of two
-machines (``HOST`` is the first machine's address, reachable from the second)::
+``launch`` (in :mod:`bookutils.parallel.distributed`) starts the ranks itself; on a
+cluster, ``torchrun`` starts them, one agent per machine, and the same job functions run
+unchanged. On each of two machines (``HOST`` is the first machine's address, reachable
+from the second)::
 
     torchrun --nnodes=2 --nproc-per-node=1 --rdzv-backend=c10d --rdzv-endpoint=HOST:29400 \\
         --rdzv-id=book -m bookutils.parallel.torchrun ddp --out results

@@ -21,7 +21,7 @@ __all__ = ["NextTokenExplorer", "draw_next_token", "filtered_probs", "next_token
 
 
 def filtered_probs(logits: Tensor, temperature: float, top_k: int, top_p: float) -> Tensor:
-    """:func:`~bookutils.transformer.sampling.next_token_probs`, with top_k = V and top_p = 1 meaning off."""
+    """:func:`~bookutils.transformer.sampling.next_token_probs`; top_k = V, top_p = 1 mean off."""
     V = logits.shape[-1]
     return next_token_probs(logits.double(), temperature, top_k if top_k < V else None,
                             top_p if top_p < 1 else None)
