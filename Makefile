@@ -123,6 +123,12 @@ notebooks: $(STAMP) data
 check-install: $(STAMP)
 	bash tools/check_learner_install.sh
 
+# Colab, simulated: a clean venv (Python 3.12 if any), newest versions the ranges allow, a stub
+# google.colab so each setup cell pip-installs bookutils[extras] from git (a local mirror of
+# HEAD), Fashion-MNIST downloaded from a 127.0.0.1 mirror, every notebook top to bottom.
+check-colab: $(STAMP) data
+	$(BIN)/python tools/check_colab.py
+
 student: $(STAMP)
 	$(BIN)/python -m tools.student _build/student
 

@@ -110,6 +110,17 @@ def playground_latency() -> tuple[float, float]:
     return float(np.median(wall)), float(np.percentile(wall, 95))
 
 
+def tree_bytes(folder: Path) -> int:
+    """Bytes of the files under ``folder`` (links not followed), as `du --apparent-size`."""
+    total = 0
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            path = Path(dirpath) / name
+            if not path.is_symlink():
+                total += path.stat().st_size
+    return total
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -133,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                  "--keep-going"]
         timed_command(build)            # brings the cache up to date (re-runs edited pages)
         rebuild = timed_command(build)  # then the timed rebuild: nothing has changed
+    env_gb = tree_bytes(Path(sys.prefix).resolve()) / 1e9   # the environment running this
     np_s, torch_s = numpy_vs_torch_ratio()
     ours_s, sdpa_s = attention_ratio()
     latency = playground_latency()
@@ -167,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| all chapters, one after another (sum of medians) | {serial:.0f} s | |",
         f"| all chapters under nbval, 2 workers (wall) | {fmt(parallel)} | ≤ {BOOK_TARGET_S} s |",
         f"| rebuild of the HTML book, nothing changed | {fmt(rebuild)} | ≤ {REBUILD_TARGET_S} s |",
+        f"| the book's environment (`.venv`) on disk | {env_gb:.1f} GB | |",
         f"| playground redraw after a control change, median / p95 | {latency[0]:.0f} / "
         f"{latency[1]:.0f} ms | ≤ 100 / 200 ms |",
         f"| 3.1's MLP training step, NumPy / torch | {np_s / torch_s:.2f}× "

@@ -195,11 +195,14 @@ def fashion_mnist_dir() -> Path:
     raise SystemExit("Fashion-MNIST is not on this machine: run `make data` first")
 
 
-def installed_from_git(py: Path) -> dict:
-    """bookutils' PEP 610 record in the clean environment (how pip installed it)."""
-    code = ("import json, importlib.metadata as m; d = m.distribution('bookutils');"
+def installed_from_git(py: Path, env: dict[str, str]) -> dict:
+    """bookutils' PEP 610 record in the clean environment (how pip installed it). Run with
+    the kernels' environment and away from the repository, so that no bookutils.egg-info
+    on PYTHONPATH or in the working folder answers instead."""
+    code = ("import importlib.metadata as m; d = m.distribution('bookutils');"
             " print(d.read_text('direct_url.json') or '{}')")
-    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True)
+    out = subprocess.run([str(py), "-I", "-c", code], capture_output=True, text=True, env=env,
+                         cwd=str(WORK))
     return json.loads(out.stdout) if out.returncode == 0 else {}
 
 
@@ -254,7 +257,7 @@ def main(argv: list[str]) -> int:
     proc.wait()
     httpd.shutdown()
 
-    record = installed_from_git(py)
+    record = installed_from_git(py, env)
     vcs = record.get("vcs_info", {})
     git_ok = (vcs.get("vcs") == "git" and vcs.get("commit_id") == head
               and vcs.get("requested_revision") == f"v{version}")

@@ -5,6 +5,10 @@ JupyterLab is started on 127.0.0.1 from this environment on a copy of the notebo
 repository's files stay as they are. Each test runs every cell of one chapter, checks that no
 cell shows an error, then drives the widgets and checks that the picture and the numbers they
 show change.
+
+Status: work in progress, not yet in CI. On the loaded 2-core machine it was written on, the
+wait for "every prompt numbered and the kernel idle" after run-all timed out (400 s) in 2.1;
+the cause (a cell left unrun, or the selectors) is not yet found.
 """
 
 from __future__ import annotations
@@ -80,7 +84,8 @@ def run_all(page, url: str) -> None:
                            "'.jp-Notebook .jp-Cell') && document.querySelector("
                            "'.jp-Notebook-ExecutionIndicator[data-status=\"idle\"]')",
                            timeout=WIDGET_TIMEOUT_MS * 2)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Not awaited: the command's promise settles only when the last cell has run.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     # Done when every code cell has a number in its prompt and the kernel is idle again.
     page.wait_for_function(
         """() => {
