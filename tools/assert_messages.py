@@ -72,15 +72,60 @@ def imported(src: str) -> set[str]:
     return out
 
 
-def value_names(test: ast.expr, skip_names: set[str] = frozenset()) -> list[str]:
-    """The free names of the condition whose values are worth showing, in order of use."""
+def _chain_root(node: ast.expr) -> str | None:
+    """The name under `a.b[0].c` (attributes and literal subscripts), else None."""
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        if isinstance(node, ast.Subscript) and not _literal(node.slice):
+            return None
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _guards(node: ast.expr) -> bool:
+    """Whether an operand may protect the next one (`x is not None and x.shape ...`)."""
+    return any(isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot, ast.In,
+                                                                 ast.NotIn)) for o in n.ops)
+               or isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+               and n.func.id in ("isinstance", "hasattr", "callable", "len")
+               for n in ast.walk(node))
+
+
+def value_names(test: ast.expr, skip_names: set[str] = frozenset(),
+                chains: bool = True) -> list[str]:
+    """What to show of the condition, in order of use: its free names, or attribute chains
+    (`run.converged`, `x.grad`) where the condition surely evaluated them."""
     skip = _bound(test) | _called(test) | _BUILTINS | _MODULES | set(skip_names)
-    names: list[str] = []
-    for n in ast.walk(test):
-        if isinstance(n, ast.Name) and n.id not in skip and n.id not in names:
-            if not n.id.isupper() or len(n.id) < 3:  # constants like N_EPOCHS add nothing
-                names.append(n.id)
-    return names
+    out: list[str] = []
+
+    def add(text: str) -> None:
+        if text not in out:
+            out.append(text)
+
+    def visit(node: ast.AST, chains: bool) -> None:
+        if isinstance(node, ast.BoolOp):
+            guarded = False
+            for value in node.values:
+                visit(value, chains and not guarded)
+                guarded = guarded or _guards(value)
+            return
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and chains:
+            root = _chain_root(node)
+            if root is not None and root not in skip:
+                add(ast.unparse(node))
+                return
+        if isinstance(node, ast.Name):
+            if node.id not in skip and (not node.id.isupper() or len(node.id) < 3):
+                add(node.id)  # constants like N_EPOCHS add nothing
+            return
+        for child in ast.iter_child_nodes(node):
+            if isinstance(node, ast.Call) and child is node.func:
+                if isinstance(child, ast.Attribute):
+                    visit(child.value, chains)  # x.mean(): show x
+                continue
+            visit(child, chains)
+
+    visit(test, chains)
+    return out
 
 
 def _embeddable(src: str) -> bool:
@@ -164,11 +209,14 @@ def proposals(test: ast.expr, src: str, skip_names: set[str] = frozenset()) -> l
                 out.append(f'f"got {{{a}!r:.{WIDTH}}}"')
             elif name == "isinstance":
                 out.append(f'f"{_lit(a)} is a {{type({a}).__name__}}, not {_lit(b)}"')
-    names = value_names(test, skip_names)
     text = ast.get_source_segment(src, test) or ""
     text = text if "\n" not in text else seg(test)
     cond = _lit(text)
-    for keep, width in ((3, WIDTH), (2, 40), (1, 40)):
+    plain = value_names(test, skip_names, chains=False)
+    full = [n for n in value_names(test, skip_names) if _embeddable(n)]
+    plain = [n for n in plain if _embeddable(n)]
+    for names, keep, width in ((full, 3, WIDTH), (full, 1, 40), (plain, 3, WIDTH),
+                               (plain, 2, 40), (plain, 1, 40)):
         if names:
             shown = ", ".join(_show(n, width) for n in names[:keep])
             out.append(f'f"{cond} failed: {shown}"')
