@@ -12,11 +12,12 @@ from typing import Any
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from .loss_surfaces import get_surface, plot_path, plot_surface
 from .optimizers import OPTIMIZERS, trajectory
+from .widget_display import show_widget
 
 
 def widget_hyperparameters(name: str, lr: float, beta: float) -> dict[str, Any]:
@@ -140,5 +141,9 @@ class OptimizerExplorer:
 def optimizer_explorer(**kwargs: Any) -> OptimizerExplorer:
     """Build an :class:`OptimizerExplorer`, display it, and return it."""
     explorer = OptimizerExplorer(**kwargs)
-    display(explorer.widget)
+    fig = Figure(figsize=(5.5, 4.2), layout="constrained")
+    explorer.draw(fig.add_subplot())
+    show_widget(explorer.widget, fig, alt=f"The path of {explorer.optimizer.value} over the"
+                f" contour lines of the {explorer.surface.value} loss surface, for the"
+                " settings listed below.")
     return explorer
