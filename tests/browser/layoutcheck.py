@@ -15,9 +15,8 @@ from sitecheck import ROOT
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from reader_layout import collapse_progress  # noqa: E402
 
-# Matplotlib's tick labels are drawn at rcParams["xtick.labelsize"], "medium", which is
-# font.size = 10 pt in the book's style (bookutils.plotting.BOOK_STYLE leaves it alone).
-TICK_POINTS = 10.0
+# The PNG text chunk in which the book's figures record their smallest tick label (points).
+TICK_SIZE_KEY = "Tick label size (pt)"
 
 _SVG_WIDTH = re.compile(r'<svg\b[^>]*\bwidth="([\d.]+)(pt|px|in)?"', re.S)
 _TEMP_PATH = re.compile(r"/tmp/|/var/folders/|\\AppData\\Local\\Temp|ipykernel_\d+")
@@ -38,6 +37,33 @@ def png_dpi(data: bytes) -> float | None:
             return None          # pHYs must come before the image data
         pos += 12 + length
     return None
+
+
+def png_text(data: bytes) -> dict[str, str]:
+    """The tEXt chunks of a PNG (keyword -> text)."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise ValueError("expected PNG bytes")
+    out, pos = {}, 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"tEXt":
+            key, _, value = data[pos + 8:pos + 8 + length].partition(b"\0")
+            out[key.decode("latin-1")] = value.decode("latin-1")
+        if kind == b"IEND":
+            break
+        pos += 12 + length
+    return out
+
+
+def tick_points(data: bytes) -> float | None:
+    """The smallest tick label's size in points that a figure's PNG records; 0.0 for a
+    figure without tick labels; None when the image does not say."""
+    if not data.startswith(b"\x89PNG"):
+        return None
+    value = png_text(data).get(TICK_SIZE_KEY)
+    if value is None:
+        return None
+    return 0.0 if value == "none" else float(value)
 
 
 def png_width(data: bytes) -> int:
@@ -69,7 +95,7 @@ def image_bytes(src: str, page: Path) -> bytes:
     return (page.parent / src.split("#")[0].split("?")[0]).read_bytes()
 
 
-def tick_label_px(shown_width: float, inches: float, points: float = TICK_POINTS) -> float:
+def tick_label_px(shown_width: float, inches: float, points: float) -> float:
     """Height in CSS pixels of ``points``-sized figure text when a figure ``inches`` wide is
     shown ``shown_width`` CSS pixels wide."""
     if inches <= 0 or shown_width < 0:

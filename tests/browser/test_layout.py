@@ -16,7 +16,15 @@ from __future__ import annotations
 import os
 
 import pytest
-from layoutcheck import bib_keys, figure_inches, image_bytes, output_noise, tick_label_px
+from layoutcheck import (
+    bib_keys,
+    figure_inches,
+    image_bytes,
+    output_noise,
+    png_dpi,
+    tick_label_px,
+    tick_points,
+)
 from sitecheck import book_dir, pages
 
 pytestmark = pytest.mark.skipif(os.environ.get("BOOK_BROWSER_TESTS") != "1",
@@ -133,6 +141,11 @@ def test_controls_act_on_what_they_show(browser, site, path):
             after = (image.get_attribute("src"), label.inner_text())
             assert after[1] != before[1], f"scrub figure {i}: the label did not move"
             assert after[0] != before[0], f"scrub figure {i}: label moved, picture did not"
+            dpi = png_dpi(image_bytes(after[0], book_dir() / path))
+            assert dpi and dpi >= 100, f"scrub figure {i}: frames at {dpi} dpi (< 100)"
+            shown = image.evaluate("e => e.getBoundingClientRect().width")
+            column = scrub.evaluate("e => e.parentElement.getBoundingClientRect().width")
+            assert shown >= column - 2, f"scrub figure {i}: {shown:.0f} px of {column:.0f} px"
     finally:
         ctx.close()
 
@@ -144,8 +157,8 @@ SIZES_JS = """() => [...document.querySelectorAll('article img')].map(img => ({
 
 @pytest.mark.parametrize("path", CHAPTERS or ["(no built book)"])
 def test_figure_text_is_readable(browser, site, path):
-    """Tick labels at least MIN_TICK_PX CSS pixels high at 1366 px, for every figure that
-    records its size (matplotlib's PNG and SVG do); every figure must record it."""
+    """Tick labels at least MIN_TICK_PX CSS pixels high at 1366 px. Every figure records
+    its size (the PNG's dpi) and its smallest tick label (bookutils writes it in the PNG)."""
     assert CHAPTERS, "no chapter pages: run `make book`"
     ctx, page = _open(browser, site, path, **DESKTOP)
     try:
@@ -157,14 +170,15 @@ def test_figure_text_is_readable(browser, site, path):
     for img in images:
         if img["shown"] < 50:          # icons and badges, not figures
             continue
-        inches = figure_inches(image_bytes(img["src"], book_dir() / path))
-        if inches is None:
-            unknown.append(img["src"][:60])
+        data = image_bytes(img["src"], book_dir() / path)
+        inches, points = figure_inches(data), tick_points(data)
+        if inches is None or points is None:
+            unknown.append(f"{img['src'][:40]} {img['alt'][:40]!r}")
             continue
-        px = tick_label_px(img["shown"], inches)
-        if px < MIN_TICK_PX:
-            small.append(f"{px:.1f} px ({inches:.1f} in shown {img['shown']:.0f} px):"
-                         f" {img['alt'][:50]!r}")
+        px = tick_label_px(img["shown"], inches, points)
+        if points and px < MIN_TICK_PX:
+            small.append(f"{px:.1f} px ({points:g} pt, {inches:.1f} in shown"
+                         f" {img['shown']:.0f} px): {img['alt'][:50]!r}")
     assert not unknown, f"figures that do not record their size: {unknown}"
     assert not small, f"tick labels below {MIN_TICK_PX} px: {small}"
 

@@ -16,8 +16,10 @@ from layoutcheck import (
     image_bytes,
     output_noise,
     png_dpi,
+    png_text,
     png_width,
     tick_label_px,
+    tick_points,
 )
 from sitecheck import ROOT
 
@@ -67,10 +69,27 @@ def test_image_bytes_reads_data_uris_and_files(tmp_path):
 
 def test_tick_label_px():
     # 10 pt on a 6-inch figure shown 600 px wide: 10/72 in at 100 px per inch
-    assert tick_label_px(600, 6) == pytest.approx(13.89, abs=0.01)
-    assert tick_label_px(300, 6) == pytest.approx(6.94, abs=0.01)
+    assert tick_label_px(600, 6, 10) == pytest.approx(13.89, abs=0.01)
+    assert tick_label_px(300, 6, 10) == pytest.approx(6.94, abs=0.01)
     with pytest.raises(ValueError, match="positive figure width"):
-        tick_label_px(300, 0)
+        tick_label_px(300, 0, 10)
+
+
+def test_tick_points_reads_what_bookutils_writes():
+    from bookutils.notebook import inline_png
+    from bookutils.scrub import figure_to_png
+
+    fig = Figure(figsize=(3, 2))
+    ax = fig.add_subplot()
+    ax.plot([0, 1])
+    ax.tick_params(labelsize=7)
+    png = figure_to_png(fig, dpi=100)
+    assert tick_points(png) == 7.0 and png_text(png)["Tick label size (pt)"] == "7"
+    retina = base64.b64decode(inline_png(fig)[0])
+    assert tick_points(retina) == 7.0 and figure_inches(retina) < 3.01
+    ax.axis("off")
+    assert tick_points(figure_to_png(fig, dpi=100)) == 0.0      # no tick labels at all
+    assert tick_points(_png(1, 50)) is None                     # matplotlib alone: unknown
 
 
 def test_output_noise_finds_each_kind():
