@@ -57,7 +57,7 @@ def plot_paths(surface: str, runs: Sequence[tuple[str, float, float]], steps: in
     if not runs:
         raise ValueError("runs is empty: give at least one (optimizer, lr, beta) triple")
     nrows = -(-len(runs) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.9 * nrows), squeeze=False,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.6 * nrows), squeeze=False,
                              sharex=True, sharey=True)
     s = get_surface(surface)
     paths = []

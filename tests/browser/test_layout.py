@@ -50,7 +50,9 @@ def _open(browser, site, path, **context):
     return ctx, page
 
 
-VISIBLE = "e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 }"
+VISIBLE = """e => { const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0
+    && e.checkVisibility({opacityProperty: true, visibilityProperty: true}) }"""
 
 
 def _visible_button(page, kind: str):
@@ -76,15 +78,15 @@ def test_menu_opens_the_navigation(browser, site, size):
         else:
             button.click()
         dialog = page.locator("#pst-primary-sidebar-modal")
-        dialog.wait_for(state="visible", timeout=5_000)
+        dialog.wait_for(state="visible", timeout=15_000)
         links = dialog.locator("nav a.reference")
         shown = [links.nth(i).evaluate(VISIBLE) for i in range(links.count())]
         assert sum(shown) >= 20, f"{sum(shown)} navigation links visible after the tap"
         page.keyboard.press("Escape")
-        dialog.wait_for(state="hidden", timeout=5_000)
+        dialog.wait_for(state="hidden", timeout=15_000)
         _visible_button(page, "secondary").click()
         secondary = page.locator("#pst-secondary-sidebar-modal")
-        secondary.wait_for(state="visible", timeout=5_000)
+        secondary.wait_for(state="visible", timeout=15_000)
         assert secondary.locator("a").count() >= 5, "the page's contents did not open"
     finally:
         ctx.close()
@@ -95,12 +97,12 @@ def test_menu_hides_the_sidebar_on_a_wide_screen_and_one_search_box(browser, sit
     try:
         sidebar = page.locator("#pst-primary-sidebar")
         assert sidebar.evaluate(VISIBLE), "the sidebar should show at 1366 px"
-        _visible_button(page, "primary").click()
-        page.wait_for_timeout(500)
-        assert not sidebar.evaluate(VISIBLE), "☰ did not hide the sidebar"
         boxes = page.locator(".search-button-field, .search-button")
         shown = sum(boxes.nth(i).evaluate(VISIBLE) for i in range(boxes.count()))
-        assert shown == 1, f"{shown} search buttons or boxes visible"
+        assert shown == 1, f"{shown} search buttons or boxes visible (one in the sidebar)"
+        _visible_button(page, "primary").click()
+        page.wait_for_timeout(1000)
+        assert not sidebar.evaluate(VISIBLE), "☰ did not hide the sidebar"
     finally:
         ctx.close()
 
@@ -215,14 +217,17 @@ def test_no_sideways_scroll_on_a_phone(browser, site, path):
         f"page {found['scroll']} px wide at {found['width']} px: {found['wide']}")
 
 
-MATH_JS = """() => [...document.querySelectorAll('article mjx-container[display="true"]')]
-  .map(m => {
+MATH_JS = """() => {
+  const tex = new Map();
+  const doc = window.MathJax?.startup?.document;
+  if (doc) for (const item of doc.math) tex.set(item.typesetRoot, item.math);
+  return [...document.querySelectorAll('article mjx-container[display="true"]')].map(m => {
     const math = m.querySelector('mjx-math');
-    const column = m.parentElement.getBoundingClientRect().width;
-    return {need: math ? math.getBoundingClientRect().width : 0, column,
-            tex: (m.previousSibling && m.previousSibling.textContent || '').slice(0, 60)
-                 || m.getAttribute('aria-label') || ''};
-  }).filter(m => m.need > m.column + 1)"""
+    return {need: Math.round(math ? math.getBoundingClientRect().width : 0),
+            column: Math.round(m.parentElement.getBoundingClientRect().width),
+            tex: (tex.get(m) || '').trim().slice(0, 70)};
+  }).filter(m => m.need > m.column + 1);
+}"""
 
 
 @pytest.mark.parametrize("path", PAGES or ["(no built book)"])
