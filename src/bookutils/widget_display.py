@@ -107,7 +107,7 @@ def frozen_widget(widget: widgets.Widget, picture: Figure | bytes, *, alt: str,
     if isinstance(picture, Figure):
         css = int(round(picture.get_figwidth() * 100))
         dpi = picture.get_dpi()
-        png = figure_to_png(picture, dpi=200, colors=256)
+        png = figure_to_png(picture, dpi=200, colors=128)
         picture.set_dpi(dpi)                 # a live widget's figure keeps its own size
     elif isinstance(picture, bytes) and picture.startswith(b"\x89PNG"):
         if not (isinstance(width, int) and width > 0):
