@@ -32,7 +32,7 @@ def png_dpi(data: bytes) -> float | None:
         length, kind = struct.unpack(">I4s", data[pos:pos + 8])
         if kind == b"pHYs" and length == 9:
             x, _y, unit = struct.unpack(">IIB", data[pos + 8:pos + 17])
-            return x * 0.0254 if unit == 1 else None
+            return round(x * 0.0254, 1) if unit == 1 else None   # stored per metre, whole
         if kind == b"IDAT":
             return None          # pHYs must come before the image data
         pos += 12 + length
