@@ -82,3 +82,38 @@ def test_new_figure_requires_labels():
 def test_bad_inputs(ax, call, error, match):
     with pytest.raises(error, match=match):
         call(ax)
+
+
+def test_smallest_tick_points_reads_the_tick_labels():
+    from matplotlib.figure import Figure
+
+    from bookutils.viz.plotting import smallest_tick_points
+
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    left.plot([0, 1])
+    right.tick_params(axis="x", labelsize=6)
+    right.set_yticks([])
+    assert smallest_tick_points(fig) == 6.0
+    left.axis("off")
+    right.tick_params(labelbottom=False)
+    assert smallest_tick_points(fig) is None
+    with pytest.raises(TypeError, match="matplotlib Figure"):
+        smallest_tick_points("figure")
+
+
+def test_inline_png_is_retina_and_records_the_tick_size():
+    import base64
+
+    from matplotlib.figure import Figure
+
+    from bookutils.notebook import inline_png
+    from bookutils.viz.plotting import TICK_SIZE_KEY
+
+    fig = Figure(figsize=(3, 2), dpi=100)
+    fig.add_subplot().plot([0, 1])
+    data, metadata = inline_png(fig)
+    png = base64.b64decode(data)
+    width = int.from_bytes(png[16:20], "big")
+    assert metadata["width"] == width // 2 and width > 300     # twice the pixels, half shown
+    assert f"{TICK_SIZE_KEY}\x0010".encode() in png

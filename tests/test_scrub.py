@@ -73,7 +73,9 @@ def test_html_is_self_contained_and_holds_every_frame():
     fig = scrub_figure(draw_dot, ["a", "b", "c", "d"], alt=ALT, figsize=(2, 2), dpi=30,
                        start=2)
     page = fig.html()
-    assert "http" not in page and "cdn" not in page.lower()       # nothing to download
+    # nothing to download (the base64 frames, which may spell "http" by chance, left out)
+    markup = re.sub(r'<script type="application/json">.*?</script>|base64,[^"]+', "", page)
+    assert "http" not in markup and "cdn" not in markup.lower()
     payload = json.loads(re.search(r'<script type="application/json">(.*?)</script>',
                                    page).group(1).replace("<\\/", "</"))
     assert [label for _, label in payload] == ["a", "b", "c", "d"]
@@ -121,3 +123,15 @@ def test_scrub_figure_needs_labels():
     frames = scrub_figure(draw_dot, range(3), alt=ALT, figsize=(2, 2), dpi=30)
     assert frames.labels == ("0", "1", "2") and np.all([f[:4] == b"\x89PNG"
                                                         for f in frames.frames])
+
+
+def test_frames_record_their_dpi_and_fill_the_column():
+    """Each frame's PNG says its dpi (so a page can tell the figure's size) and the image is
+    shown at the column's full width."""
+    frames = scrub_figure(draw_dot, ["a", "b"], alt=ALT, figsize=(2, 2), dpi=120)
+    png = frames.frames[0]
+    assert int.from_bytes(png[16:20], "big") == 240                       # 2 in at 120 dpi
+    start = png.index(b"pHYs") + 4
+    per_metre = int.from_bytes(png[start:start + 4], "big")
+    assert abs(per_metre * 0.0254 - 120) < 0.5, per_metre * 0.0254
+    assert 'style="width:100%;height:auto"' in frames.html()

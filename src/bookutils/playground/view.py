@@ -225,7 +225,7 @@ def draw_playground(fig: FigureBase, model: PlaygroundModel,
 def training_scrubber(config: PlaygroundConfig | str, checkpoints: Sequence[int], *,
                       alt: str, panels: Sequence[str] = PANELS,
                       figsize: tuple[float, float] | None = None,
-                      dpi: float = 64) -> tuple[ScrubbableFigure, PlaygroundModel]:
+                      dpi: float = 150) -> tuple[ScrubbableFigure, PlaygroundModel]:
     """Train ``config`` from epoch 0 and render one frame at each of the ``checkpoints``.
 
     ``checkpoints`` are increasing epoch counts (0 shows the untrained network). Returns

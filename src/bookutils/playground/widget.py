@@ -20,7 +20,6 @@ from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
@@ -34,6 +33,7 @@ from .engine import (
     PlaygroundConfig,
     PlaygroundModel,
 )
+from ..widgets.display import show_widget
 from .view import PlaygroundView
 
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
@@ -203,5 +203,7 @@ class Playground:
 def playground(config: PlaygroundConfig | str | None = None, **kwargs: Any) -> Playground:
     """Build a :class:`Playground`, display it, and return it for inspection."""
     pg = Playground(config, **kwargs)
-    display(pg.widget)
+    show_widget(pg.widget, pg.figure, alt="The playground's network after training: its"
+                " decision map over the data, its layers with links drawn by weight, and the"
+                " training and test loss curves, for the settings listed below.")
     return pg

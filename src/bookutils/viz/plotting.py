@@ -40,6 +40,26 @@ def use_book_style() -> None:
     mpl.rcParams.update(BOOK_STYLE)
 
 
+# The PNG text chunk in which the book's figures record their smallest tick label, so that
+# a test of the HTML can tell how large that text is on screen (tests/browser/test_layout.py).
+TICK_SIZE_KEY = "Tick label size (pt)"
+
+
+def smallest_tick_points(fig: mpl.figure.Figure) -> float | None:
+    """The font size in points of the smallest visible tick label of ``fig``, or None when
+    the figure shows no tick labels."""
+    if not isinstance(fig, mpl.figure.Figure):
+        raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
+    sizes = []
+    for ax in fig.get_axes():
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks = axis.get_major_ticks() if ax.axison and axis.get_visible() else []
+            if len(axis.get_ticklocs()) and ticks and (ticks[0].label1.get_visible()
+                                                       or ticks[0].label2.get_visible()):
+                sizes.append(float(ticks[0].label1.get_fontsize()))
+    return min(sizes) if sizes else None
+
+
 def _check_points(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)

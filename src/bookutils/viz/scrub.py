@@ -6,8 +6,9 @@ or over a parameter grid), embedded as base64 PNGs with a small slider and play 
 written in plain JavaScript. It loads nothing from the network (no CDN, no icon font), and
 without JavaScript the reader still sees the first frame with its alt text.
 
-Frames are reduced to an adaptive palette of at most 128 colours, which keeps a page light:
-a frame of 5 × 3.5 inches at 72 dpi weighs about 10-25 KB.
+Frames are reduced to an adaptive palette of at most 128 colours, which keeps a page light.
+They are drawn at 150 dpi by default and shown at the full width of the text column, so their
+labels are as large as the book's other figures and sharp; each PNG records its dpi.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from .plotting import TICK_SIZE_KEY, smallest_tick_points
 
 _COUNTER = itertools.count()
 
@@ -45,13 +49,16 @@ def figure_to_png(fig: Figure, *, dpi: float = 72, colors: int = 128) -> bytes:
     canvas.draw()
     rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
     small = rgb.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    info = PngInfo()          # what a page needs to tell its text size: tick labels in points
+    points = smallest_tick_points(fig)
+    info.add_text(TICK_SIZE_KEY, "none" if points is None else f"{points:g}")
     buf = io.BytesIO()
-    small.save(buf, format="PNG", optimize=True)
+    small.save(buf, format="PNG", optimize=True, dpi=(dpi, dpi), pnginfo=info)   # pHYs: size
     return buf.getvalue()
 
 
 def render_frames(draw: Callable[[Figure, int], None], count: int, *,
-                  figsize: tuple[float, float] = (5.0, 3.5), dpi: float = 72,
+                  figsize: tuple[float, float] = (5.0, 3.5), dpi: float = 150,
                   colors: int = 128) -> list[bytes]:
     """Call ``draw(fig, i)`` on a fresh figure for i = 0..count-1; return the PNG frames.
 
@@ -156,7 +163,7 @@ class ScrubbableFigure:
         n = len(self.frames) - 1
         return (
             f'<div class="bu-scrub" id="{ident}" style="max-width:100%">'
-            f'<img alt="{html.escape(self.alt)}" style="max-width:100%;height:auto" '
+            f'<img alt="{html.escape(self.alt)}" style="width:100%;height:auto" '
             f'src="data:image/png;base64,{first}"/>'
             f'<div style="{_STYLE}">'
             '<button class="bu-prev" type="button" title="previous frame">&#9664;</button>'
@@ -181,7 +188,7 @@ class ScrubbableFigure:
 
 
 def scrub_figure(draw: Callable[[Figure, int], None], labels: Sequence[str], *, alt: str,
-                 figsize: tuple[float, float] = (5.0, 3.5), dpi: float = 72,
+                 figsize: tuple[float, float] = (5.0, 3.5), dpi: float = 150,
                  start: int = 0, interval_ms: int = 400) -> ScrubbableFigure:
     """Render one frame per label with ``draw(fig, i)`` and wrap them in a slider.
 

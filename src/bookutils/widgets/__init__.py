@@ -10,5 +10,6 @@ module                   what it holds (chapters)
 ``optimizer``            an optimizer's path on a loss surface (3.2)
 ``live_figure``          a figure redrawn from sliders: the live twin of a scrub figure
 ``sampling``             the next-token distribution under temperature/top-k/top-p (5.5)
+``display``              a widget shown live in a kernel and as a labelled picture in the HTML
 =======================  ===========================================================
 """

@@ -10,11 +10,12 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from matplotlib.axes import Axes
 from matplotlib.contour import QuadContourSet
+from matplotlib.figure import Figure
 
 from ..foundations.activations import ACTIVATION_NAMES, get_activation
+from .display import show_widget
 
 
 def _weights(w: np.ndarray, b: float, dim: int) -> tuple[np.ndarray, float]:
@@ -100,5 +101,9 @@ class NeuronExplorer:
 def neuron_explorer(**kwargs) -> NeuronExplorer:
     """Build a :class:`NeuronExplorer`, display it, and return it."""
     explorer = NeuronExplorer(**kwargs)
-    display(explorer.widget)
+    fig = Figure(figsize=(4.8, 4.0), layout="constrained")
+    fig.colorbar(explorer.draw(fig.add_subplot()), label="output $a$")
+    show_widget(explorer.widget, fig, alt=f"Filled contour map of a {explorer.activation.value}"
+                " neuron's output a over the (x₁, x₂) plane, with its decision boundary, for"
+                " the weights and bias listed below.")
     return explorer

@@ -12,11 +12,12 @@ from typing import Any
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from ..optim.loss_surfaces import get_surface, plot_path, plot_surface
 from ..optim.optimizers import OPTIMIZERS, hyperparameters_for, trajectory
+from .display import show_widget
 
 
 def surface_path(surface: str, name: str, lr: float, beta: float, steps: int) -> np.ndarray:
@@ -39,7 +40,7 @@ def plot_paths(surface: str, runs: Sequence[tuple[str, float, float]], steps: in
     if not runs:
         raise ValueError("runs is empty: give at least one (optimizer, lr, beta) triple")
     nrows = -(-len(runs) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.9 * nrows), squeeze=False,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 2.6 * nrows), squeeze=False,
                              sharex=True, sharey=True)
     s = get_surface(surface)
     paths = []
@@ -123,5 +124,9 @@ class OptimizerExplorer:
 def optimizer_explorer(**kwargs: Any) -> OptimizerExplorer:
     """Build an :class:`OptimizerExplorer`, display it, and return it."""
     explorer = OptimizerExplorer(**kwargs)
-    display(explorer.widget)
+    fig = Figure(figsize=(5.5, 4.2), layout="constrained")
+    explorer.draw(fig.add_subplot())
+    show_widget(explorer.widget, fig, alt=f"The path of {explorer.optimizer.value} over the"
+                f" contour lines of the {explorer.surface.value} loss surface, for the"
+                " settings listed below.")
     return explorer

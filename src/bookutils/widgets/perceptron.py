@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
+from matplotlib.figure import Figure
 
 from ..foundations.perceptron import (
     _check_labels,
@@ -18,6 +18,7 @@ from ..foundations.perceptron import (
     perceptron_update,
 )
 from ..viz.plotting import plot_decision_regions, plot_linear_boundary
+from .display import show_widget
 
 
 class PerceptronExplorer:
@@ -124,5 +125,9 @@ class PerceptronExplorer:
 def perceptron_explorer(X: np.ndarray, y: np.ndarray, **kwargs) -> PerceptronExplorer:
     """Build a :class:`PerceptronExplorer`, display it, and return it for inspection."""
     explorer = PerceptronExplorer(X, y, **kwargs)
-    display(explorer.widget)
+    fig = Figure(figsize=(5.5, 4.2), layout="constrained")
+    explorer.draw(fig.add_subplot())
+    show_widget(explorer.widget, fig, alt="The perceptron's decision regions and line over the"
+                " training points, with the next example to visit circled, for the weights"
+                " listed below.")
     return explorer
