@@ -26,6 +26,7 @@ from PIL import Image
 
 from ..foundations.mlp_numpy import ACTIVATIONS
 from ..optim.optimizers import OPTIMIZERS
+from ..widgets.display import show_widget
 from .engine import (
     DATASETS,
     FEATURES,
@@ -33,7 +34,6 @@ from .engine import (
     PlaygroundConfig,
     PlaygroundModel,
 )
-from ..widgets.display import show_widget
 from .view import PlaygroundView
 
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
