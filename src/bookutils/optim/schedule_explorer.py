@@ -19,6 +19,7 @@ import numpy as np
 
 from .schedules import step_lr, warmup_cosine_lr
 
+#: The schedules the 3.3 explorer compares.
 SCHEDULE_KINDS = ("constant", "step", "warm-up + cosine")
 
 
