@@ -54,7 +54,7 @@ JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any], Callable[[], dict]]] =
 
 def largest_gaps(result: dict[str, Any], reference: dict[str, dict[str, torch.Tensor]]
                  ) -> dict[str, float]:
-    """For each run of a job, the largest |difference| between its final weights and the
+    """For each run of a job, the largest absolute difference between its final weights and the
     reference's."""
     return {run: max((result[run][k] - v).abs().max().item() for k, v in weights.items())
             for run, weights in reference.items()}
