@@ -11,6 +11,7 @@ rank's own traceback instead of a bare exit code.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -31,6 +32,7 @@ from torch.multiprocessing.spawn import ProcessException
 from torch.nn.parallel import DistributedDataParallel
 
 from ..optim.optimizers import make_torch_optimizer
+from ..training.loop import fit
 
 with warnings.catch_warnings():  # its import uses torch.jit, which warns of its deprecation
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -177,14 +179,9 @@ def _job_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
 
 def _train(model: nn.Module, optimizer: torch.optim.Optimizer, X: torch.Tensor,
            y: torch.Tensor, steps: int) -> list[float]:
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = nn.functional.mse_loss(model(X), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    """Full-batch mean-squared-error training for ``steps`` steps (the jobs' shared loop)."""
+    return fit(model, itertools.repeat((X, y), steps),
+               lambda m, X, y: nn.functional.mse_loss(m(X), y), optimizer)
 
 
 def train_single(optimizer: str = "sgd", *, steps: int = 20, lr: float = 0.1, n: int = 32,

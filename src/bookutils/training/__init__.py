@@ -3,6 +3,7 @@
 =======================  ===========================================================
 module                   what it holds (chapters)
 =======================  ===========================================================
+``loop``                 ``fit``: the one torch training loop (5, 8, 9, parallel jobs)
 ``monitoring``           divergence, early stopping, gradient alarms (9.3)
 ``mixed_precision``      dynamic loss scaling (9.3)
 ``augment``              preprocessing and augmentation of grey images (9.3)

@@ -9,6 +9,7 @@ on a small labelled set. Everything works on float tensors of shape ``(n, featur
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from torch import Tensor, nn
 
 from .._validate import positive_number
 from ..tasks.classification import stratified_subset
+from .loop import fit
 
 __all__ = [
     "PretrainRun",
@@ -119,18 +121,26 @@ def pretrain_masked(encoder: nn.Module, X: Tensor, *, rate: float = 0.5, epochs:
         decoder.weight.normal_(0, 0.01, generator=gen if X.device.type == "cpu" else None)
         decoder.bias.copy_(X.mean(dim=0))
     opt = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=lr)
+    sizes = []
+
+    def batches():
+        for _ in range(int(epochs)):
+            order = torch.randperm(len(X), generator=gen, device=X.device)
+            for start in range(0, len(X), int(batch_size)):
+                xb = X[order[start:start + int(batch_size)]]
+                masked, hidden = mask_inputs(xb, rate, gen)
+                sizes.append(len(xb))
+                yield masked, xb, hidden
+
+    model = nn.Sequential(encoder, decoder)
+    losses = fit(model, batches(), lambda m, masked, xb, hidden:
+                 masked_reconstruction_loss(m(masked), xb, hidden), opt)
     run = PretrainRun(decoder)
-    for _ in range(int(epochs)):
-        order = torch.randperm(len(X), generator=gen, device=X.device)
+    per_epoch = len(losses) // int(epochs)
+    for epoch in range(int(epochs)):
         total = 0.0
-        for start in range(0, len(X), int(batch_size)):
-            xb = X[order[start:start + int(batch_size)]]
-            masked, hidden = mask_inputs(xb, rate, gen)
-            loss = masked_reconstruction_loss(decoder(encoder(masked)), xb, hidden)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(xb)
+        for i in range(epoch * per_epoch, (epoch + 1) * per_epoch):
+            total += losses[i] * sizes[i]
         run.losses.append(total / len(X))
     return run
 
@@ -157,11 +167,8 @@ def fine_tune(encoder: nn.Module, X: Tensor, y: Tensor, *, n_classes: int, epoch
     if freeze:
         body.requires_grad_(False)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
-    for _ in range(int(epochs)):
-        loss = nn.functional.cross_entropy(model(X), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    fit(model, itertools.repeat((X, y), int(epochs)),
+        lambda m, X, y: nn.functional.cross_entropy(m(X), y), opt)
     return model
 
 

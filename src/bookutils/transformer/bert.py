@@ -23,6 +23,7 @@ from ..sizing.param_count import (
     linear_params,
     transformer_block_params,
 )
+from ..training.loop import fit
 from .attention import MultiHeadAttention, sinusoidal_positional_encoding
 
 __all__ = [
@@ -280,15 +281,9 @@ def pretrain_lm(model: nn.Module, make_batch: Callable[[np.random.Generator],
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     rng = np.random.default_rng(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    batches = (tuple(torch.as_tensor(a, device=device) for a in make_batch(rng))
+               for _ in range(steps))
     model.train()
-    losses = []
-    for _ in range(steps):
-        inputs, labels = make_batch(rng)
-        loss = pretraining_loss(model, torch.as_tensor(inputs, device=device),
-                       torch.as_tensor(labels, device=device))
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = fit(model, batches, pretraining_loss, optimizer)
     model.eval()
     return losses

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..training.loop import fit
+
 __all__ = [
     "Block",
     "CausalSelfAttention",
@@ -184,22 +186,22 @@ def train_lm(model: CharGPT, train: Tensor, val: Tensor, *, steps: int, batch_si
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
     hist: dict[str, list] = {"step": [], "train_loss": [], "val_step": [], "val_loss": []}
-    model.train()
-    for step in range(steps + 1):
-        if step % eval_every == 0 or step == steps:
-            hist["val_step"].append(step)
-            hist["val_loss"].append(_eval_loss(model, val, eval_batches, 64, seed + 1))
-        if step == steps:
-            break
-        x, y = lm_batch(train, model.cfg.block_size, batch_size, gen)
-        loss = lm_loss(model, x.to(device), y.to(device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
+
+    def evaluate(step: int) -> None:
+        hist["val_step"].append(step)
+        hist["val_loss"].append(_eval_loss(model, val, eval_batches, 64, seed + 1))
+
+    def after_step(step: int, loss: float) -> None:
         hist["step"].append(step)
-        hist["train_loss"].append(loss.item())
+        hist["train_loss"].append(loss)
+        if (step + 1) % eval_every == 0 or step + 1 == steps:
+            evaluate(step + 1)
+
+    batches = (lm_batch(train, model.cfg.block_size, batch_size, gen) for _ in range(steps))
+    model.train()
+    evaluate(0)
+    fit(model, batches, lambda m, x, y: lm_loss(m, x.to(device), y.to(device)), opt,
+        clip_norm=1.0, scheduler=sched, on_step=after_step)
     model.eval()
     return hist
 
@@ -252,14 +254,9 @@ def finetune_classifier(model: nn.Module, X: Tensor, y: Tensor, *, epochs: int, 
     device = params[0].device
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
-    losses = []
+    batches = ((X[batch].to(device), y[batch].to(device)) for _ in range(epochs)
+               for batch in torch.randperm(len(X), generator=gen).split(batch_size))
     model.train()
-    for _ in range(epochs):
-        for batch in torch.randperm(len(X), generator=gen).split(batch_size):
-            loss = F.cross_entropy(model(X[batch].to(device)), y[batch].to(device))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+    losses = fit(model, batches, lambda m, xb, yb: F.cross_entropy(m(xb), yb), opt)
     model.eval()
     return losses
