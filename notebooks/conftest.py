@@ -30,8 +30,10 @@ def pytest_terminal_summary(terminalreporter):
     lines = ["| notebook | seconds | within 60 s | result |", "|---|---:|---|---|"]
     for path, seconds in rows:
         within = "yes" if seconds <= BUDGET_S else "**OVER BUDGET**"
-        lines.append(f"| {path} | {seconds:.1f} | {within} | "
-                     f"{'FAILED' if path in _failed else 'passed'} |")
+        lines.append(
+            f"| {path} | {seconds:.1f} | {within} | "
+            f"{'FAILED' if path in _failed else 'passed'} |"
+        )
     total = sum(_times.values())
     lines.append(f"| total ({len(rows)} notebooks, summed) | {total:.1f} | | |")
     terminalreporter.section("notebook execution times")
@@ -39,8 +41,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(line)
     over = [p for p, s in rows if s > BUDGET_S]
     if over:
-        terminalreporter.write_line(f"{len(over)} notebook(s) over the {BUDGET_S:.0f} s budget: "
-                                    + ", ".join(over))
+        terminalreporter.write_line(
+            f"{len(over)} notebook(s) over the {BUDGET_S:.0f} s budget: "
+            + ", ".join(over)
+        )
     out = Path("_build") / "notebook-times.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")

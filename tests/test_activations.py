@@ -30,8 +30,9 @@ def test_formula_matches_torch_functional(name):
 @pytest.mark.parametrize("name", ACTIVATION_NAMES)
 def test_sympy_derivative_matches_autograd(name):
     act = get_activation(name)
-    np.testing.assert_allclose(act.df(POINTS), autograd_derivative(name, POINTS),
-                               rtol=1e-12, atol=1e-14)   # z = 0 included: same convention
+    np.testing.assert_allclose(
+        act.df(POINTS), autograd_derivative(name, POINTS), rtol=1e-12, atol=1e-14
+    )  # z = 0 included: same convention
     assert sp.simplify(act.derivative - sp.diff(act.expr, Z)) == 0
 
 
@@ -57,12 +58,8 @@ def test_check_passes_reference(name):
     assert check_activation_derivative(name, get_activation(name).df)
 
 
-
-
 def test_check_every_activation_has_mistakes():
     assert set(MISTAKES) == set(ACTIVATION_NAMES)
-
-
 
 
 def test_check_rejects_unknown_name():

@@ -28,11 +28,16 @@ from bookutils.transformer.attention import (
 )
 
 F64 = torch.float64
-TIGHT = {"rtol": 1e-12, "atol": 1e-12}  # float64 round-off of a few dozen operations
+TIGHT = {
+    "rtol": 1e-12,
+    "atol": 1e-12,
+}  # float64 round-off of a few dozen operations
 
 
 def randn(*shape: int, seed: int = 0) -> torch.Tensor:
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=F64)
+    return torch.randn(
+        *shape, generator=torch.Generator().manual_seed(seed), dtype=F64
+    )
 
 
 # ------------------------------------------------------------------------------ softmax
@@ -41,12 +46,18 @@ def randn(*shape: int, seed: int = 0) -> torch.Tensor:
 def test_softmax_matches_torch_and_handles_minus_infinity():
     x = randn(4, 7, seed=1) * 30
     torch.testing.assert_close(masked_softmax(x), torch.softmax(x, -1), **TIGHT)
-    torch.testing.assert_close(masked_softmax(x, dim=0), torch.softmax(x, 0), **TIGHT)
-    big = torch.tensor([1000.0, 1001.0], dtype=F64)          # exp would overflow unshifted
+    torch.testing.assert_close(
+        masked_softmax(x, dim=0), torch.softmax(x, 0), **TIGHT
+    )
+    big = torch.tensor([1000.0, 1001.0], dtype=F64)  # exp would overflow unshifted
     torch.testing.assert_close(masked_softmax(big), torch.softmax(big, -1), **TIGHT)
     inf = float("-inf")
-    masked = masked_softmax(torch.tensor([[0.0, inf, 0.0], [inf, inf, inf]], dtype=F64))
-    torch.testing.assert_close(masked, torch.tensor([[0.5, 0, 0.5], [0, 0, 0]], dtype=F64))
+    masked = masked_softmax(
+        torch.tensor([[0.0, inf, 0.0], [inf, inf, inf]], dtype=F64)
+    )
+    torch.testing.assert_close(
+        masked, torch.tensor([[0.5, 0, 0.5], [0, 0, 0]], dtype=F64)
+    )
 
 
 def test_softmax_rejects_non_tensors():
@@ -60,12 +71,14 @@ def test_softmax_rejects_non_tensors():
 def test_causal_mask():
     m = causal_mask(3, 4)
     assert m.dtype == torch.bool and m.shape == (3, 4)
-    assert torch.equal(m, torch.tensor([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]]).bool())
+    assert torch.equal(
+        m, torch.tensor([[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0]]).bool()
+    )
     assert torch.equal(causal_mask(3), torch.ones(3, 3).tril().bool())
     for bad in (0, -1):
         with pytest.raises(ValueError, match="positive integer"):
             causal_mask(bad)
-    for bad in (2.0, True):                      # a wrong type is a TypeError
+    for bad in (2.0, True):  # a wrong type is a TypeError
         with pytest.raises(TypeError, match="must be an integer"):
             causal_mask(bad)
     with pytest.raises(ValueError, match="num_keys"):
@@ -74,7 +87,11 @@ def test_causal_mask():
 
 @pytest.mark.parametrize("causal", [False, True])
 def test_attention_matches_torch_sdpa(causal):
-    q, k, v = randn(2, 3, 4, 5, seed=1), randn(2, 3, 6, 5, seed=2), randn(2, 3, 6, 7, seed=3)
+    q, k, v = (
+        randn(2, 3, 4, 5, seed=1),
+        randn(2, 3, 6, 5, seed=2),
+        randn(2, 3, 6, 7, seed=3),
+    )
     ours = scaled_dot_product_attention(q, k, v, causal=causal)
     theirs = F.scaled_dot_product_attention(q, k, v, is_causal=causal)
     torch.testing.assert_close(ours, theirs, **TIGHT)
@@ -88,17 +105,24 @@ def test_attention_matches_torch_sdpa(causal):
 def test_attention_masks_and_scale_match_torch():
     q, k, v = randn(2, 4, 3, seed=4), randn(2, 5, 3, seed=5), randn(2, 5, 2, seed=6)
     bool_mask = randn(2, 4, 5, seed=7) > -0.5
-    bool_mask[..., 0] = True                                 # every query sees something
+    bool_mask[..., 0] = True  # every query sees something
     float_mask = randn(4, 5, seed=8)
     for mask in (bool_mask, float_mask, bool_mask[:1, :1]):
-        torch.testing.assert_close(scaled_dot_product_attention(q, k, v, mask),
-                                   F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
-                                   **TIGHT)
-    torch.testing.assert_close(scaled_dot_product_attention(q, k, v, scale=0.3),
-                               F.scaled_dot_product_attention(q, k, v, scale=0.3), **TIGHT)
-    hidden = torch.zeros(4, 5, dtype=torch.bool)             # nothing to attend to
-    torch.testing.assert_close(scaled_dot_product_attention(q, k, v, hidden),
-                               F.scaled_dot_product_attention(q, k, v, attn_mask=hidden))
+        torch.testing.assert_close(
+            scaled_dot_product_attention(q, k, v, mask),
+            F.scaled_dot_product_attention(q, k, v, attn_mask=mask),
+            **TIGHT,
+        )
+    torch.testing.assert_close(
+        scaled_dot_product_attention(q, k, v, scale=0.3),
+        F.scaled_dot_product_attention(q, k, v, scale=0.3),
+        **TIGHT,
+    )
+    hidden = torch.zeros(4, 5, dtype=torch.bool)  # nothing to attend to
+    torch.testing.assert_close(
+        scaled_dot_product_attention(q, k, v, hidden),
+        F.scaled_dot_product_attention(q, k, v, attn_mask=hidden),
+    )
 
 
 def test_attention_gradients_match_torch():
@@ -108,7 +132,9 @@ def test_attention_gradients_match_torch():
     ours, theirs = leaves(), leaves()
     upstream = randn(2, 3, 4, seed=12)
     (scaled_dot_product_attention(*ours, causal=True) * upstream).sum().backward()
-    (F.scaled_dot_product_attention(*theirs, is_causal=True) * upstream).sum().backward()
+    (
+        F.scaled_dot_product_attention(*theirs, is_causal=True) * upstream
+    ).sum().backward()
     for a, b in zip(ours, theirs, strict=True):
         torch.testing.assert_close(a.grad, b.grad, **TIGHT)
 
@@ -145,7 +171,7 @@ def test_split_and_merge_heads_are_inverse():
     x = randn(2, 5, 12)
     h = split_heads(x, 3)
     assert h.shape == (2, 3, 5, 4)
-    torch.testing.assert_close(h[:, 1], x[..., 4:8])         # head 1 owns columns 4..7
+    torch.testing.assert_close(h[:, 1], x[..., 4:8])  # head 1 owns columns 4..7
     torch.testing.assert_close(merge_heads(h), x)
     with pytest.raises(ValueError, match="divisible"):
         split_heads(x, 5)
@@ -157,14 +183,18 @@ def test_split_and_merge_heads_are_inverse():
         merge_heads("x")
 
 
-def _pair(bias: bool = True, seed: int = 0) -> tuple[MultiHeadAttention, nn.MultiheadAttention]:
+def _pair(
+    bias: bool = True, seed: int = 0
+) -> tuple[MultiHeadAttention, nn.MultiheadAttention]:
     torch.manual_seed(seed)
     theirs = nn.MultiheadAttention(12, 3, bias=bias, batch_first=True, dtype=F64)
-    if bias:                                   # torch starts its biases at 0: make them count
+    if bias:  # torch starts its biases at 0: make them count
         with torch.no_grad():
             theirs.in_proj_bias.normal_()
             theirs.out_proj.bias.normal_()
-    ours = MultiHeadAttention(12, 3, bias=bias, dtype=F64).load_torch_weights(theirs)
+    ours = MultiHeadAttention(12, 3, bias=bias, dtype=F64).load_torch_weights(
+        theirs
+    )
     return ours, theirs
 
 
@@ -178,7 +208,7 @@ def test_multi_head_attention_matches_torch(bias):
     torch.testing.assert_close(w, ref_w, **TIGHT)
     mask = causal_mask(5)
     out, w = ours(x, mask=mask)
-    ref, ref_avg = theirs(x, x, x, attn_mask=~mask)           # torch: True = hidden
+    ref, ref_avg = theirs(x, x, x, attn_mask=~mask)  # torch: True = hidden
     torch.testing.assert_close(out, ref, **TIGHT)
     torch.testing.assert_close(w.mean(dim=1), ref_avg, **TIGHT)
     torch.testing.assert_close(ours(x, causal=True)[0], ref, **TIGHT)
@@ -187,7 +217,9 @@ def test_multi_head_attention_matches_torch(bias):
 def test_multi_head_cross_attention_and_padding_match_torch():
     ours, theirs = _pair(seed=1)
     x, memory = randn(2, 4, 12, seed=2), randn(2, 6, 12, seed=3)
-    padding = torch.tensor([[False] * 6, [False] * 4 + [True] * 2])   # torch: True = pad
+    padding = torch.tensor(
+        [[False] * 6, [False] * 4 + [True] * 2]
+    )  # torch: True = pad
     out, w = ours(x, memory, memory, mask=~padding[:, None, None, :])
     ref, ref_w = theirs(x, memory, memory, key_padding_mask=padding)
     assert w.shape == (2, 3, 4, 6)
@@ -202,10 +234,13 @@ def test_multi_head_gradients_match_torch():
     upstream = randn(1, 4, 12, seed=5)
     (ours(x, causal=True)[0] * upstream).sum().backward()
     (theirs(x, x, x, attn_mask=~causal_mask(4))[0] * upstream).sum().backward()
-    grad_in = torch.cat([ours.q_proj.weight.grad, ours.k_proj.weight.grad,
-                         ours.v_proj.weight.grad])
+    grad_in = torch.cat(
+        [ours.q_proj.weight.grad, ours.k_proj.weight.grad, ours.v_proj.weight.grad]
+    )
     torch.testing.assert_close(grad_in, theirs.in_proj_weight.grad, **TIGHT)
-    torch.testing.assert_close(ours.out_proj.weight.grad, theirs.out_proj.weight.grad, **TIGHT)
+    torch.testing.assert_close(
+        ours.out_proj.weight.grad, theirs.out_proj.weight.grad, **TIGHT
+    )
 
 
 def test_multi_head_dropout_only_in_training():
@@ -261,11 +296,17 @@ def test_multi_head_attention_rejects_bad_hyper_parameters_and_shapes():
 
 def test_layer_norm_matches_torch():
     x, w, b = randn(2, 3, 6, seed=1), randn(6, seed=2), randn(6, seed=3)
-    torch.testing.assert_close(layer_norm(x, w, b), F.layer_norm(x, (6,), w, b), **TIGHT)
+    torch.testing.assert_close(
+        layer_norm(x, w, b), F.layer_norm(x, (6,), w, b), **TIGHT
+    )
     torch.testing.assert_close(layer_norm(x), F.layer_norm(x, (6,)), **TIGHT)
     y = layer_norm(x, eps=1e-12)
-    torch.testing.assert_close(y.mean(-1), torch.zeros(2, 3, dtype=F64), rtol=0, atol=1e-12)
-    torch.testing.assert_close(y.var(-1, unbiased=False), torch.ones(2, 3, dtype=F64))
+    torch.testing.assert_close(
+        y.mean(-1), torch.zeros(2, 3, dtype=F64), rtol=0, atol=1e-12
+    )
+    torch.testing.assert_close(
+        y.var(-1, unbiased=False), torch.ones(2, 3, dtype=F64)
+    )
 
 
 def test_layer_norm_backward_matches_autograd():
@@ -276,14 +317,16 @@ def test_layer_norm_backward_matches_autograd():
     dx, dw, db = layer_norm_backward(upstream, x.detach(), w.detach())
     for ours, theirs in ((dx, x.grad), (dw, w.grad), (db, b.grad)):
         torch.testing.assert_close(ours, theirs, **TIGHT)
-    dx1, _, _ = layer_norm_backward(upstream, x.detach())      # γ = 1
+    dx1, _, _ = layer_norm_backward(upstream, x.detach())  # γ = 1
     assert torch.allclose(dx1.sum(-1), torch.zeros(2, 3, dtype=F64), atol=1e-12)
 
 
 def test_layer_norm_function_passes_gradcheck_and_module_matches_torch():
     x, w, b = randn(3, 5, seed=8), randn(5, seed=9), randn(5, seed=10)
     inputs = tuple(t.clone().requires_grad_() for t in (x, w, b))
-    assert torch.autograd.gradcheck(lambda *t: LayerNormFunction.apply(*t, 1e-5), inputs)
+    assert torch.autograd.gradcheck(
+        lambda *t: LayerNormFunction.apply(*t, 1e-5), inputs
+    )
     ours, theirs = LayerNorm(5, dtype=F64), nn.LayerNorm(5, dtype=F64)
     with torch.no_grad():
         for module in (ours, theirs):
@@ -335,8 +378,12 @@ def test_sinusoidal_encoding_follows_the_formula():
     for pos in (0, 7, 49):
         for i in range(4):
             angle = pos / 10000 ** (2 * i / 8)
-            assert math.isclose(pe[pos, 2 * i].item(), math.sin(angle), abs_tol=1e-15)
-            assert math.isclose(pe[pos, 2 * i + 1].item(), math.cos(angle), abs_tol=1e-15)
+            assert math.isclose(
+                pe[pos, 2 * i].item(), math.sin(angle), abs_tol=1e-15
+            )
+            assert math.isclose(
+                pe[pos, 2 * i + 1].item(), math.cos(angle), abs_tol=1e-15
+            )
     omega = positional_frequencies(8, dtype=F64)
     torch.testing.assert_close(omega, 10000.0 ** (-torch.arange(4, dtype=F64) / 4))
     assert sinusoidal_positional_encoding(3, 4).dtype == torch.float32
@@ -347,10 +394,16 @@ def test_shift_matrix_moves_encodings_and_is_a_rotation():
     for k in (1, 5, -3):
         m = positional_shift_matrix(k, 16, dtype=F64)
         lo, hi = max(0, -k), min(40, 40 - k)
-        torch.testing.assert_close(pe[lo:hi] @ m.T, pe[lo + k:hi + k], rtol=0, atol=1e-12)
-        torch.testing.assert_close(m @ m.T, torch.eye(16, dtype=F64), rtol=0, atol=1e-12)
-    torch.testing.assert_close(positional_shift_matrix(2, 16, dtype=F64),
-                               positional_shift_matrix(1, 16, dtype=F64).matrix_power(2))
+        torch.testing.assert_close(
+            pe[lo:hi] @ m.T, pe[lo + k : hi + k], rtol=0, atol=1e-12
+        )
+        torch.testing.assert_close(
+            m @ m.T, torch.eye(16, dtype=F64), rtol=0, atol=1e-12
+        )
+    torch.testing.assert_close(
+        positional_shift_matrix(2, 16, dtype=F64),
+        positional_shift_matrix(1, 16, dtype=F64).matrix_power(2),
+    )
 
 
 def test_positional_encoding_rejects_bad_input():
@@ -365,8 +418,6 @@ def test_positional_encoding_rejects_bad_input():
 
 
 # ------------------------------------------------------------------------- self-checks
-
-
 
 
 def test_attention_check_accepts_a_learner_style_solution():

@@ -33,7 +33,9 @@ def test_sample_words_is_seeded_and_respects_lengths():
     a = sample_words(50, np.random.default_rng(0), min_len=2, max_len=4)
     assert a == sample_words(50, np.random.default_rng(0), min_len=2, max_len=4)
     assert all(2 <= len(w) <= 4 and set(w) <= set(ALPHABET) for w in a)
-    assert all(x != y for w in a for x, y in zip(w, w[1:], strict=False))   # no doubles
+    assert all(
+        x != y for w in a for x, y in zip(w, w[1:], strict=False)
+    )  # no doubles
     assert sample_words(0, np.random.default_rng(0)) == []
 
 
@@ -47,8 +49,12 @@ def test_sample_words_bad_input():
 def test_synthesize_labels_align_with_frames():
     wave, labels = synthesize("masi", np.random.default_rng(0))
     assert wave.dtype == np.float32 and labels.size == wave.size // HOP + 1
-    assert ids_to_text([k for i, k in enumerate(labels) if i == 0 or k != labels[i - 1]]) \
+    assert (
+        ids_to_text(
+            [k for i, k in enumerate(labels) if i == 0 or k != labels[i - 1]]
+        )
         == "masi"
+    )
     assert labels[0] == 0 and labels[-1] == 0
     feats = log_mel_spectrogram(torch.from_numpy(wave))
     assert feats.shape == (labels.size, 24)
@@ -66,7 +72,9 @@ def test_synthesize_bad_input():
 def test_mel_scale_round_trip_and_anchor():
     f = np.array([0.0, 100.0, 1000.0, 3999.0])
     assert np.allclose(mel_to_hz(hz_to_mel(f)), f)
-    assert np.isclose(hz_to_mel(1000.0), 1000.0, atol=0.5)   # the scale's anchor: 1 kHz ≈ 1000 mel
+    assert np.isclose(
+        hz_to_mel(1000.0), 1000.0, atol=0.5
+    )  # the scale's anchor: 1 kHz ≈ 1000 mel
 
 
 def test_mel_filterbank_matches_transformers_and_sums_to_one():
@@ -79,7 +87,7 @@ def test_mel_filterbank_matches_transformers_and_sums_to_one():
     bins = np.linspace(0, 8000, 257)
     inside = (bins >= centres[0]) & (bins <= centres[-1])
     np.testing.assert_allclose(bank[:, inside].sum(0), 1.0)
-    bank[0, 0] = 99.0                                    # a copy: the cache is not changed
+    bank[0, 0] = 99.0  # a copy: the cache is not changed
     assert mel_filterbank(40, 512, 16000, f_min=20.0, f_max=7600.0)[0, 0] == 0.0
 
 
@@ -93,9 +101,13 @@ def test_mel_filterbank_bad_input():
 def test_stft_numpy_matches_torch():
     x = np.random.default_rng(1).normal(size=1000)
     ours = stft_numpy(x, 128, 32)
-    theirs = torch.stft(torch.from_numpy(x), 128, hop_length=32,
-                        window=torch.hann_window(128, dtype=torch.float64),
-                        return_complex=True).numpy()
+    theirs = torch.stft(
+        torch.from_numpy(x),
+        128,
+        hop_length=32,
+        window=torch.hann_window(128, dtype=torch.float64),
+        return_complex=True,
+    ).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-10)
     with pytest.raises(ValueError, match="1-D"):
         stft_numpy(np.zeros((2, 100)), 128, 32)
@@ -103,10 +115,20 @@ def test_stft_numpy_matches_torch():
 
 def test_log_mel_spectrogram_is_torch_stft_plus_filterbank():
     x = torch.from_numpy(np.random.default_rng(2).normal(size=800))
-    spec = torch.stft(x, 256, hop_length=80, window=torch.hann_window(256, dtype=x.dtype),
-                      return_complex=True).abs() ** 2
+    spec = (
+        torch.stft(
+            x,
+            256,
+            hop_length=80,
+            window=torch.hann_window(256, dtype=x.dtype),
+            return_complex=True,
+        ).abs()
+        ** 2
+    )
     bank = torch.from_numpy(mel_filterbank(24, 256, 8000))
-    torch.testing.assert_close(log_mel_spectrogram(x), torch.log(bank @ spec + 1e-6).T)
+    torch.testing.assert_close(
+        log_mel_spectrogram(x), torch.log(bank @ spec + 1e-6).T
+    )
     with pytest.raises(ValueError, match="1-D float"):
         log_mel_spectrogram(torch.zeros(2, 800))
     with pytest.raises(ValueError, match="1-D float"):
@@ -118,7 +140,9 @@ def test_frame_features_stacks_neighbours():
     out = frame_features(f, 1)
     assert out.shape == (4, 9)
     torch.testing.assert_close(out[1], torch.cat([f[0], f[1], f[2]]))
-    torch.testing.assert_close(out[0], torch.cat([f[0], f[0], f[1]]))   # edge repeated
+    torch.testing.assert_close(
+        out[0], torch.cat([f[0], f[0], f[1]])
+    )  # edge repeated
     torch.testing.assert_close(frame_features(f, 0), f)
     with pytest.raises(ValueError, match="context"):
         frame_features(f, -1)

@@ -21,7 +21,9 @@ def test_normalization_round_trip():
     x = rng.uniform(0, 1, size=(20, 5, 5)).astype(np.float32)
     mean, std = fit_normalization(x)
     z = normalize(x, mean, std)
-    assert z.dtype == np.float32 and abs(z.mean()) < 1e-6 and abs(z.std() - 1) < 1e-5
+    assert (
+        z.dtype == np.float32 and abs(z.mean()) < 1e-6 and abs(z.std() - 1) < 1e-5
+    )
     with pytest.raises(ValueError, match="constant"):
         fit_normalization(np.ones((2, 3, 3)))
     with pytest.raises(ValueError, match="std"):
@@ -36,7 +38,7 @@ def test_shift_image_matches_torch_pad_and_crop():
     for dx in range(-8, 9):
         for dy in range(-7, 8):
             padded = torch.nn.functional.pad(torch.tensor(image), (8, 8, 8, 8))
-            expected = padded[8 - dy:8 - dy + 6, 8 - dx:8 - dx + 7].numpy()
+            expected = padded[8 - dy : 8 - dy + 6, 8 - dx : 8 - dx + 7].numpy()
             assert np.array_equal(shift_image(image, dx, dy), expected), (dx, dy)
 
 
@@ -56,12 +58,15 @@ def test_random_shift_flip_noise():
         assert np.array_equal(out, shift_image(img, int(dx), int(dy)))
     flipped = horizontal_flip(x, 0.5, np.random.default_rng(4))
     mirrored = np.all(flipped == x[:, :, ::-1], axis=(1, 2))
-    assert np.all(mirrored | np.all(flipped == x, axis=(1, 2))) and 100 < mirrored.sum() < 200
+    assert (
+        np.all(mirrored | np.all(flipped == x, axis=(1, 2)))
+        and 100 < mirrored.sum() < 200
+    )
     noisy = add_noise(x, 0.5, np.random.default_rng(5))
     assert noisy.dtype == x.dtype and abs((noisy - x).std() - 0.5) < 0.01
     a = augment(x, np.random.default_rng(6), max_shift=2, flip_p=0.5, noise_std=0.1)
     b = augment(x, np.random.default_rng(6), max_shift=2, flip_p=0.5, noise_std=0.1)
-    assert a.shape == x.shape and np.array_equal(a, b)           # seeded: repeatable
+    assert a.shape == x.shape and np.array_equal(a, b)  # seeded: repeatable
 
 
 def test_augment_bad_input():

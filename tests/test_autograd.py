@@ -88,7 +88,12 @@ def test_sigmoid_does_not_overflow_far_from_zero():
 
 def test_value_attributes_and_repr():
     x = Value(2, label="x")
-    assert isinstance(x.data, float) and x.grad == 0.0 and x.op == "" and x.parents == ()
+    assert (
+        isinstance(x.data, float)
+        and x.grad == 0.0
+        and x.op == ""
+        and x.parents == ()
+    )
     y = x * 3.0
     assert y.op == "*" and y.parents[0] is x and y.local_grads == (3.0, 2.0)
     assert "label='x'" in repr(x) and "data=2" in repr(x)
@@ -130,14 +135,14 @@ def test_domain_errors_are_clear():
         Value(0.0).log()
     with pytest.raises(TypeError, match="exponent must be a number"):
         Value(2.0) ** Value(2.0)
-    assert (Value(-2.0) ** 2.0).data == 4.0                  # an integral float is fine
+    assert (Value(-2.0) ** 2.0).data == 4.0  # an integral float is fine
 
 
 def test_power_at_zero():
     x = Value(0.0)
     y = x**0.5
     y.backward()
-    assert y.data == 0.0 and x.grad == math.inf                  # torch also gives inf
+    assert y.data == 0.0 and x.grad == math.inf  # torch also gives inf
     x = Value(0.0)
     (x**2).backward()
     assert x.grad == 0.0
@@ -161,7 +166,7 @@ def test_backward_on_a_subgraph_resets_only_that_subgraph():
     c = b + 1.0
     c.backward()
     assert a.grad == 4.0 and c.grad == 1.0
-    b.backward()                                   # c is not in b's graph: left alone
+    b.backward()  # c is not in b's graph: left alone
     assert a.grad == 4.0 and b.grad == 1.0 and c.grad == 1.0
 
 
@@ -171,7 +176,7 @@ def test_a_reused_node_gets_the_sum_of_its_gradients():
     assert a.grad == 6.0
     a = Value(3.0)
     b = a + a + a
-    (b * b).backward()                             # (3a)² = 9a², derivative 18a
+    (b * b).backward()  # (3a)² = 9a², derivative 18a
     assert a.grad == 54.0
 
 
@@ -181,7 +186,9 @@ def test_deep_chain_has_no_recursion_limit():
     for _ in range(5000):
         y = y * 0.999 + 0.001
     y.backward()
-    assert len(topological_order(y)) == 1 + 5000 * 4  # x, and per step: *, const, +, const
+    assert (
+        len(topological_order(y)) == 1 + 5000 * 4
+    )  # x, and per step: *, const, +, const
     assert math.isclose(x.grad, 0.999**5000, rel_tol=1e-10)
 
 
@@ -205,19 +212,24 @@ def test_random_expressions_match_torch():
     rng = np.random.default_rng(2024)
     compared = 0
     for _ in range(600):
-        tree, xs = random_expression(rng, int(rng.integers(1, 5)), int(rng.integers(2, 7)))
+        tree, xs = random_expression(
+            rng, int(rng.integers(1, 5)), int(rng.integers(2, 7))
+        )
         leaves = [Value(x) for x in xs]
         out = evaluate(tree, leaves)
         t_leaves = [torch.tensor(x, dtype=F64, requires_grad=True) for x in xs]
         t_out = evaluate(tree, t_leaves)
         if not isinstance(out, Value) or not t_out.requires_grad:
-            continue                               # a constant expression: nothing to do
+            continue  # a constant expression: nothing to do
         out.backward()
         t_out.backward()
-        t_grads = np.array([0.0 if t.grad is None else t.grad.item() for t in t_leaves])
+        t_grads = np.array(
+            [0.0 if t.grad is None else t.grad.item() for t in t_leaves]
+        )
         grads = np.array([v.grad for v in leaves])
-        assert math.isclose(out.data, t_out.item(), rel_tol=RTOL, abs_tol=1e-12), \
+        assert math.isclose(out.data, t_out.item(), rel_tol=RTOL, abs_tol=1e-12), (
             expression_str(tree)
+        )
         scale = max(1.0, float(np.abs(t_grads).max()))
         assert np.all(np.abs(grads - t_grads) <= RTOL * scale), expression_str(tree)
         compared += 1
@@ -227,7 +239,9 @@ def test_random_expressions_match_torch():
 def test_random_expression_is_seeded_bounded_and_uses_every_kind_of_node():
     trees = [random_expression(np.random.default_rng(s), 3, 5) for s in range(200)]
     again = [random_expression(np.random.default_rng(s), 3, 5) for s in range(200)]
-    assert [expression_str(t) for t, _ in trees] == [expression_str(t) for t, _ in again]
+    assert [expression_str(t) for t, _ in trees] == [
+        expression_str(t) for t, _ in again
+    ]
     ops = set()
 
     def walk(node):
@@ -242,8 +256,21 @@ def test_random_expression_is_seeded_bounded_and_uses_every_kind_of_node():
         out = evaluate(tree, [Value(x) for x in xs])
         nodes = topological_order(out) if isinstance(out, Value) else []
         assert all(abs(node.data) <= 20.0 for node in nodes)
-    assert ops >= {"leaf", "const", "pow", "+", "-", "*", "/", "neg", "tanh", "exp", "log",
-                   "relu", "sigmoid"}
+    assert ops >= {
+        "leaf",
+        "const",
+        "pow",
+        "+",
+        "-",
+        "*",
+        "/",
+        "neg",
+        "tanh",
+        "exp",
+        "log",
+        "relu",
+        "sigmoid",
+    }
 
 
 def test_random_expression_rejects_bad_arguments():
@@ -266,7 +293,7 @@ def test_evaluate_and_expression_str():
     shared = ("exp", x0)
     x = Value(0.3)
     out = evaluate(("*", shared, shared), [x])
-    assert out.parents[0] is out.parents[1]        # a shared subexpression is built once
+    assert out.parents[0] is out.parents[1]  # a shared subexpression is built once
     assert math.isclose(evaluate(("log", ("const", 2.0)), []), math.log(2.0))
     with pytest.raises(ValueError, match="uses input 1"):
         evaluate(("leaf", 1), [0.0])
@@ -310,19 +337,18 @@ def test_graph_layout_and_drawing():
 
 # -- self-checks ---------------------------------------------------------------------------
 
+
 def test_references_agree_with_calculus():
     assert mul_backward_reference(2.0, -3.0, 0.5) == (-1.5, 1.0)
-    assert math.isclose(tanh_backward_reference(0.4, 2.0), 2 * (1 - math.tanh(0.4) ** 2))
+    assert math.isclose(
+        tanh_backward_reference(0.4, 2.0), 2 * (1 - math.tanh(0.4) ** 2)
+    )
 
 
 def test_checks_pass_correct_rules(capsys):
     assert check_mul_backward(lambda a, b, g: (b * g, a * g))
     assert check_tanh_backward(lambda x, g: (1 - math.tanh(x) ** 2) * g)
     assert "✓" in capsys.readouterr().out
-
-
-
-
 
 
 def test_cases_are_described():

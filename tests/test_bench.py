@@ -8,12 +8,22 @@ from tools import bench
 @pytest.mark.slow
 def test_bench_writes_a_report(tmp_path):
     out = tmp_path / "bench.md"
-    notebook = bench.ROOT / "notebooks" / "04_math" / "4_2_backprop_derivation.ipynb"
-    assert bench.main(["--runs", "1", "--notebooks", str(notebook), "--out", str(out)]) == 0
+    notebook = (
+        bench.ROOT / "notebooks" / "04_math" / "4_2_backprop_derivation.ipynb"
+    )
+    assert (
+        bench.main(["--runs", "1", "--notebooks", str(notebook), "--out", str(out)])
+        == 0
+    )
     text = out.read_text()
     assert "| 4.2 Deriving back-propagation |" in text
-    for row in ("median chapter", "environment (`.venv`) on disk", "NumPy / torch",
-                "scaled_dot_product_attention", "playground redraw"):
+    for row in (
+        "median chapter",
+        "environment (`.venv`) on disk",
+        "NumPy / torch",
+        "scaled_dot_product_attention",
+        "playground redraw",
+    ):
         assert row in text
     assert "all chapters under nbval, 2 workers (wall) | not measured" in text
 

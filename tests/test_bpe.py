@@ -18,9 +18,19 @@ from bookutils.transformer.bpe import (
     train_bpe,
 )
 
-TEXTS = ["Hello, world!", "It's 3.14159 -- or 2,718.28?", "naïve café, Straße, 日本語 🙂👍🏽",
-         "tabs\tand   spaces    \n\n\n  end  ", "x=1_000_000; y = x**2 // 7", "", " ", "I'll've"]
-NOTEBOOK = Path(__file__).parents[1] / "notebooks/05_practice/5_4_tokenization.ipynb"
+TEXTS = [
+    "Hello, world!",
+    "It's 3.14159 -- or 2,718.28?",
+    "naïve café, Straße, 日本語 🙂👍🏽",
+    "tabs\tand   spaces    \n\n\n  end  ",
+    "x=1_000_000; y = x**2 // 7",
+    "",
+    " ",
+    "I'll've",
+]
+NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks/05_practice/5_4_tokenization.ipynb"
+)
 
 
 def test_merge_pair_replaces_every_occurrence_left_to_right():
@@ -36,16 +46,27 @@ def test_check_merge_pair_accepts_the_module_function():
 
 @pytest.mark.parametrize("text", TEXTS)
 def test_pretokenize_matches_the_tokenizers_library(text):
-    theirs = [piece for piece, _ in ByteLevel(add_prefix_space=False, use_regex=True)
-              .pre_tokenize_str(text)]
+    theirs = [
+        piece
+        for piece, _ in ByteLevel(
+            add_prefix_space=False, use_regex=True
+        ).pre_tokenize_str(text)
+    ]
     to_char = byte_to_unicode()
-    ours = ["".join(to_char[b] for b in piece.encode("utf-8")) for piece in pretokenize(text)]
+    ours = [
+        "".join(to_char[b] for b in piece.encode("utf-8"))
+        for piece in pretokenize(text)
+    ]
     assert ours == theirs
 
 
 def test_byte_to_unicode_is_gpt2_alphabet():
     table = byte_to_unicode()
-    assert len(set(table.values())) == 256 and table[ord(" ")] == "Ġ" and table[ord("A")] == "A"
+    assert (
+        len(set(table.values())) == 256
+        and table[ord(" ")] == "Ġ"
+        and table[ord("A")] == "A"
+    )
     assert set(table.values()) == set(ByteLevel.alphabet())
 
 
@@ -92,11 +113,15 @@ def test_from_vocab_reads_gpt2_style_strings():
 
 def test_missing_byte_in_a_vocabulary_is_a_clear_error():
     to_char = byte_to_unicode()
-    tok = BPETokenizer.from_vocab([to_char[b] for b in range(256) if b != ord("a")], [])
+    tok = BPETokenizer.from_vocab(
+        [to_char[b] for b in range(256) if b != ord("a")], []
+    )
     assert tok.decode(tok.encode("bcd")) == "bcd"
     with pytest.raises(ValueError, match="no token for"):
         tok.encode("abc")
 
 
 def test_the_notebook_shows_the_package_code_unchanged():
-    assert_notebook_shows(NOTEBOOK, bpe, {"merge_pair", "train_bpe", "BPETokenizer"})
+    assert_notebook_shows(
+        NOTEBOOK, bpe, {"merge_pair", "train_bpe", "BPETokenizer"}
+    )

@@ -44,12 +44,16 @@ def test_causal_self_attention_equals_nn_multihead_attention():
         mha.out_proj.weight.copy_(attn.proj.weight)
         mha.out_proj.bias.copy_(attn.proj.bias)
     x = torch.randn(3, 8, 16, dtype=torch.float64)
-    hide = torch.ones(8, 8, dtype=torch.bool).triu(1)        # torch's mask: True = ignore
+    hide = torch.ones(8, 8, dtype=torch.bool).triu(1)  # torch's mask: True = ignore
     expected, _ = mha(x, x, x, attn_mask=hide, need_weights=False)
     assert torch.allclose(attn(x), expected, atol=1e-12)
     q, k, v = attn.qkv(x).split(16, dim=-1)
     heads = [t.view(3, 8, 4, 4).transpose(1, 2) for t in (q, k, v)]
-    ours = scaled_dot_product_attention(*heads, causal=True).transpose(1, 2).reshape(3, 8, 16)
+    ours = (
+        scaled_dot_product_attention(*heads, causal=True)
+        .transpose(1, 2)
+        .reshape(3, 8, 16)
+    )
     assert torch.allclose(attn(x), attn.proj(ours), atol=1e-12)
 
 
@@ -70,7 +74,7 @@ def test_char_gpt_counts_shapes_causality_and_tied_output():
     assert logits.shape == (2, 8, 11)
     assert torch.allclose(logits, model.features(idx) @ model.tok.weight.T)
     changed = idx.clone()
-    changed[:, 5] = (changed[:, 5] + 1) % 11                 # the future must not leak back
+    changed[:, 5] = (changed[:, 5] + 1) % 11  # the future must not leak back
     assert torch.allclose(model(changed)[:, :5], logits[:, :5], atol=1e-6)
     assert not torch.allclose(model(changed)[:, 5:], logits[:, 5:], atol=1e-6)
     with pytest.raises(TypeError, match="torch.long"):
@@ -95,8 +99,16 @@ def test_train_lm_learns_a_repeating_pattern_and_generate_continues_it():
     torch.manual_seed(3)
     model = CharGPT(CFG)
     data = torch.tensor([0, 1, 2, 3, 4] * 40)
-    hist = train_lm(model, data[:150], data[150:], steps=60, batch_size=8, lr=1e-2,
-                    eval_every=20, eval_batches=2)
+    hist = train_lm(
+        model,
+        data[:150],
+        data[150:],
+        steps=60,
+        batch_size=8,
+        lr=1e-2,
+        eval_every=20,
+        eval_batches=2,
+    )
     assert hist["val_step"] == [0, 20, 40, 60] and len(hist["train_loss"]) == 60
     assert hist["val_loss"][-1] < 0.2 * hist["val_loss"][0]
     out = generate_chars(model, [0, 1, 2], 12, temperature=0.5, seed=1)
@@ -124,7 +136,9 @@ def test_gpt_classifier_pools_the_backbone_features():
 def test_finetune_classifier_and_accuracy_on_a_separable_task():
     torch.manual_seed(5)
     y = torch.arange(32) % 2
-    X = torch.randint(1, 6, (32, 8)) + 5 * y[:, None]        # class 0 uses ids 1-5, class 1 6-10
+    X = (
+        torch.randint(1, 6, (32, 8)) + 5 * y[:, None]
+    )  # class 0 uses ids 1-5, class 1 6-10
     clf = GPTClassifier(CharGPT(CFG), 2)
     logits = clf(X)
     assert accuracy(clf, X, y) == (logits.argmax(1) == y).float().mean().item()

@@ -15,10 +15,14 @@ def test_bigram_counts_and_probabilities():
     # rows ^ a b, columns a b $; counts: ^a 2, ab 1, a$ 1, b$ 1
     np.testing.assert_array_equal(lm.counts, [[2, 0, 0], [0, 1, 1], [0, 0, 1]])
     np.testing.assert_allclose(np.exp(lm.log_probs[0]), [3 / 5, 1 / 5, 1 / 5])
-    assert np.isclose(lm.log_prob("ab"), np.log(3 / 5) + np.log(2 / 5) + np.log(2 / 4))
+    assert np.isclose(
+        lm.log_prob("ab"), np.log(3 / 5) + np.log(2 / 5) + np.log(2 / 4)
+    )
     n = 3 + 2
-    assert np.isclose(lm.perplexity(["ab", "a"]),
-                      np.exp(-(lm.log_prob("ab") + lm.log_prob("a")) / n))
+    assert np.isclose(
+        lm.perplexity(["ab", "a"]),
+        np.exp(-(lm.log_prob("ab") + lm.log_prob("a")) / n),
+    )
 
 
 def test_bigram_bad_input():
@@ -37,7 +41,8 @@ def test_bigram_bad_input():
 def _score(path, lp, lm, weight):
     chars = [s for i, s in enumerate(path) if s and (i == 0 or s != path[i - 1])]
     return lp[np.arange(len(path)), path].sum() + weight * lm.log_prob(
-        "".join(lm.alphabet[c - 1] for c in chars))
+        "".join(lm.alphabet[c - 1] for c in chars)
+    )
 
 
 @pytest.mark.parametrize("weight", [0.0, 1.0, 3.0])
@@ -47,9 +52,12 @@ def test_lm_viterbi_beats_every_valid_path(weight):
     lp = np.log(rng.dirichlet(np.ones(4), size=6))
     best = lm_viterbi(lp, lm, weight)
     assert best[0] == 0 and best[-1] == 0 and len(best) == 6
-    scores = [_score([0] * a + list(mid) + [0] * b, lp, lm, weight)
-              for a in range(1, 5) for b in range(1, 6 - a)
-              for mid in itertools.product(range(1, 4), repeat=6 - a - b)]
+    scores = [
+        _score([0] * a + list(mid) + [0] * b, lp, lm, weight)
+        for a in range(1, 5)
+        for b in range(1, 6 - a)
+        for mid in itertools.product(range(1, 4), repeat=6 - a - b)
+    ]
     assert np.isclose(_score(best, lp, lm, weight), max(scores))
 
 

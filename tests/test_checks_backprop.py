@@ -12,7 +12,10 @@ from bookutils.checks.backprop import (
 )
 from bookutils.foundations.mlp_numpy import sigmoid, softmax_cross_entropy
 
-CHECKS = [(check_softmax_ce_grad, SOFTMAX_CE_MISTAKES), (check_mlp_backward, MLP_BACKWARD_MISTAKES)]
+CHECKS = [
+    (check_softmax_ce_grad, SOFTMAX_CE_MISTAKES),
+    (check_mlp_backward, MLP_BACKWARD_MISTAKES),
+]
 
 
 def good_softmax_ce(logits, y):
@@ -33,10 +36,6 @@ def test_correct_implementations_pass(capsys):
     assert check_softmax_ce_grad(lambda z, y: softmax_cross_entropy(z, y)[1])
     assert check_mlp_backward(good_layer)
     assert capsys.readouterr().out.count("✓") == 3
-
-
-
-
 
 
 def test_changing_inputs_in_place_is_reported():

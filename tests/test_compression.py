@@ -28,14 +28,21 @@ def test_quantize_int8_matches_torch_quantize_per_tensor():
     assert q.dtype == torch.int8 and q.shape == w.shape
     reference = torch.quantize_per_tensor(w, scale, zero_point, torch.qint8)
     assert torch.equal(q, reference.int_repr())
-    assert torch.allclose(dequantize_int8(q, scale, zero_point), reference.dequantize())
-    assert (dequantize_int8(q, scale, zero_point) - w).abs().max() <= scale / 2 * (1 + 1e-5)
+    assert torch.allclose(
+        dequantize_int8(q, scale, zero_point), reference.dequantize()
+    )
+    assert (dequantize_int8(q, scale, zero_point) - w).abs().max() <= scale / 2 * (
+        1 + 1e-5
+    )
 
 
 def test_qparams_keep_zero_exact_and_handle_constant_tensors():
     for w in (torch.tensor([0.5, 2.0]), torch.tensor([-3.0, -1.0]), torch.zeros(4)):
         q, scale, zp = quantize_int8(w)
-        assert dequantize_int8(torch.tensor([zp], dtype=torch.int8), scale, zp).item() == 0.0
+        assert (
+            dequantize_int8(torch.tensor([zp], dtype=torch.int8), scale, zp).item()
+            == 0.0
+        )
         assert q.min() >= -128 and q.max() <= 127
 
 
@@ -61,7 +68,9 @@ def test_quantize_model_and_storage_bytes():
     quantized = quantize_model_int8(model)
     assert set(quantized) == {n for n, _ in model.named_parameters()}
     fp32 = storage_bytes(dict(model.named_parameters()))
-    assert fp32 == 4 * storage_bytes([q for q, _, _ in quantized.values()]) == 4 * 23
+    assert (
+        fp32 == 4 * storage_bytes([q for q, _, _ in quantized.values()]) == 4 * 23
+    )
 
 
 @pytest.mark.parametrize("sparsity", [0.0, 0.3, 0.75, 1.0])
@@ -77,9 +86,13 @@ def test_distillation_loss_matches_kl_div_and_its_limits():
     gen = torch.Generator().manual_seed(1)
     s, t = torch.randn(6, 5, generator=gen), torch.randn(6, 5, generator=gen)
     y = torch.randint(5, (6,), generator=gen)
-    kl = F.kl_div(F.log_softmax(s / 3, 1), F.softmax(t / 3, 1), reduction="batchmean")
+    kl = F.kl_div(
+        F.log_softmax(s / 3, 1), F.softmax(t / 3, 1), reduction="batchmean"
+    )
     assert torch.allclose(distillation_loss(s, t, y, 3.0, 1.0), 9 * kl, rtol=1e-5)
-    assert torch.allclose(distillation_loss(s, t, y, 3.0, 0.0), F.cross_entropy(s, y))
+    assert torch.allclose(
+        distillation_loss(s, t, y, 3.0, 0.0), F.cross_entropy(s, y)
+    )
     assert distillation_loss(t, t, y, 2.0, 1.0).abs().item() < 1e-6
 
 
@@ -103,6 +116,10 @@ def test_quantize_int8_by_hand():
     # w = [-1, 0, 2]: range [-1, 2], scale = 3/255, zero point = -128 - round(-85) = -43;
     # codes round(w / scale) + zp = -85 - 43, 0 - 43, 170 - 43.
     q, scale, zero_point = quantize_int8(torch.tensor([-1.0, 0.0, 2.0]))
-    assert math.isclose(scale, 3 / 255, rel_tol=1e-6), f"quantize_int8 scale {scale}"
+    assert math.isclose(scale, 3 / 255, rel_tol=1e-6), (
+        f"quantize_int8 scale {scale}"
+    )
     assert zero_point == -43, f"quantize_int8 zero point {zero_point}"
-    assert q.dtype == torch.int8 and q.tolist() == [-128, -43, 127], f"quantize_int8 {q}"
+    assert q.dtype == torch.int8 and q.tolist() == [-128, -43, 127], (
+        f"quantize_int8 {q}"
+    )

@@ -43,7 +43,9 @@ def test_memory_matches_a_real_adam_step_and_saved_activations():
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         model(x)
     n = count_parameters(model)
-    state = sum(v.numel() for s in opt.state.values() for k, v in s.items() if k != "step")
+    state = sum(
+        v.numel() for s in opt.state.values() for k, v in s.items() if k != "step"
+    )
     mem = training_memory(n, mlp_activation_floats(sizes, batch))
     assert isinstance(mem, TrainingMemory)
     assert mem.optimizer == 4 * state and mem.weights == mem.gradients == 4 * n
@@ -60,8 +62,9 @@ def test_flop_estimate_agrees_with_the_flop_counter():
 
 
 def test_optimizer_states_and_precision():
-    assert [optimizer_state_floats(o) for o in ("sgd", "momentum", "adam", "adamw")] == \
-        [0, 1, 2, 2]
+    assert [
+        optimizer_state_floats(o) for o in ("sgd", "momentum", "adam", "adamw")
+    ] == [0, 1, 2, 2]
     assert training_memory(10, optimizer="sgd", bytes_per_float=2).total == 40
 
 

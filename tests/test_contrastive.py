@@ -20,17 +20,24 @@ def test_clip_loss_matches_torch_cross_entropy_and_its_gradient():
     ours = clip_loss(u, v, 0.2)
     logits = F.normalize(u, dim=1) @ F.normalize(v, dim=1).T / 0.2
     target = torch.arange(8)
-    reference = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+    reference = (
+        F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)
+    ) / 2
     assert torch.allclose(ours, reference, atol=1e-12)
     g_ours = torch.autograd.grad(ours, (u, v))
     g_ref = torch.autograd.grad(reference, (u, v))
-    assert all(torch.allclose(a, b, atol=1e-12) for a, b in zip(g_ours, g_ref, strict=True))
+    assert all(
+        torch.allclose(a, b, atol=1e-12) for a, b in zip(g_ours, g_ref, strict=True)
+    )
 
 
 def test_similarity_logits_are_cosines_over_temperature():
     u = torch.tensor([[3.0, 0.0], [0.0, 2.0]])
     v = torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, -5.0]])
-    expected = torch.tensor([[1.0, 1 / math.sqrt(2), 0.0], [0.0, 1 / math.sqrt(2), -1.0]]) / 0.5
+    expected = (
+        torch.tensor([[1.0, 1 / math.sqrt(2), 0.0], [0.0, 1 / math.sqrt(2), -1.0]])
+        / 0.5
+    )
     assert torch.allclose(similarity_logits(u, v, 0.5), expected)
 
 

@@ -44,7 +44,12 @@ def test_char_tokenizer_round_trip_and_errors():
     tok = CharTokenizer("hello world")
     assert tok.vocab_size == 8 and tok.chars == sorted(set("hello world"))
     ids = tok.encode("low")
-    assert tok.decode(ids) == "low" == tok.decode(torch.tensor(ids)) == tok.decode(np.array(ids))
+    assert (
+        tok.decode(ids)
+        == "low"
+        == tok.decode(torch.tensor(ids))
+        == tok.decode(np.array(ids))
+    )
     with pytest.raises(ValueError, match="not in the vocabulary"):
         tok.encode("hex")
     with pytest.raises(TypeError, match="string"):
@@ -79,7 +84,9 @@ def test_topic_windows_are_cut_from_their_group():
 def test_sentiment_sentences_are_balanced_and_split_by_adjective():
     train, y_train = make_sentiment_sentences(40, seed=0)
     test, y_test = make_sentiment_sentences(20, seed=1, adjectives="test")
-    assert np.bincount(y_train).tolist() == [20, 20] and np.bincount(y_test).tolist() == [10, 10]
+    assert np.bincount(y_train).tolist() == [20, 20] and np.bincount(
+        y_test
+    ).tolist() == [10, 10]
     last_word = {s.rstrip(".").split()[-1] for s in train}
     assert not last_word & {s.rstrip(".").split()[-1] for s in test}
     assert all(s[0].isupper() and s.endswith(".") for s in train + test)

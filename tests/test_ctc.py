@@ -26,7 +26,9 @@ def test_ctc_collapse_merges_then_drops_blanks():
 
 
 def test_greedy_decode():
-    scores = torch.tensor([[0.1, 0.9, 0], [0.2, 0.8, 0], [0.9, 0, 0.1], [0, 0.2, 0.8]])
+    scores = torch.tensor(
+        [[0.1, 0.9, 0], [0.2, 0.8, 0], [0.9, 0, 0.1], [0, 0.2, 0.8]]
+    )
     assert greedy_decode(scores) == [1, 2]
     assert greedy_decode(scores.numpy()) == [1, 2]
     with pytest.raises(ValueError, match=r"\(T, C\)"):
@@ -37,28 +39,37 @@ def test_ctc_loss_equals_brute_force():
     rng = np.random.default_rng(0)
     lp = torch.log_softmax(torch.tensor(rng.normal(size=(4, 3))), dim=1)
     for target in ([1], [2, 2], [1, 2], [], [1, 2, 1]):
-        total = sum(np.exp(sum(lp[t, s].item() for t, s in enumerate(path)))
-                    for path in itertools.product(range(3), repeat=4)
-                    if ctc_collapse(path) == target)
+        total = sum(
+            np.exp(sum(lp[t, s].item() for t, s in enumerate(path)))
+            for path in itertools.product(range(3), repeat=4)
+            if ctc_collapse(path) == target
+        )
         assert np.isclose(ctc_loss(lp, target).item(), -np.log(total), rtol=1e-12)
 
 
 def test_ctc_loss_and_gradient_match_torch():
     gen = torch.Generator().manual_seed(0)
-    logits = torch.randn(25, 6, generator=gen, dtype=torch.float64, requires_grad=True)
+    logits = torch.randn(
+        25, 6, generator=gen, dtype=torch.float64, requires_grad=True
+    )
     target = [1, 3, 3, 5, 2]
     ours = ctc_loss(torch.log_softmax(logits, 1), target)
-    theirs = F.ctc_loss(torch.log_softmax(logits, 1)[:, None], torch.tensor([target]),
-                        torch.tensor([25]), torch.tensor([5]), reduction="sum")
+    theirs = F.ctc_loss(
+        torch.log_softmax(logits, 1)[:, None],
+        torch.tensor([target]),
+        torch.tensor([25]),
+        torch.tensor([5]),
+        reduction="sum",
+    )
     torch.testing.assert_close(ours, theirs, rtol=1e-10, atol=1e-10)
-    g1, = torch.autograd.grad(ours, logits)
-    g2, = torch.autograd.grad(theirs, logits)
+    (g1,) = torch.autograd.grad(ours, logits)
+    (g2,) = torch.autograd.grad(theirs, logits)
     torch.testing.assert_close(g1, g2, rtol=1e-8, atol=1e-10)
 
 
 def test_ctc_loss_impossible_target_is_infinite_and_bad_input():
     lp = torch.log_softmax(torch.zeros(2, 3, dtype=torch.float64), 1)
-    assert torch.isinf(ctc_loss(lp, [1, 1]))          # needs 3 frames: 1, blank, 1
+    assert torch.isinf(ctc_loss(lp, [1, 1]))  # needs 3 frames: 1, blank, 1
     with pytest.raises(ValueError, match="blank"):
         ctc_loss(lp, [0, 1])
     with pytest.raises(ValueError, match=r"\(T, C\)"):

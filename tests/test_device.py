@@ -7,8 +7,11 @@ from bookutils.device import ENV_VAR
 
 def test_default_is_best_available(monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
-    expected = "cuda" if torch.cuda.is_available() else (
-        "mps" if torch.backends.mps.is_available() else "cpu")
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else ("mps" if torch.backends.mps.is_available() else "cpu")
+    )
     assert choose_device().type == expected
 
 
@@ -28,7 +31,9 @@ def test_unknown_device_is_a_clear_error(monkeypatch):
         choose_device()
 
 
-@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason="needs a machine without CUDA"
+)
 def test_unavailable_device_is_an_error_not_a_fallback():
     with pytest.raises(RuntimeError, match="not available"):
         choose_device("cuda")

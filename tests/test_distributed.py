@@ -45,11 +45,17 @@ def test_launch_nccl_needs_a_gpu_per_process():
 def test_ddp_matches_one_process_and_zero1_splits_adam_state():
     ranks = d.launch(d.ddp_job, 2, steps=10, n=16)
     assert len(ranks) == 2
-    for name, opt, lr in (("sgd", "sgd", 0.1), ("adam", "adam", 0.01), ("zero1", "adam", 0.01)):
+    for name, opt, lr in (
+        ("sgd", "sgd", 0.1),
+        ("adam", "adam", 0.01),
+        ("zero1", "adam", 0.01),
+    ):
         single = d.train_single(opt, steps=10, lr=lr, n=16)
         for key, value in single.items():
             # float64: only the order of the additions differs, so round-off is ~1e-16
-            torch.testing.assert_close(ranks[0][name][key], value, rtol=0, atol=1e-12)
+            torch.testing.assert_close(
+                ranks[0][name][key], value, rtol=0, atol=1e-12
+            )
             assert torch.equal(ranks[0][name][key], ranks[1][name][key])
         assert ranks[0][f"{name}_losses"][-1] < ranks[0][f"{name}_losses"][0]
     n_params = sum(p.numel() for p in d.make_mlp().parameters())
@@ -88,9 +94,13 @@ def test_reference_pieces():
     assert X.shape == (8, 3) and y.shape == (8, 1) and X.dtype == torch.float64
     assert torch.equal(X, d.make_regression(8, 3, seed=1)[0])
     init = {k: v.detach() for k, v in d.make_mlp(seed=2).state_dict().items()}
-    assert all(torch.equal(init[k], v) for k, v in d.make_mlp(seed=2).state_dict().items())
+    assert all(
+        torch.equal(init[k], v) for k, v in d.make_mlp(seed=2).state_dict().items()
+    )
     untrained = d.train_single("sgd", steps=0, seed=0)
-    assert all(torch.equal(untrained[k], v) for k, v in d.make_mlp().state_dict().items())
+    assert all(
+        torch.equal(untrained[k], v) for k, v in d.make_mlp().state_dict().items()
+    )
     with pytest.raises(ValueError, match="positive"):
         d.make_regression(0)
     with pytest.raises(ValueError, match="'sgd' or 'adam'"):

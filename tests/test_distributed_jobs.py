@@ -14,7 +14,9 @@ def test_sharding_job_matches_one_process_and_shards_memory():
     for run in ("ddp", "zero1", "fsdp"):
         for key, value in reference.items():
             # float64, only the order of additions differs: round-off ~1e-16
-            torch.testing.assert_close(ranks[0][run][key], value, rtol=0, atol=1e-12)
+            torch.testing.assert_close(
+                ranks[0][run][key], value, rtol=0, atol=1e-12
+            )
             assert torch.equal(ranks[0][run][key], ranks[1][run][key])
     assert [r["ddp_state_bytes"] for r in ranks] == [16 * n_params] * 2
     assert sum(r["zero1_state_bytes"] for r in ranks) == 16 * n_params
@@ -25,10 +27,10 @@ def test_sharding_job_matches_one_process_and_shards_memory():
 def test_state_bytes_counts_adam_moments():
     model = torch.nn.Linear(3, 2)
     opt = torch.optim.Adam(model.parameters())
-    assert j.state_bytes(opt) == 0                       # no step yet: no state
+    assert j.state_bytes(opt) == 0  # no step yet: no state
     model(torch.randn(4, 3)).sum().backward()
     opt.step()
-    assert j.state_bytes(opt) == 2 * 4 * 8               # two float32 moments of 8 numbers
+    assert j.state_bytes(opt) == 2 * 4 * 8  # two float32 moments of 8 numbers
     with pytest.raises(TypeError, match="Optimizer"):
         j.state_bytes("adam")
 

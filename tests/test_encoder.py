@@ -21,15 +21,26 @@ from bookutils.transformer.encoder import (
 
 
 def torch_layer(**kw):
-    args = {"d_model": 8, "nhead": 2, "dim_feedforward": 12, "dropout": 0.1,
-            "batch_first": True, "layer_norm_eps": 1e-6, "dtype": torch.float64}
+    args = {
+        "d_model": 8,
+        "nhead": 2,
+        "dim_feedforward": 12,
+        "dropout": 0.1,
+        "batch_first": True,
+        "layer_norm_eps": 1e-6,
+        "dtype": torch.float64,
+    }
     return nn.TransformerEncoderLayer(**{**args, **kw}).eval()
 
 
 def test_encoder_layer_matches_torch_with_and_without_padding():
     torch.manual_seed(0)
     theirs = torch_layer()
-    ours = EncoderLayer(8, 2, 12, dtype=torch.float64).load_torch_weights(theirs).eval()
+    ours = (
+        EncoderLayer(8, 2, 12, dtype=torch.float64)
+        .load_torch_weights(theirs)
+        .eval()
+    )
     x = torch.randn(2, 5, 8, dtype=torch.float64)
     pad = torch.tensor([[False] * 5, [False, False, False, True, True]])
     with torch.no_grad():
@@ -45,19 +56,25 @@ def test_encoder_layer_matches_torch_with_and_without_padding():
 def test_encoder_layer_gradients_match_torch():
     torch.manual_seed(1)
     theirs = torch_layer(dropout=0.0)
-    ours = EncoderLayer(8, 2, 12, 0.0, dtype=torch.float64).load_torch_weights(theirs)
+    ours = EncoderLayer(8, 2, 12, 0.0, dtype=torch.float64).load_torch_weights(
+        theirs
+    )
     theirs.train()
     x = torch.randn(2, 4, 8, dtype=torch.float64, requires_grad=True)
     x2 = x.detach().clone().requires_grad_(True)
     (ours(x) ** 2).sum().backward()
     (theirs(x2) ** 2).sum().backward()
     assert torch.allclose(x.grad, x2.grad, atol=1e-10)
-    assert torch.allclose(ours.ffn[0].weight.grad, theirs.linear1.weight.grad, atol=1e-10)
+    assert torch.allclose(
+        ours.ffn[0].weight.grad, theirs.linear1.weight.grad, atol=1e-10
+    )
 
 
 def test_encoder_layer_init_is_like_torch_and_dropout_only_in_training():
     layer = EncoderLayer(8, 2, 12, 0.5)
-    assert torch.all(layer.mha.q_proj.bias == 0) and torch.all(layer.mha.out_proj.bias == 0)
+    assert torch.all(layer.mha.q_proj.bias == 0) and torch.all(
+        layer.mha.out_proj.bias == 0
+    )
     x = torch.randn(1, 3, 8)
     layer.train()
     assert not torch.allclose(layer(x), layer(x))
@@ -65,13 +82,20 @@ def test_encoder_layer_init_is_like_torch_and_dropout_only_in_training():
     assert torch.equal(layer(x), layer(x))
 
 
-@pytest.mark.parametrize("kw,match", [({"norm_first": True}, "post-norm"),
-                                      ({"activation": "gelu"}, "ReLU"),
-                                      ({"layer_norm_eps": 1e-5}, "eps"),
-                                      ({"dim_feedforward": 16}, "sizes")])
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        ({"norm_first": True}, "post-norm"),
+        ({"activation": "gelu"}, "ReLU"),
+        ({"layer_norm_eps": 1e-5}, "eps"),
+        ({"dim_feedforward": 16}, "sizes"),
+    ],
+)
 def test_load_torch_weights_refuses_a_different_layer(kw, match):
     with pytest.raises(ValueError, match=match):
-        EncoderLayer(8, 2, 12, dtype=torch.float64).load_torch_weights(torch_layer(**kw))
+        EncoderLayer(8, 2, 12, dtype=torch.float64).load_torch_weights(
+            torch_layer(**kw)
+        )
 
 
 def test_encoder_layer_bad_input():
@@ -87,14 +111,27 @@ def test_encoder_layer_bad_input():
 
 def test_encoder_classifier_shapes_and_order_blindness():
     torch.manual_seed(0)
-    model = EncoderClassifier(10, 6, 3, d_model=8, num_heads=2, dff=16, num_layers=2,
-                              rate=0.0, positions=False).eval()
+    model = EncoderClassifier(
+        10,
+        6,
+        3,
+        d_model=8,
+        num_heads=2,
+        dff=16,
+        num_layers=2,
+        rate=0.0,
+        positions=False,
+    ).eval()
     tokens = torch.randint(0, 10, (4, 6))
     logits, maps = model(tokens, return_attention=True)
-    assert logits.shape == (4, 3) and len(maps) == 2 and maps[0].shape == (4, 2, 6, 6)
+    assert (
+        logits.shape == (4, 3) and len(maps) == 2 and maps[0].shape == (4, 2, 6, 6)
+    )
     shuffled = tokens[:, torch.randperm(6)]
     assert torch.allclose(model(shuffled), logits, atol=1e-5)
-    with_pos = EncoderClassifier(10, 6, 3, d_model=8, num_heads=2, dff=16, rate=0.0).eval()
+    with_pos = EncoderClassifier(
+        10, 6, 3, d_model=8, num_heads=2, dff=16, rate=0.0
+    ).eval()
     assert not torch.allclose(with_pos(shuffled), with_pos(tokens), atol=1e-5)
 
 
@@ -110,8 +147,9 @@ def test_encoder_classifier_bad_input():
 
 def test_masks_convert_between_conventions():
     pad = torch.tensor([[False, True, True]])
-    assert torch.equal(attend_mask_from_padding(pad)[0, 0, 0], torch.tensor([True, False,
-                                                                             False]))
+    assert torch.equal(
+        attend_mask_from_padding(pad)[0, 0, 0], torch.tensor([True, False, False])
+    )
     k = keras_attention_mask(pad, 2)
     assert k.shape == (1, 2, 3) and k.dtype == np.bool_
     assert np.array_equal(k[0], [[True, False, False]] * 2)
@@ -123,7 +161,7 @@ def test_masks_convert_between_conventions():
         keras_attention_mask(pad, 0)
 
 
-KERAS_SCRIPT = textwrap.dedent('''
+KERAS_SCRIPT = textwrap.dedent("""
     import os
     os.environ["KERAS_BACKEND"] = "torch"
     import numpy as np, pytest, torch, keras
@@ -146,13 +184,18 @@ KERAS_SCRIPT = textwrap.dedent('''
     with pytest.raises(TypeError):
         copy_to_keras(k, torch.nn.Linear(2, 2))
     print("keras ok")
-''')
+""")
 
 
 def test_keras_layer_matches_ours_in_a_fresh_process():
     env = {**os.environ, "KERAS_BACKEND": "torch"}
-    run = subprocess.run([sys.executable, "-c", KERAS_SCRIPT], capture_output=True,
-                         text=True, env=env, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", KERAS_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert run.returncode == 0 and "keras ok" in run.stdout, run.stderr[-2000:]
 
 

@@ -26,9 +26,10 @@ def test_stratified_subset_is_balanced_and_seeded():
     assert not np.array_equal(idx, stratified_subset(labels, 4, seed=4))
 
 
-@pytest.mark.parametrize("labels,per_class", [(np.array([0.5, 1.0]), 1),
-                                              (np.array([0, 1]), 0),
-                                              (np.array([0, 1, 1]), 2)])
+@pytest.mark.parametrize(
+    "labels,per_class",
+    [(np.array([0.5, 1.0]), 1), (np.array([0, 1]), 0), (np.array([0, 1, 1]), 2)],
+)
 def test_stratified_subset_bad_input(labels, per_class):
     with pytest.raises(ValueError):
         stratified_subset(labels, per_class)
@@ -40,9 +41,14 @@ def test_pixel_stats_and_images_to_tensor_standardise():
     assert np.isclose(mean, scaled.mean()) and np.isclose(std, scaled.std())
     X = images_to_tensor(IMAGES, mean, std, dtype=torch.float64)
     assert X.shape == (4, 9)
-    assert abs(X.mean().item()) < 1e-12 and abs(X.std(unbiased=False).item() - 1) < 1e-12
-    assert torch.allclose(images_to_tensor(IMAGES, dtype=torch.float64),
-                          torch.as_tensor(scaled.reshape(4, 9)))
+    assert (
+        abs(X.mean().item()) < 1e-12
+        and abs(X.std(unbiased=False).item() - 1) < 1e-12
+    )
+    assert torch.allclose(
+        images_to_tensor(IMAGES, dtype=torch.float64),
+        torch.as_tensor(scaled.reshape(4, 9)),
+    )
 
 
 def test_images_to_tensor_bad_input():
@@ -64,9 +70,14 @@ def test_confusion_matrix_matches_counting_by_hand():
     assert np.trace(C) == np.sum(y_true == y_pred)
 
 
-@pytest.mark.parametrize("y_true,y_pred,k", [(np.array([0, 1]), np.array([0]), 2),
-                                             (np.array([0, 2]), np.array([0, 1]), 2),
-                                             (np.array([0, 1]), np.array([0, 1]), 0)])
+@pytest.mark.parametrize(
+    "y_true,y_pred,k",
+    [
+        (np.array([0, 1]), np.array([0]), 2),
+        (np.array([0, 2]), np.array([0, 1]), 2),
+        (np.array([0, 1]), np.array([0, 1]), 0),
+    ],
+)
 def test_confusion_matrix_bad_input(y_true, y_pred, k):
     with pytest.raises(ValueError):
         confusion_matrix(y_true, y_pred, k)
@@ -81,14 +92,17 @@ def test_confusion_matrix_counts_masks_pixel_by_pixel_in_scikit_learns_order():
     sklearn_metrics = pytest.importorskip("sklearn.metrics")
     rng = np.random.default_rng(1)
     y_true, y_pred = rng.integers(0, 3, (4, 5)), rng.integers(0, 3, (4, 5))
-    expected = sklearn_metrics.confusion_matrix(y_true.ravel(), y_pred.ravel(), labels=[0, 1, 2])
+    expected = sklearn_metrics.confusion_matrix(
+        y_true.ravel(), y_pred.ravel(), labels=[0, 1, 2]
+    )
     assert np.array_equal(confusion_matrix(y_true, y_pred, 3), expected)
 
 
 def test_params_from_linears_gives_the_same_network_and_gradients():
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(),
-                              torch.nn.Linear(5, 3)).double()
+    net = torch.nn.Sequential(
+        torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3)
+    ).double()
     params = params_from_linears([net[0], net[2]])
     X = torch.randn(8, 6, dtype=torch.float64)
     y = torch.randint(0, 3, (8,))
@@ -98,7 +112,7 @@ def test_params_from_linears_gives_the_same_network_and_gradients():
     assert np.isclose(loss.item(), loss_np)
     assert np.allclose(grads["W1"], net[0].weight.grad.numpy())
     assert np.allclose(grads["b2"], net[2].bias.grad.numpy())
-    params["W1"][0, 0] += 1                       # a copy, not a view of the weights
+    params["W1"][0, 0] += 1  # a copy, not a view of the weights
     assert net[0].weight[0, 0].item() != params["W1"][0, 0]
 
 

@@ -14,7 +14,8 @@ from tools import fetch_data
 
 def idx_bytes(array: np.ndarray) -> bytes:
     header = bytes([0, 0, 8, array.ndim]) + b"".join(
-        int(d).to_bytes(4, "big") for d in array.shape)
+        int(d).to_bytes(4, "big") for d in array.shape
+    )
     return header + array.astype(np.uint8).tobytes()
 
 
@@ -24,8 +25,11 @@ def fake_set(tmp_path, monkeypatch):
     images = np.arange(3 * 28 * 28, dtype=np.uint64).reshape(3, 28, 28) % 256
     labels = np.array([9, 0, 3])
     files = {}
-    for (split, part), array in [((s, p), a) for s in ("train", "test")
-                                 for p, a in (("images", images), ("labels", labels))]:
+    for (split, part), array in [
+        ((s, p), a)
+        for s in ("train", "test")
+        for p, a in (("images", images), ("labels", labels))
+    ]:
         name = fm._FILES[(split, part)][0]
         raw = idx_bytes(array)
         (tmp_path / name).write_bytes(gzip.compress(raw))
@@ -74,11 +78,14 @@ def test_parse_idx_round_trip():
     assert np.array_equal(fm.parse_idx(idx_bytes(a)), a)
 
 
-@pytest.mark.parametrize("raw,match", [
-    (b"\x00\x00\x09\x01\x00\x00\x00\x01\x05", "magic"),
-    (b"\x00\x00\x08\x02\x00\x00", "truncated"),
-    (b"\x00\x00\x08\x01\x00\x00\x00\x03\x01", "body has 1 bytes"),
-])
+@pytest.mark.parametrize(
+    "raw,match",
+    [
+        (b"\x00\x00\x09\x01\x00\x00\x00\x01\x05", "magic"),
+        (b"\x00\x00\x08\x02\x00\x00", "truncated"),
+        (b"\x00\x00\x08\x01\x00\x00\x00\x03\x01", "body has 1 bytes"),
+    ],
+)
 def test_parse_idx_rejects_bad_files(raw, match):
     with pytest.raises(ValueError, match=match):
         fm.parse_idx(raw)
@@ -133,25 +140,31 @@ def test_book_no_system_data_hides_the_debian_copy(fake_set, monkeypatch):
 
 
 def test_missing_data_names_the_install_command(fake_set):
-    with pytest.raises(fm.DataNotFoundError, match="apt-get install dataset-fashion-mnist"):
+    with pytest.raises(
+        fm.DataNotFoundError, match="apt-get install dataset-fashion-mnist"
+    ):
         load_fashion_mnist("test")
 
 
 def test_missing_files_are_downloaded_by_default_from_book_data_url(
-        fake_set, server, online, monkeypatch):
+    fake_set, server, online, monkeypatch
+):
     _, images, labels = fake_set
     url, asked = server
     monkeypatch.setenv("BOOK_DATA_URL", url.rstrip("/"))
     X, y = load_fashion_mnist("test")
     assert np.array_equal(X, images) and np.array_equal(y, labels)
-    assert sorted(asked) == sorted("/" + fm._FILES[("test", p)][0] for p in ("images", "labels"))
+    assert sorted(asked) == sorted(
+        "/" + fm._FILES[("test", p)][0] for p in ("images", "labels")
+    )
     X, _ = load_fashion_mnist("test")  # now from the cache: no second request
     assert len(asked) == 2 and np.array_equal(X, images)
 
 
 @pytest.mark.parametrize("download", [None, True])
-def test_book_offline_turns_every_download_into_an_error(fake_set, server, monkeypatch,
-                                                         download):
+def test_book_offline_turns_every_download_into_an_error(
+    fake_set, server, monkeypatch, download
+):
     url, asked = server
     monkeypatch.setenv("BOOK_OFFLINE", "1")
     monkeypatch.setenv("BOOK_DATA_URL", url)
@@ -161,8 +174,10 @@ def test_book_offline_turns_every_download_into_an_error(fake_set, server, monke
     assert asked == [] and not fm.CACHE_DIR.exists()
 
 
-@pytest.mark.parametrize("value,expected", [("1", True), ("yes", True), ("", False),
-                                            ("0", False), ("false", False)])
+@pytest.mark.parametrize(
+    "value,expected",
+    [("1", True), ("yes", True), ("", False), ("0", False), ("false", False)],
+)
 def test_offline_switch_values(monkeypatch, value, expected):
     monkeypatch.setenv("BOOK_OFFLINE", value)
     assert fm.offline() is expected
@@ -173,7 +188,9 @@ def test_bad_split():
         load_fashion_mnist("validation")
 
 
-@pytest.mark.skipif(not fm.DEBIAN_DIR.is_dir(), reason="Debian package dataset-fashion-mnist")
+@pytest.mark.skipif(
+    not fm.DEBIAN_DIR.is_dir(), reason="Debian package dataset-fashion-mnist"
+)
 def test_real_test_split_from_the_debian_package():
     X, y = load_fashion_mnist("test")
     assert X.shape == (10_000, 28, 28) and X.dtype == np.uint8
@@ -183,17 +200,22 @@ def test_real_test_split_from_the_debian_package():
 
 # `make data` (tools/fetch_data.py): one test per way the data can arrive, and the failure.
 
+
 def copy_into(src: Path, dest: Path) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     for f in src.glob("*.gz"):
         (dest / f.name).write_bytes(f.read_bytes())
 
 
-def test_make_data_does_nothing_when_the_files_are_there(fake_set, monkeypatch, capsys):
+def test_make_data_does_nothing_when_the_files_are_there(
+    fake_set, monkeypatch, capsys
+):
     root = fake_set[0]
     monkeypatch.setattr(fm, "DEBIAN_DIR", root)
+
     def fail(*_):
         raise AssertionError("must not install or download")
+
     assert fetch_data.main(prefix=fail, install=fail, fetch=fail) == 0
     assert "found" in capsys.readouterr().out
 
@@ -207,31 +229,44 @@ def test_make_data_uses_apt_get_when_it_can(fake_set, monkeypatch):
         copy_into(root, fm.DEBIAN_DIR)
         return True
 
-    assert fetch_data.main(prefix=lambda: [], install=fake_apt, fetch=lambda: False) == 0
+    assert (
+        fetch_data.main(prefix=lambda: [], install=fake_apt, fetch=lambda: False)
+        == 0
+    )
     assert calls == [[]] and fetch_data.have_data()
 
 
-def test_make_data_downloads_when_apt_get_is_not_usable(fake_set, server, online,
-                                                        monkeypatch, capsys):
+def test_make_data_downloads_when_apt_get_is_not_usable(
+    fake_set, server, online, monkeypatch, capsys
+):
     url, asked = server
     monkeypatch.setenv("BOOK_DATA_URL", url)
     assert fetch_data.main(prefix=lambda: None) == 0
-    assert len(asked) == 4 and sorted(p.name for p in fm.CACHE_DIR.iterdir()) == sorted(
-        name for name, _ in fm._FILES.values())
+    assert len(asked) == 4 and sorted(
+        p.name for p in fm.CACHE_DIR.iterdir()
+    ) == sorted(name for name, _ in fm._FILES.values())
     assert url in capsys.readouterr().out
 
 
-def test_make_data_names_both_ways_when_neither_works(fake_set, server, monkeypatch, capsys):
+def test_make_data_names_both_ways_when_neither_works(
+    fake_set, server, monkeypatch, capsys
+):
     url, asked = server
-    monkeypatch.setenv("BOOK_DATA_URL", url)  # BOOK_OFFLINE=1 (conftest): no download
+    monkeypatch.setenv(
+        "BOOK_DATA_URL", url
+    )  # BOOK_OFFLINE=1 (conftest): no download
     assert fetch_data.main(prefix=lambda: None) == 1
     err = capsys.readouterr().err
-    assert "sudo apt-get install dataset-fashion-mnist" in err and "make data" in err, err
+    assert (
+        "sudo apt-get install dataset-fashion-mnist" in err and "make data" in err
+    ), err
     assert "BOOK_OFFLINE" in err and asked == []
 
 
 def test_make_data_reports_a_failed_download(fake_set, online, monkeypatch, capsys):
-    monkeypatch.setenv("BOOK_DATA_URL", "http://127.0.0.1:9/")  # discard port: refused
+    monkeypatch.setenv(
+        "BOOK_DATA_URL", "http://127.0.0.1:9/"
+    )  # discard port: refused
     assert fetch_data.main(prefix=lambda: None) == 1
     err = capsys.readouterr().err
     assert "download failed" in err and "apt-get install" in err, err

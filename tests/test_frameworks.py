@@ -9,7 +9,9 @@ import tempfile
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-os.environ.setdefault("KERAS_HOME", os.path.join(tempfile.gettempdir(), "keras-book"))
+os.environ.setdefault(
+    "KERAS_HOME", os.path.join(tempfile.gettempdir(), "keras-book")
+)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -46,7 +48,13 @@ def test_torch_mlp_is_seeded_and_leaves_the_global_stream(net):
     assert torch.equal(torch.random.get_rng_state(), before)
     for p, q in zip(net.parameters(), again.parameters(), strict=True):
         assert torch.equal(p, q)
-    assert [type(m).__name__ for m in net] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    assert [type(m).__name__ for m in net] == [
+        "Linear",
+        "Tanh",
+        "Linear",
+        "Tanh",
+        "Linear",
+    ]
 
 
 def test_linear_to_dense_is_a_transpose():
@@ -78,8 +86,10 @@ def test_load_dense_weights_into_torch_round_trip(net):
     with pytest.raises(ValueError, match="linear layers"):
         fw.load_dense_weights_into_torch(fw.torch_mlp([3, 2]), weights)
     with pytest.raises(ValueError, match="does not fit"):
-        fw.load_dense_weights_into_torch(fw.torch_mlp([5, 3, 4, 2]),
-                                         fw.dense_weights_from_torch(fw.torch_mlp([3, 5, 4, 2])))
+        fw.load_dense_weights_into_torch(
+            fw.torch_mlp([5, 3, 4, 2]),
+            fw.dense_weights_from_torch(fw.torch_mlp([3, 5, 4, 2])),
+        )
     with pytest.raises(TypeError):
         fw.dense_weights_from_torch("not a model")
     with pytest.raises(ValueError, match="no nn.Linear"):
@@ -91,21 +101,30 @@ def test_load_dense_weights_into_torch_round_trip(net):
 def test_tfmlp_and_keras_match_torch_outputs_and_gradients(net, x):
     import keras
     import tensorflow as tf
+
     weights = fw.dense_weights_from_torch(net)
     expected = net(torch.tensor(x))
     tf_net = fw.TFMLP(weights)
     assert np.allclose(tf_net(x).numpy(), expected.detach().numpy(), atol=1e-6)
-    assert all(np.array_equal(a, b) for a, b in zip(tf_net.get_weights(), weights, strict=True))
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(tf_net.get_weights(), weights, strict=True)
+    )
     k_net = fw.keras_mlp(SIZES, weights)
-    assert np.allclose(keras.ops.convert_to_numpy(k_net(x)), expected.detach().numpy(),
-                       atol=1e-6)
+    assert np.allclose(
+        keras.ops.convert_to_numpy(k_net(x)), expected.detach().numpy(), atol=1e-6
+    )
     # gradients: tape on TF variables vs torch autograd (weights transposed)
     expected.pow(2).sum().backward()
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(tf_net(x) ** 2)
-    for p, g in zip(net.parameters(), tape.gradient(loss, tf_net.variables), strict=True):
+    for p, g in zip(
+        net.parameters(), tape.gradient(loss, tf_net.variables), strict=True
+    ):
         p_grad = p.grad.numpy()
-        assert np.allclose(p_grad.T if p_grad.ndim == 2 else p_grad, g.numpy(), atol=1e-5)
+        assert np.allclose(
+            p_grad.T if p_grad.ndim == 2 else p_grad, g.numpy(), atol=1e-5
+        )
     net.zero_grad()
     with pytest.raises(ValueError, match="do not fit"):
         fw.keras_mlp([3, 2], weights)
@@ -113,15 +132,22 @@ def test_tfmlp_and_keras_match_torch_outputs_and_gradients(net, x):
 
 def test_graph_ops():
     import tensorflow as tf
+
     w = torch.tensor(2.0, requires_grad=True)
     ops = fw.torch_graph_ops(torch.tanh(w * 3.0 + 1.0))
-    assert ops == ["TanhBackward0", "AddBackward0", "MulBackward0", "AccumulateGrad"]
+    assert ops == [
+        "TanhBackward0",
+        "AddBackward0",
+        "MulBackward0",
+        "AccumulateGrad",
+    ]
     with pytest.raises(ValueError, match="grad_fn"):
         fw.torch_graph_ops(torch.tensor(1.0))
     with pytest.raises(TypeError):
         fw.torch_graph_ops(1.0)
-    traced = fw.tf_graph_ops(lambda a, b: tf.tanh(a * b + 1.0), tf.constant(1.0),
-                             tf.constant(2.0))
+    traced = fw.tf_graph_ops(
+        lambda a, b: tf.tanh(a * b + 1.0), tf.constant(1.0), tf.constant(2.0)
+    )
     assert traced[0] == "Mul" and traced[-1] == "Tanh" and "AddV2" in traced
     with pytest.raises(TypeError):
         fw.tf_graph_ops(3)
@@ -129,5 +155,6 @@ def test_graph_ops():
 
 def test_check_linear_to_dense_accepts_the_reference():
     from bookutils.checks.frameworks import check_linear_to_dense
+
     assert check_linear_to_dense(fw.linear_to_dense)
     assert not check_linear_to_dense(lambda w, b: (w.copy(), b.copy()))

@@ -11,7 +11,9 @@ def test_gpu_plan_runs_serially_on_cuda():
 
 
 def test_cpu_fallback_is_announced_not_silent():
-    env, cmd, message = gpu_leg.plan(False, ["notebooks/04_math/4_1_perceptron.ipynb"])
+    env, cmd, message = gpu_leg.plan(
+        False, ["notebooks/04_math/4_1_perceptron.ipynb"]
+    )
     assert env["BOOK_DEVICE"] == "cpu" and "no CUDA GPU" in message
     assert cmd[3] == "notebooks/04_math/4_1_perceptron.ipynb"
 
@@ -24,6 +26,8 @@ def test_dry_run_prints_the_command(capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(torch.cuda.is_available(), reason="tests the fallback on a CPU machine")
+@pytest.mark.skipif(
+    torch.cuda.is_available(), reason="tests the fallback on a CPU machine"
+)
 def test_cpu_fallback_really_runs_a_notebook():
     assert gpu_leg.main(["notebooks/04_math/4_2_backprop_derivation.ipynb"]) == 0

@@ -25,7 +25,7 @@ def test_numerical_gradient_matches_autograd():
     (torch.tanh(xt @ torch.tensor(A)) ** 2).sum().backward()
     before = x.copy()
     num = numerical_gradient(f, x)
-    assert np.array_equal(x, before)                    # restored exactly
+    assert np.array_equal(x, before)  # restored exactly
     assert relative_error(num, xt.grad.numpy()) < 1e-8
 
 

@@ -21,8 +21,15 @@ pytestmark = pytest.mark.slow
 def notebook_with(tmp: Path, name: str, code: str) -> Path:
     nb = nbtool.new_notebook("9.9 Harness check")
     nb["cells"] = [c for c in nb["cells"] if c["cell_type"] == "markdown"][:1]
-    nb["cells"].append({"cell_type": "code", "metadata": {}, "source": code,
-                        "outputs": [], "execution_count": None})
+    nb["cells"].append(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "source": code,
+            "outputs": [],
+            "execution_count": None,
+        }
+    )
     path = tmp / name
     nbtool.save(path, nb)
     return path
@@ -30,16 +37,36 @@ def notebook_with(tmp: Path, name: str, code: str) -> Path:
 
 def run(cmd: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_nbval_fails_on_a_failing_assert_and_prints_the_time_table(tmp_path):
     shutil.copy(ROOT / "notebooks" / "conftest.py", tmp_path / "conftest.py")
     notebook_with(tmp_path, "good.ipynb", "assert 1 + 1 == 2")
-    notebook_with(tmp_path, "bad.ipynb", "assert 1 + 1 == 3, 'arithmetic is broken'")
-    result = run([sys.executable, "-m", "pytest", "--nbval-lax", "--nbval-current-env",
-                  "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
-                  "--rootdir", str(tmp_path), str(tmp_path)], tmp_path)
+    notebook_with(
+        tmp_path, "bad.ipynb", "assert 1 + 1 == 3, 'arithmetic is broken'"
+    )
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "-p",
+            "no:cacheprovider",
+            "-n",
+            "2",
+            "--dist",
+            "loadfile",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
+        tmp_path,
+    )
     assert result.returncode == 1, result.stdout[-2000:]
     assert "arithmetic is broken" in result.stdout
     assert "notebook execution times" in result.stdout
@@ -49,13 +76,20 @@ def test_nbval_fails_on_a_failing_assert_and_prints_the_time_table(tmp_path):
 
 def build_book(tmp: Path, code: str) -> subprocess.CompletedProcess:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["sphinx"].pop("local_extensions")     # the book's own pages are not built here
+    config["sphinx"].pop(
+        "local_extensions"
+    )  # the book's own pages are not built here
     (tmp / "_config.yml").write_text(yaml.safe_dump(config))
     (tmp / "book").mkdir()
     shutil.copy(ROOT / "book" / "references.bib", tmp / "book" / "references.bib")
     notebook_with(tmp, "chapter.ipynb", code)
-    (tmp / "_toc.yml").write_text(yaml.safe_dump({"format": "jb-book", "root": "chapter"}))
-    return run([str(BIN / "jupyter-book"), "build", str(tmp), "-W", "-n", "--keep-going"], tmp)
+    (tmp / "_toc.yml").write_text(
+        yaml.safe_dump({"format": "jb-book", "root": "chapter"})
+    )
+    return run(
+        [str(BIN / "jupyter-book"), "build", str(tmp), "-W", "-n", "--keep-going"],
+        tmp,
+    )
 
 
 def test_book_build_fails_when_a_cell_raises(tmp_path):

@@ -31,7 +31,9 @@ def test_every_row_has_a_bibliography_entry():
 
 def test_bibliography_keys_reads_entries(tmp_path):
     bib = tmp_path / "a.bib"
-    bib.write_text("@article{smith2020x,\n  title={A}\n}\n\n@book{doe1999y, title={B}}\n")
+    bib.write_text(
+        "@article{smith2020x,\n  title={A}\n}\n\n@book{doe1999y, title={B}}\n"
+    )
     assert bibliography_keys([bib]) == {"smith2020x", "doe1999y"}
     assert bibliography_keys([]) == set()
     with pytest.raises(FileNotFoundError):
@@ -42,15 +44,31 @@ def test_milestones_are_sorted_and_cover_the_spec():
     rows = milestones()
     assert [m.year for m in rows] == sorted(m.year for m in rows)
     keys = {m.key for m in rows}
-    for key in ("mcculloch1943logical", "hebb1949organization", "rosenblatt1958perceptron",
-                "widrow1960adaptive", "minsky1969perceptrons", "werbos1974beyond",
-                "fukushima1980neocognitron", "hopfield1982neural", "rumelhart1986learning",
-                "lecun1989backpropagation", "hochreiter1997long", "krizhevsky2012imagenet",
-                "vaswani2017attention", "devlin2019bert", "brown2020language",
-                "kaplan2020scaling", "hoffmann2022training",
-                # the prehistory of back-propagation and of deep networks (fact-check, issue 19)
-                "kelley1960gradient", "linnainmaa1970representation", "werbos1982applications",
-                "ivakhnenko1965cybernetic", "ivakhnenko1971polynomial"):
+    for key in (
+        "mcculloch1943logical",
+        "hebb1949organization",
+        "rosenblatt1958perceptron",
+        "widrow1960adaptive",
+        "minsky1969perceptrons",
+        "werbos1974beyond",
+        "fukushima1980neocognitron",
+        "hopfield1982neural",
+        "rumelhart1986learning",
+        "lecun1989backpropagation",
+        "hochreiter1997long",
+        "krizhevsky2012imagenet",
+        "vaswani2017attention",
+        "devlin2019bert",
+        "brown2020language",
+        "kaplan2020scaling",
+        "hoffmann2022training",
+        # the prehistory of back-propagation and of deep networks (fact-check, issue 19)
+        "kelley1960gradient",
+        "linnainmaa1970representation",
+        "werbos1982applications",
+        "ivakhnenko1965cybernetic",
+        "ivakhnenko1971polynomial",
+    ):
         assert key in keys, key
     logic_theorist = next(m for m in rows if m.key == "newell1956logic")
     assert logic_theorist.people == "Newell, Shaw, Simon", logic_theorist
@@ -90,30 +108,40 @@ def test_eras_are_contiguous_and_era_of():
         era_of(1990.5)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(year=1850), ValueError, "year must lie"),
-    (dict(year="1950"), TypeError, "must be an int"),
-    (dict(year=True), TypeError, "must be an int"),
-    (dict(key="Smith 2020"), ValueError, "bibliography key"),
-    (dict(key="smith"), ValueError, "bibliography key"),
-    (dict(thread="physics"), ValueError, "thread"),
-    (dict(people=""), ValueError, "non-empty"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(year=1850), ValueError, "year must lie"),
+        (dict(year="1950"), TypeError, "must be an int"),
+        (dict(year=True), TypeError, "must be an int"),
+        (dict(key="Smith 2020"), ValueError, "bibliography key"),
+        (dict(key="smith"), ValueError, "bibliography key"),
+        (dict(thread="physics"), ValueError, "thread"),
+        (dict(people=""), ValueError, "non-empty"),
+    ],
+)
 def test_milestone_rejects_bad_fields(kwargs, error, match):
-    fields = dict(year=1950, event="e", people="p", key="smith1950x", thread="neural")
+    fields = dict(
+        year=1950, event="e", people="p", key="smith1950x", thread="neural"
+    )
     with pytest.raises(error, match=match):
         Milestone(**(fields | kwargs))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(parameters=0), "parameters must be positive"),
-    (dict(tokens=-1.0), "tokens must be positive"),
-    (dict(train_flops=0.0), "train_flops must be positive"),
-    (dict(where=""), "say where"),
-    (dict(key="nokey"), "bibliography key"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(parameters=0), "parameters must be positive"),
+        (dict(tokens=-1.0), "tokens must be positive"),
+        (dict(train_flops=0.0), "train_flops must be positive"),
+        (dict(where=""), "say where"),
+        (dict(key="nokey"), "bibliography key"),
+    ],
+)
 def test_model_size_rejects_bad_fields(kwargs, match):
-    fields = dict(name="m", year=2020, parameters=1e6, key="smith2020x", where="Table 1")
+    fields = dict(
+        name="m", year=2020, parameters=1e6, key="smith2020x", where="Table 1"
+    )
     with pytest.raises(ValueError, match=match):
         ModelSize(**(fields | kwargs))
 

@@ -18,7 +18,7 @@ def test_init_std_matches_torch_formulas():
     torch.nn.init.xavier_normal_(w)
     assert init_std("xavier", 500, 300) == pytest.approx(math.sqrt(2 / 800))
     assert w.std().item() == pytest.approx(init_std("xavier", 500, 300), rel=0.01)
-    torch.nn.init.kaiming_normal_(w, nonlinearity="relu")           # fan_in = 500
+    torch.nn.init.kaiming_normal_(w, nonlinearity="relu")  # fan_in = 500
     assert w.std().item() == pytest.approx(init_std("he", 500, 300), rel=0.01)
     assert init_std("small", 5, 5) == 0.01
 
@@ -29,7 +29,9 @@ def test_init_weight_shape_and_spread():
     assert W.std() == pytest.approx(0.5 * math.sqrt(2 / 400), rel=0.02)
 
 
-@pytest.mark.parametrize("bad", [dict(scheme="lecun"), dict(n_in=0), dict(n_out=2.5)])
+@pytest.mark.parametrize(
+    "bad", [dict(scheme="lecun"), dict(n_in=0), dict(n_out=2.5)]
+)
 def test_init_std_rejects_bad_input(bad):
     args = dict(scheme="he", n_in=3, n_out=4) | bad
     with pytest.raises(ValueError, match="must be"):
@@ -43,7 +45,7 @@ def test_layer_stats_he_keeps_relu_activations_and_small_init_kills_them():
     assert 0.5 < he.activation_rms[-1] / he.activation_rms[0] < 2
     assert 0.5 < he.gradient_rms[0] / he.gradient_rms[-1] < 2
     assert small.activation_rms[-1] < 1e-20 and small.gradient_rms[0] < 1e-20
-    xav = layer_stats(30, 256, "relu", "xavier")          # halves the variance per layer
+    xav = layer_stats(30, 256, "relu", "xavier")  # halves the variance per layer
     ratio = xav.activation_rms[-1] / xav.activation_rms[0]
     assert ratio == pytest.approx(0.5 ** (29 / 2), rel=0.5)
 
@@ -52,13 +54,22 @@ def test_layer_stats_xavier_tanh_is_stable_and_gain_scales():
     stable = layer_stats(20, 128, "tanh", "xavier")
     assert 0.1 < stable.activation_rms[-1] < 1
     big = layer_stats(20, 128, "tanh", "xavier", gain=3.0)
-    assert big.activation_rms[-1] > 0.8                    # saturated near ±1
-    assert big.gradient_rms[0] > 100 * big.gradient_rms[-1]  # and the gradients explode
+    assert big.activation_rms[-1] > 0.8  # saturated near ±1
+    assert (
+        big.gradient_rms[0] > 100 * big.gradient_rms[-1]
+    )  # and the gradients explode
 
 
-@pytest.mark.parametrize("bad", [dict(activation="gelu"), dict(depth=0), dict(gain=-1.0)])
+@pytest.mark.parametrize(
+    "bad", [dict(activation="gelu"), dict(depth=0), dict(gain=-1.0)]
+)
 def test_layer_stats_rejects_bad_input(bad):
     args = dict(depth=3, width=8, activation="relu", scheme="he", gain=1.0) | bad
     with pytest.raises(ValueError, match="must be"):
-        layer_stats(args["depth"], args["width"], args["activation"], args["scheme"],
-                    gain=args["gain"])
+        layer_stats(
+            args["depth"],
+            args["width"],
+            args["activation"],
+            args["scheme"],
+            gain=args["gain"],
+        )

@@ -11,7 +11,9 @@ def test_saliency_of_a_linear_model_is_the_weight_row():
     layer = nn.Linear(5, 3)
     x = torch.randn(4, 5)
     target = torch.tensor([0, 2, 1, 2])
-    assert torch.allclose(gradient_saliency(layer, x, target), layer.weight[target].abs())
+    assert torch.allclose(
+        gradient_saliency(layer, x, target), layer.weight[target].abs()
+    )
 
 
 def test_saliency_matches_torch_func_jacrev():
@@ -31,6 +33,8 @@ def test_bad_inputs_are_clear_errors():
     with pytest.raises(TypeError, match="callable"):
         gradient_saliency("model", torch.ones(1, 2), torch.tensor([0]))
     with pytest.raises(TypeError, match="floating-point"):
-        gradient_saliency(layer, torch.ones(1, 2, dtype=torch.long), torch.tensor([0]))
+        gradient_saliency(
+            layer, torch.ones(1, 2, dtype=torch.long), torch.tensor([0])
+        )
     with pytest.raises(ValueError, match="one target"):
         gradient_saliency(layer, torch.ones(3, 2), torch.tensor([0]))

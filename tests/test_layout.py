@@ -21,10 +21,23 @@ import pytest
 import bookutils
 
 PKG = Path(bookutils.__file__).parent
-CORE = ("foundations", "optim", "transformer", "training", "parallel", "tasks", "data",
-        "metrics", "sizing")
-FORBIDDEN_INTERNAL = ("bookutils.widgets", "bookutils.viz", "bookutils.playground.view",
-                      "bookutils.playground.widget")
+CORE = (
+    "foundations",
+    "optim",
+    "transformer",
+    "training",
+    "parallel",
+    "tasks",
+    "data",
+    "metrics",
+    "sizing",
+)
+FORBIDDEN_INTERNAL = (
+    "bookutils.widgets",
+    "bookutils.viz",
+    "bookutils.playground.view",
+    "bookutils.playground.widget",
+)
 FORBIDDEN_EXTERNAL = ("ipywidgets",)
 
 
@@ -64,8 +77,10 @@ def _graph() -> dict[str, set[str]]:
 
 
 def _forbidden(target: str) -> bool:
-    return (any(target == f or target.startswith(f + ".") for f in FORBIDDEN_INTERNAL)
-            or target.split(".")[0] in FORBIDDEN_EXTERNAL)
+    return (
+        any(target == f or target.startswith(f + ".") for f in FORBIDDEN_INTERNAL)
+        or target.split(".")[0] in FORBIDDEN_EXTERNAL
+    )
 
 
 def _violations(graph: dict[str, set[str]], start: str) -> list[list[str]]:
@@ -83,37 +98,50 @@ def _violations(graph: dict[str, set[str]], start: str) -> list[list[str]]:
 
 
 def _core_modules(graph: dict[str, set[str]]) -> list[str]:
-    return sorted(m for m in graph
-                  if any(m == f"bookutils.{c}" or m.startswith(f"bookutils.{c}.") for c in CORE)
-                  or m == "bookutils.playground.engine")
+    return sorted(
+        m
+        for m in graph
+        if any(
+            m == f"bookutils.{c}" or m.startswith(f"bookutils.{c}.") for c in CORE
+        )
+        or m == "bookutils.playground.engine"
+    )
 
 
 def test_core_code_never_imports_figures_or_widgets():
     graph = _graph()
     core = _core_modules(graph)
-    assert len(core) > 40, core                  # the walk sees the package
+    assert len(core) > 40, core  # the walk sees the package
     bad = {m: chains[0] for m in core if (chains := _violations(graph, m))}
     assert not bad, "core code imports figure or widget code:\n" + "\n".join(
-        " -> ".join(chain) for chain in bad.values())
+        " -> ".join(chain) for chain in bad.values()
+    )
 
 
 def test_the_layering_check_catches_a_forbidden_import():
-    graph = {"bookutils.optim.a": {"bookutils.optim.b"},
-             "bookutils.optim.b": {"bookutils.viz.plotting"},
-             "bookutils.viz.plotting": set()}
+    graph = {
+        "bookutils.optim.a": {"bookutils.optim.b"},
+        "bookutils.optim.b": {"bookutils.viz.plotting"},
+        "bookutils.viz.plotting": set(),
+    }
     assert _violations(graph, "bookutils.optim.a") == [
-        ["bookutils.optim.a", "bookutils.optim.b", "bookutils.viz.plotting"]]
+        ["bookutils.optim.a", "bookutils.optim.b", "bookutils.viz.plotting"]
+    ]
     assert _violations({"bookutils.tasks.x": {"ipywidgets"}}, "bookutils.tasks.x")
 
 
 def test_importing_core_code_does_not_load_ipywidgets():
-    code = ("import sys\n"
-            "import bookutils.optim.optimizers, bookutils.training.monitoring, "
-            "bookutils.playground.engine, bookutils.transformer.gpt, bookutils.metrics\n"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'ipywidgets'"
-            " or m.startswith(('bookutils.widgets', 'bookutils.playground.widget')))\n"
-            "assert not bad, bad\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    code = (
+        "import sys\n"
+        "import bookutils.optim.optimizers, bookutils.training.monitoring, "
+        "bookutils.playground.engine, bookutils.transformer.gpt, bookutils.metrics\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'ipywidgets'"
+        " or m.startswith(('bookutils.widgets', 'bookutils.playground.widget')))\n"
+        "assert not bad, bad\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -123,7 +151,9 @@ def _public_definitions() -> dict[str, list[str]]:
     for info in pkgutil.walk_packages(bookutils.__path__, "bookutils."):
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
-            if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            if name.startswith("_") or not (
+                inspect.isfunction(obj) or inspect.isclass(obj)
+            ):
                 continue
             if getattr(obj, "__module__", None) == module.__name__:
                 homes[name].append(module.__name__)
@@ -137,22 +167,44 @@ def test_no_two_public_functions_or_classes_share_a_name():
     assert not shared, f"public names defined in more than one module: {shared}"
 
 
-@pytest.mark.parametrize("package", ["data", "foundations", "optim", "transformer", "training",
-                                     "parallel", "tasks", "sizing", "viz", "widgets",
-                                     "playground"])
+@pytest.mark.parametrize(
+    "package",
+    [
+        "data",
+        "foundations",
+        "optim",
+        "transformer",
+        "training",
+        "parallel",
+        "tasks",
+        "sizing",
+        "viz",
+        "widgets",
+        "playground",
+    ],
+)
 def test_every_subpackage_docstring_maps_each_of_its_modules(package):
     module = importlib.import_module(f"bookutils.{package}")
     doc = module.__doc__ or ""
     for info in pkgutil.iter_modules(module.__path__):
-        assert f"``{info.name}``" in doc, f"bookutils.{package} does not list {info.name}"
+        assert f"``{info.name}``" in doc, (
+            f"bookutils.{package} does not list {info.name}"
+        )
 
 
 def test_the_api_reference_documents_every_module_once():
     pages = (PKG.parents[1] / "book" / "api").glob("*.md")
     documented = collections.Counter(
-        line.split()[-1] for page in pages for line in page.read_text(encoding="utf-8").splitlines()
-        if line.startswith(".. automodule::"))
-    modules = {m for m in _modules() if not any(p.startswith("_") for p in m.split("."))}
-    assert set(documented) == modules, (sorted(modules - set(documented)),
-                                        sorted(set(documented) - modules))
+        line.split()[-1]
+        for page in pages
+        for line in page.read_text(encoding="utf-8").splitlines()
+        if line.startswith(".. automodule::")
+    )
+    modules = {
+        m for m in _modules() if not any(p.startswith("_") for p in m.split("."))
+    }
+    assert set(documented) == modules, (
+        sorted(modules - set(documented)),
+        sorted(set(documented) - modules),
+    )
     assert max(documented.values()) == 1, documented.most_common(3)

@@ -30,9 +30,11 @@ from bookutils.transformer.linear_attention import (
 def _qkv(seed, *shape, d_v=None):
     g = torch.Generator().manual_seed(seed)
     v_shape = (*shape[:-1], d_v or shape[-1])
-    return (torch.randn(*shape, generator=g, dtype=torch.float64),
-            torch.randn(*shape, generator=g, dtype=torch.float64),
-            torch.randn(*v_shape, generator=g, dtype=torch.float64))
+    return (
+        torch.randn(*shape, generator=g, dtype=torch.float64),
+        torch.randn(*shape, generator=g, dtype=torch.float64),
+        torch.randn(*v_shape, generator=g, dtype=torch.float64),
+    )
 
 
 def test_feature_map_is_positive_and_matches_torch():
@@ -96,21 +98,50 @@ def test_saved_elements_grow_quadratically_and_linearly():
     assert saved_tensor_elements(lambda x: x * x, torch.ones(3)) == 3
 
 
-@pytest.mark.parametrize("call, error", [
-    (lambda: elu_feature_map([1.0]), TypeError),
-    (lambda: linear_attention(np.ones((2, 2)), torch.ones(2, 2), torch.ones(2, 2)), TypeError),
-    (lambda: linear_attention(torch.ones(3), torch.ones(3), torch.ones(3)), ValueError),
-    (lambda: linear_attention(torch.ones(2, 3), torch.ones(2, 4), torch.ones(2, 4)), ValueError),
-    (lambda: linear_attention(torch.ones(2, 3), torch.ones(2, 3), torch.ones(5, 3)), ValueError),
-    (lambda: linear_attention(torch.ones(2, 3), torch.ones(4, 3), torch.ones(4, 3),
-                              causal=True), ValueError),
-    (lambda: kernel_attention_weights(torch.ones(2, 3), torch.ones(4, 3), causal=True),
-     ValueError),
-    (lambda: softmax_attention_cost(0, 1, 1, 1), ValueError),
-    (lambda: linear_attention_cost(2, 2.0, 1, 1), TypeError),
-    (lambda: saved_tensor_elements(None, torch.ones(2)), TypeError),
-    (lambda: saved_tensor_elements(lambda x: x, [1.0]), TypeError),
-])
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda: elu_feature_map([1.0]), TypeError),
+        (
+            lambda: linear_attention(
+                np.ones((2, 2)), torch.ones(2, 2), torch.ones(2, 2)
+            ),
+            TypeError,
+        ),
+        (
+            lambda: linear_attention(torch.ones(3), torch.ones(3), torch.ones(3)),
+            ValueError,
+        ),
+        (
+            lambda: linear_attention(
+                torch.ones(2, 3), torch.ones(2, 4), torch.ones(2, 4)
+            ),
+            ValueError,
+        ),
+        (
+            lambda: linear_attention(
+                torch.ones(2, 3), torch.ones(2, 3), torch.ones(5, 3)
+            ),
+            ValueError,
+        ),
+        (
+            lambda: linear_attention(
+                torch.ones(2, 3), torch.ones(4, 3), torch.ones(4, 3), causal=True
+            ),
+            ValueError,
+        ),
+        (
+            lambda: kernel_attention_weights(
+                torch.ones(2, 3), torch.ones(4, 3), causal=True
+            ),
+            ValueError,
+        ),
+        (lambda: softmax_attention_cost(0, 1, 1, 1), ValueError),
+        (lambda: linear_attention_cost(2, 2.0, 1, 1), TypeError),
+        (lambda: saved_tensor_elements(None, torch.ones(2)), TypeError),
+        (lambda: saved_tensor_elements(lambda x: x, [1.0]), TypeError),
+    ],
+)
 def test_bad_input_is_a_clear_error(call, error):
     with pytest.raises(error):
         call()
@@ -123,7 +154,9 @@ def test_two_layer_backward_reference_matches_torch():
     ts = [torch.tensor(a, requires_grad=True) for a in (W1, b1, W2, b2)]
     out = ts[2] @ torch.tanh(ts[0] @ torch.tensor(x) + ts[1]) + ts[3]
     (0.5 * ((out - torch.tensor(y)) ** 2).sum()).backward()
-    for ours, t in zip(two_layer_backward_reference(x, W1, b1, W2, b2, y), ts, strict=True):
+    for ours, t in zip(
+        two_layer_backward_reference(x, W1, b1, W2, b2, y), ts, strict=True
+    ):
         assert np.allclose(ours, t.grad.numpy(), atol=1e-12)
     assert check_two_layer_backward(two_layer_backward_reference)
 

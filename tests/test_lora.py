@@ -28,9 +28,14 @@ def _trained(layer: LoRALinear, seed: int) -> LoRALinear:
 
 def test_lora_forward_is_the_low_rank_formula():
     g = torch.Generator().manual_seed(0)
-    x, W, b = (torch.randn(*s, generator=g, dtype=DT) for s in ((4, 6), (3, 6), (3,)))
-    A, B = torch.randn(2, 6, generator=g, dtype=DT), torch.randn(3, 2, generator=g, dtype=DT)
-    delta = 2.5 * B @ A                                      # alpha = 5, r = 2
+    x, W, b = (
+        torch.randn(*s, generator=g, dtype=DT) for s in ((4, 6), (3, 6), (3,))
+    )
+    A, B = (
+        torch.randn(2, 6, generator=g, dtype=DT),
+        torch.randn(3, 2, generator=g, dtype=DT),
+    )
+    delta = 2.5 * B @ A  # alpha = 5, r = 2
     assert torch.allclose(lora_forward(x, W, b, A, B, 5.0), x @ (W + delta).T + b)
     assert torch.allclose(lora_forward(x, W, None, A, B, 5.0), x @ (W + delta).T)
     with pytest.raises(ValueError, match="shapes do not fit"):
@@ -42,13 +47,19 @@ def test_lora_linear_starts_as_the_base_layer_and_merges_exactly():
     base = nn.Linear(6, 4, dtype=DT)
     x = torch.randn(2, 5, 6, dtype=DT)
     layer = LoRALinear(base, r=2, alpha=4.0)
-    assert torch.equal(layer(x), base(x))                    # B = 0 at the start
-    assert not base.weight.requires_grad and layer.A.requires_grad and layer.B.requires_grad
+    assert torch.equal(layer(x), base(x))  # B = 0 at the start
+    assert (
+        not base.weight.requires_grad
+        and layer.A.requires_grad
+        and layer.B.requires_grad
+    )
     _trained(layer, 1)
     assert layer.scale == 2.0
     assert torch.allclose(layer.delta_weight(), 2.0 * layer.B @ layer.A)
     merged = layer.merge()
-    assert isinstance(merged, nn.Linear) and torch.allclose(merged(x), layer(x), atol=1e-12)
+    assert isinstance(merged, nn.Linear) and torch.allclose(
+        merged(x), layer(x), atol=1e-12
+    )
     assert torch.equal(merged.bias, base.bias)
     no_bias = _trained(LoRALinear(nn.Linear(6, 4, bias=False, dtype=DT), r=1), 2)
     assert no_bias.merge().bias is None
@@ -81,22 +92,32 @@ def test_lora_linear_bad_input():
 
 def test_add_lora_freeze_and_merge_lora_on_a_model():
     torch.manual_seed(2)
-    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8), nn.Linear(8, 2))
+    model = nn.Sequential(
+        nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 8), nn.Linear(8, 2)
+    )
     x = torch.randn(4, 8)
     before = model(x)
-    names = add_lora(model, r=2, alpha=2.0, where=lambda name, layer: layer.out_features > 2)
+    names = add_lora(
+        model, r=2, alpha=2.0, where=lambda name, layer: layer.out_features > 2
+    )
     assert names == ["0", "2"] and isinstance(model[0], LoRALinear)
     assert torch.equal(model(x), before)
-    assert count_parameters(model, trainable_only=True) == 2 * (8 + 16) + 2 * (16 + 8)
+    assert count_parameters(model, trainable_only=True) == 2 * (8 + 16) + 2 * (
+        16 + 8
+    )
     for p in model[0].parameters():
         if p.requires_grad:
             p.data.normal_()
     adapted = model(x)
     assert merge_lora(model) == ["0", "2"]
     assert not any(isinstance(m, LoRALinear) for m in model.modules())
-    assert torch.allclose(model(x), adapted, atol=1e-5)    # float32 round-off of W + BA
+    assert torch.allclose(
+        model(x), adapted, atol=1e-5
+    )  # float32 round-off of W + BA
     assert merge_lora(model) == []
-    assert freeze(model) is model and count_parameters(model, trainable_only=True) == 0
+    assert (
+        freeze(model) is model and count_parameters(model, trainable_only=True) == 0
+    )
     with pytest.raises(ValueError, match="no nn.Linear"):
         add_lora(nn.Sequential(nn.ReLU()), r=1)
     for fn in (add_lora, merge_lora, freeze):

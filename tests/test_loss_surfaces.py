@@ -36,9 +36,13 @@ def test_rosenbrock_derivatives_match_autograd():
 
 
 def test_quadratic_hessian_matches_autograd():
-    hess = torch.autograd.functional.hessian(ls.quadratic, torch.tensor([0.3, -0.7]))
+    hess = torch.autograd.functional.hessian(
+        ls.quadratic, torch.tensor([0.3, -0.7])
+    )
     assert np.allclose(ls.quadratic_hessian(), hess.numpy())
-    assert np.allclose(np.linalg.eigvalsh(ls.quadratic_hessian()), ls.QUADRATIC_EIGENVALUES)
+    assert np.allclose(
+        np.linalg.eigvalsh(ls.quadratic_hessian()), ls.QUADRATIC_EIGENVALUES
+    )
 
 
 def test_drawing():

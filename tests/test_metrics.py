@@ -30,7 +30,9 @@ def test_topk_accuracy_matches_sklearn_and_torch():
     scores, labels = rng.normal(size=(200, 12)), rng.integers(0, 12, 200)
     for k in (1, 2, 5, 11):
         ours = topk_accuracy(scores, labels, k)
-        assert np.isclose(ours, top_k_accuracy_score(labels, scores, k=k, labels=range(12)))
+        assert np.isclose(
+            ours, top_k_accuracy_score(labels, scores, k=k, labels=range(12))
+        )
         top = torch.topk(torch.from_numpy(scores), k, dim=1).indices
         hit = (top == torch.from_numpy(labels)[:, None]).any(dim=1)
         assert np.isclose(ours, hit.double().mean().item())
@@ -51,7 +53,10 @@ def test_xywh_to_xyxy():
 
 def _torch_box_iou(a, b):
     """The same IoU rebuilt with torch operations, as an independent check."""
-    a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    a, b = (
+        torch.as_tensor(a, dtype=torch.float64),
+        torch.as_tensor(b, dtype=torch.float64),
+    )
     low = torch.maximum(a[:, None, :2], b[None, :, :2])
     high = torch.minimum(a[:, None, 2:], b[None, :, 2:])
     inter = (high - low).clamp(min=0).prod(-1)
@@ -62,11 +67,15 @@ def _torch_box_iou(a, b):
 def test_box_iou_hand_cases_and_torch():
     assert np.isclose(box_iou([[0, 0, 2, 2]], [[1, 0, 3, 2]])[0, 0], 1 / 3)
     assert box_iou([[0, 0, 1, 1]], [[1, 1, 2, 2]])[0, 0] == 0.0
-    assert box_iou([[0, 0, 0, 0]], [[0, 0, 0, 0]])[0, 0] == 0.0      # empty boxes
+    assert box_iou([[0, 0, 0, 0]], [[0, 0, 0, 0]])[0, 0] == 0.0  # empty boxes
     rng = np.random.default_rng(1)
     corners = rng.uniform(0, 10, size=(2, 30, 2))
-    a = np.concatenate([corners[0], corners[0] + rng.uniform(0.1, 5, (30, 2))], axis=1)
-    b = np.concatenate([corners[1], corners[1] + rng.uniform(0.1, 5, (30, 2))], axis=1)
+    a = np.concatenate(
+        [corners[0], corners[0] + rng.uniform(0.1, 5, (30, 2))], axis=1
+    )
+    b = np.concatenate(
+        [corners[1], corners[1] + rng.uniform(0.1, 5, (30, 2))], axis=1
+    )
     np.testing.assert_allclose(box_iou(a, b), _torch_box_iou(a, b), rtol=1e-12)
 
 
@@ -82,7 +91,7 @@ def test_match_detections_greedy_by_score():
     dets = [[1, 1, 10, 10], [0, 0, 10, 9], [21, 21, 30, 30], [50, 50, 60, 60]]
     scores, tp = match_detections(dets, [0.5, 0.9, 0.8, 0.7], gt, 0.5)
     np.testing.assert_array_equal(scores, [0.9, 0.8, 0.7, 0.5])
-    assert tp.tolist() == [True, True, False, False]   # the 0.5 box is a duplicate
+    assert tp.tolist() == [True, True, False, False]  # the 0.5 box is a duplicate
     _, tp = match_detections(dets, [0.5, 0.9, 0.8, 0.7], np.zeros((0, 4)), 0.5)
     assert not tp.any()
     with pytest.raises(ValueError, match="one score per box"):
@@ -93,11 +102,16 @@ def test_match_detections_greedy_by_score():
 
 def test_average_precision_hand_cases():
     s = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
-    assert np.isclose(average_precision(s, np.array([1, 0, 1, 0, 1], bool), 3), 76.4 / 101)
+    assert np.isclose(
+        average_precision(s, np.array([1, 0, 1, 0, 1], bool), 3), 76.4 / 101
+    )
     assert average_precision(s, np.zeros(5, bool), 3) == 0.0
     assert average_precision(np.array([]), np.array([], bool), 2) == 0.0
     # both objects found by the first two detections: precision 1 at every recall
-    assert average_precision(s, np.array([1, 1, 0, 0, 0], bool), 2, recall_points=11) == 1.0
+    assert (
+        average_precision(s, np.array([1, 1, 0, 0, 0], bool), 2, recall_points=11)
+        == 1.0
+    )
     with pytest.raises(ValueError, match="n_gt"):
         average_precision(s, np.ones(5, bool), 0)
     with pytest.raises(ValueError, match="one length"):
@@ -127,6 +141,10 @@ def test_self_checks_pass_the_book_functions():
 def test_token_f1_counts_repeats_on_both_sides_by_hand():
     # "x y y z" vs "y y y w": the common multiset is {y, y}, so P = R = 2/4 and F1 = 1/2;
     # counted as sets it would be {y}: P = 1/3, R = 1/2, F1 = 0.4.
-    assert math.isclose(token_f1("x y y z", "y y y w"), 0.5), "token_f1 must count repeats"
+    assert math.isclose(token_f1("x y y z", "y y y w"), 0.5), (
+        "token_f1 must count repeats"
+    )
     # Case, punctuation and articles go before counting: "The Tower, tower!" -> [tower, tower].
-    assert math.isclose(token_f1("The Tower, tower!", "tower"), 2 * 0.5 * 1 / 1.5), "token_f1"
+    assert math.isclose(
+        token_f1("The Tower, tower!", "tower"), 2 * 0.5 * 1 / 1.5
+    ), "token_f1"

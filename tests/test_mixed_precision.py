@@ -15,13 +15,19 @@ def _run(make_scaler, bad=(1, 2, 6), steps=10):
     scaler, scales, taken = make_scaler(), [], []
     for t in range(steps):
         opt.zero_grad()
-        scale_input = 1e38 if t in bad else 1.0   # gradients overflow float32
-        scaler.scale(nn.functional.cross_entropy(model(x * scale_input), y)).backward()
+        scale_input = 1e38 if t in bad else 1.0  # gradients overflow float32
+        scaler.scale(
+            nn.functional.cross_entropy(model(x * scale_input), y)
+        ).backward()
         before = model.weight.detach().clone()
         scaler.step(opt)
         taken.append(not torch.equal(before, model.weight))
         scaler.update()
-        scales.append(scaler.get_scale() if hasattr(scaler, "get_scale") else scaler.scale_value)
+        scales.append(
+            scaler.get_scale()
+            if hasattr(scaler, "get_scale")
+            else scaler.scale_value
+        )
     return scales, taken, [p.detach() for p in model.parameters()]
 
 
@@ -35,12 +41,16 @@ def test_dynamic_loss_scaler_matches_grad_scaler():
 
 
 def test_scale_step_update_by_hand():
-    s = DynamicLossScaler(8.0, growth_factor=2.0, backoff_factor=0.5, growth_interval=1)
+    s = DynamicLossScaler(
+        8.0, growth_factor=2.0, backoff_factor=0.5, growth_interval=1
+    )
     p = nn.Parameter(torch.zeros(2))
     opt = torch.optim.SGD([p], lr=1.0)
     s.scale((p * torch.tensor([1.0, 2.0])).sum()).backward()
     assert torch.equal(p.grad, torch.tensor([8.0, 16.0]))
-    assert s.step(opt) and torch.equal(p.detach(), torch.tensor([-1.0, -2.0]))   # unscaled
+    assert s.step(opt) and torch.equal(
+        p.detach(), torch.tensor([-1.0, -2.0])
+    )  # unscaled
     assert s.update() == 16.0
     p.grad = torch.tensor([float("inf"), 0.0])
     assert not s.step(opt) and s.found_inf and s.update() == 8.0

@@ -31,7 +31,9 @@ def test_loss_and_grads_match_torch(activation):
     t_loss.backward()
     assert loss == pytest.approx(t_loss.item(), rel=1e-12)
     for key in params:
-        np.testing.assert_allclose(grads[key], tp[key].grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            grads[key], tp[key].grad.numpy(), rtol=1e-10, atol=1e-12
+        )
 
 
 def test_training_steps_match_torch_sgd():
@@ -45,22 +47,27 @@ def test_training_steps_match_torch_sgd():
     for _ in range(3):
         order = order_rng.permutation(len(X))
         for s in range(0, len(X), 6):
-            idx = order[s:s + 6]
+            idx = order[s : s + 6]
             opt.zero_grad()
-            loss = torch.nn.functional.cross_entropy(net(torch.tensor(X[idx])),
-                                                     torch.tensor(y[idx]))
+            loss = torch.nn.functional.cross_entropy(
+                net(torch.tensor(X[idx])), torch.tensor(y[idx])
+            )
             loss.backward()
             opt.step()
             t_losses.append(loss.item())
     np.testing.assert_allclose(run.losses, t_losses, rtol=1e-10)
-    np.testing.assert_allclose(params["W2"], net[2].weight.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(
+        params["W2"], net[2].weight.detach().numpy(), rtol=1e-10
+    )
 
 
 def test_train_mlp_records_accuracy_and_learns():
     X, y = _data(n=60, d=2, k=2, seed=4)
     y = (X[:, 0] > 0).astype(int)
     params = mn.init_params((2, 8, 2), seed=0)
-    run = mn.train_mlp(params, X, y, lr=0.5, epochs=30, batch_size=10, X_test=X, y_test=y)
+    run = mn.train_mlp(
+        params, X, y, lr=0.5, epochs=30, batch_size=10, X_test=X, y_test=y
+    )
     assert isinstance(run, mn.TrainingRun)
     assert len(run.test_accuracy) == 30 and run.test_accuracy[-1] >= 0.95
     assert np.mean(run.losses[-6:]) < np.mean(run.losses[:6])
@@ -69,15 +76,23 @@ def test_train_mlp_records_accuracy_and_learns():
 def test_softmax_and_helpers():
     z = np.array([[1000.0, 0.0], [0.0, 0.0]])
     np.testing.assert_allclose(mn.softmax(z), [[1, 0], [0.5, 0.5]])
-    np.testing.assert_allclose(mn.softmax(z), torch.softmax(torch.tensor(z), 1).numpy())
-    np.testing.assert_allclose(mn.sigmoid(np.array([-800.0, 0.0, 800.0])), [0, 0.5, 1])
+    np.testing.assert_allclose(
+        mn.softmax(z), torch.softmax(torch.tensor(z), 1).numpy()
+    )
+    np.testing.assert_allclose(
+        mn.sigmoid(np.array([-800.0, 0.0, 800.0])), [0, 0.5, 1]
+    )
     zz = np.linspace(-3, 3, 13)
     for name in mn.ACTIVATIONS:
         t = torch.tensor(zz, requires_grad=True)
         TORCH_ACT[name](t).sum().backward()
         a = mn.activate(name, zz)
-        np.testing.assert_allclose(a, TORCH_ACT[name](torch.tensor(zz)).numpy(), atol=1e-15)
-        np.testing.assert_allclose(mn.activation_grad(name, zz, a), t.grad.numpy(), atol=1e-15)
+        np.testing.assert_allclose(
+            a, TORCH_ACT[name](torch.tensor(zz)).numpy(), atol=1e-15
+        )
+        np.testing.assert_allclose(
+            mn.activation_grad(name, zz, a), t.grad.numpy(), atol=1e-15
+        )
 
 
 def test_float32_is_preserved_and_predict():
@@ -99,7 +114,11 @@ def test_init_params_shapes_and_scale():
 
 def test_layer_backward_and_sgd_update():
     rng = np.random.default_rng(0)
-    A, W, dZ = rng.standard_normal((3, 4)), rng.standard_normal((2, 4)), rng.standard_normal((3, 2))
+    A, W, dZ = (
+        rng.standard_normal((3, 4)),
+        rng.standard_normal((2, 4)),
+        rng.standard_normal((3, 2)),
+    )
     dW, db, dA = mn.layer_backward(A, W, dZ)
     assert dW.shape == W.shape and db.shape == (2,) and dA.shape == A.shape
     params = {"W1": W.copy(), "b1": np.zeros(2)}

@@ -18,13 +18,19 @@ from bookutils.training.monitoring import (
 def test_divergence_monitor_flags_nan_and_sustained_growth():
     m = DivergenceMonitor(factor=4.0, patience=3)
     assert not any(m.update(x) for x in (2.0, 1.0, 0.5, 0.6))
-    assert not m.update(2.1) and not m.update(2.2)      # two bad steps: not yet
+    assert not m.update(2.1) and not m.update(2.2)  # two bad steps: not yet
     assert m.update(2.3) and m.diverged and m.diverged_at == 6
-    assert m.update(0.1)                                # stays flagged
+    assert m.update(0.1)  # stays flagged
     m = DivergenceMonitor()
-    assert not m.update(torch.tensor(1.0)) and m.update(float("nan")) and m.diverged_at == 1
+    assert (
+        not m.update(torch.tensor(1.0))
+        and m.update(float("nan"))
+        and m.diverged_at == 1
+    )
     m = DivergenceMonitor(patience=2)
-    assert not any(m.update(x) for x in (1.0, 5.0, 0.9, 5.0, 0.9))   # single spikes pass
+    assert not any(
+        m.update(x) for x in (1.0, 5.0, 0.9, 5.0, 0.9)
+    )  # single spikes pass
     assert not m.diverged
 
 
@@ -63,17 +69,24 @@ def test_early_stopping_keeps_best_state_and_stops():
     curve = [1.0, 0.5, 0.7, 0.6, 0.4]
     stops = [s.update(v, {"epoch": e}) for e, v in enumerate(curve)]
     assert stops == [False, False, False, True, True]
-    assert (s.best_epoch, s.stopped_epoch, s.best_loss, s.best_state) == (1, 3, 0.5, {"epoch": 1})
+    assert (s.best_epoch, s.stopped_epoch, s.best_loss, s.best_state) == (
+        1,
+        3,
+        0.5,
+        {"epoch": 1},
+    )
     state = {"w": torch.zeros(2)}
     s = EarlyStopping(patience=1)
     s.update(1.0, state)
-    state["w"] += 1                                   # a copy was kept, not a reference
+    state["w"] += 1  # a copy was kept, not a reference
     assert torch.equal(s.best_state["w"], torch.zeros(2))
 
 
 def test_early_stopping_epochs_and_min_delta():
     assert early_stopping_epochs([3.0, 2.0, 1.0], patience=1) == (2, 2)
-    assert early_stopping_epochs([1.0, 0.95, 0.9, 0.85], patience=2, min_delta=0.1) == (0, 2)
+    assert early_stopping_epochs(
+        [1.0, 0.95, 0.9, 0.85], patience=2, min_delta=0.1
+    ) == (0, 2)
     assert early_stopping_epochs((1.0, 1.0, 1.0), patience=2) == (0, 2)
 
 
@@ -95,8 +108,10 @@ def test_gradient_norms_match_torch():
     norms = gradient_norms(model)
     assert list(norms) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     total = torch.nn.utils.clip_grad_norm_(model.parameters(), float("inf")).item()
-    assert math.isclose(math.sqrt(sum(v * v for v in norms.values())), total, rel_tol=1e-6)
-    assert gradient_norms(nn.Linear(2, 2)) == {}        # no backward yet: no gradients
+    assert math.isclose(
+        math.sqrt(sum(v * v for v in norms.values())), total, rel_tol=1e-6
+    )
+    assert gradient_norms(nn.Linear(2, 2)) == {}  # no backward yet: no gradients
 
 
 def test_gradient_alarm_verdicts_and_bad_input():
@@ -129,7 +144,10 @@ def test_early_stopping_epochs_plateau_shorter_than_patience_by_hand():
     # resets the count; epochs 4, 5, 6 do not improve, so the run stops at 6, best 3.
     # (Without the reset it would stop at 5; comparing with the previous epoch, never.)
     curve = [1.0, 0.9, 0.9, 0.8, 0.85, 0.84, 0.83, 0.7]
-    assert early_stopping_epochs(curve, patience=3) == (3, 6), "early_stopping_epochs"
-    # Improve, worsen, improve less than the best: 0.6 < 0.8 but not < 0.5, no reset.
-    assert early_stopping_epochs([1.0, 0.5, 0.8, 0.6, 0.7], patience=3) == (1, 4), \
+    assert early_stopping_epochs(curve, patience=3) == (3, 6), (
         "early_stopping_epochs"
+    )
+    # Improve, worsen, improve less than the best: 0.6 < 0.8 but not < 0.5, no reset.
+    assert early_stopping_epochs([1.0, 0.5, 0.8, 0.6, 0.7], patience=3) == (1, 4), (
+        "early_stopping_epochs"
+    )

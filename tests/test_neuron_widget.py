@@ -24,8 +24,12 @@ def test_neuron_output_matches_torch(name):
     with torch.no_grad():
         layer.weight.copy_(torch.tensor(w)[None])
         layer.bias.fill_(b)
-        expected = get_activation(name).torch_fn(layer(torch.tensor(X))).squeeze(1).numpy()
-    np.testing.assert_allclose(neuron_output(name, w, b, X), expected, rtol=1e-12, atol=1e-14)
+        expected = (
+            get_activation(name).torch_fn(layer(torch.tensor(X))).squeeze(1).numpy()
+        )
+    np.testing.assert_allclose(
+        neuron_output(name, w, b, X), expected, rtol=1e-12, atol=1e-14
+    )
 
 
 def test_neuron_output_bad_input():
@@ -41,8 +45,12 @@ def test_neuron_output_bad_input():
 
 def test_plot_neuron_surface_labels_and_values():
     fig, ax = plt.subplots()
-    filled = plot_neuron_surface(ax, "sigmoid", np.array([1.0, -2.0]), 0.5, resolution=11)
-    assert ax.get_title() and ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    filled = plot_neuron_surface(
+        ax, "sigmoid", np.array([1.0, -2.0]), 0.5, resolution=11
+    )
+    assert (
+        ax.get_title() and ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    )
     assert 0.0 <= filled.levels.min() and filled.levels.max() <= 1.0 + 0.1
     plt.close(fig)
 

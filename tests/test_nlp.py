@@ -25,15 +25,22 @@ from bookutils.tasks.nlp import (
 
 
 def test_tokenize():
-    assert tokenize("Hello, World! It's 2024.") == ["hello", ",", "world", "!", "it's", "2024",
-                                                    "."]
+    assert tokenize("Hello, World! It's 2024.") == [
+        "hello",
+        ",",
+        "world",
+        "!",
+        "it's",
+        "2024",
+        ".",
+    ]
     with pytest.raises(TypeError, match="must be a str"):
         tokenize(["a"])
 
 
 def test_vocab_round_trip_and_unknowns():
     v = Vocab([["b", "a", "b"], ["c"]])
-    assert v.itos == ["<pad>", "<unk>", "b", "a", "c"]           # by frequency, then a-z
+    assert v.itos == ["<pad>", "<unk>", "b", "a", "c"]  # by frequency, then a-z
     assert len(v) == 5 and v.pad_id == 0 and v.unk_id == 1
     assert v.encode(["a", "zzz"]) == [3, 1]
     assert v.decode([2, 4]) == ["b", "c"]
@@ -52,7 +59,10 @@ def test_vocab_bad_input():
 
 
 def test_bio_spans():
-    assert bio_spans(["B-PER", "I-PER", "O", "B-LOC"]) == {("PER", 0, 2), ("LOC", 3, 4)}
+    assert bio_spans(["B-PER", "I-PER", "O", "B-LOC"]) == {
+        ("PER", 0, 2),
+        ("LOC", 3, 4),
+    }
     assert bio_spans(["B-LOC", "B-LOC"]) == {("LOC", 0, 1), ("LOC", 1, 2)}
     assert bio_spans(["I-ORG", "I-ORG", "I-PER"]) == {("ORG", 0, 2), ("PER", 2, 3)}
     assert bio_spans(["B-PER", "I-LOC"]) == {("PER", 0, 1), ("LOC", 1, 2)}
@@ -68,7 +78,9 @@ def test_entity_scores_hand_cases():
     assert entity_scores(gold, guess) == (0.5, 0.5, 0.5)
     assert entity_scores(gold, gold) == (1.0, 1.0, 1.0)
     assert entity_scores(gold, [["O"] * 4, ["O"] * 3]) == (0.0, 0.0, 0.0)
-    p, r, f = entity_scores([["B-PER", "O", "B-LOC", "B-ORG"]], [["B-PER", "O", "O", "O"]])
+    p, r, f = entity_scores(
+        [["B-PER", "O", "B-LOC", "B-ORG"]], [["B-PER", "O", "O", "O"]]
+    )
     assert (p, r) == (1.0, 1 / 3) and f == pytest.approx(0.5)
 
 
@@ -87,9 +99,11 @@ def test_topic_corpus():
     clean, labels = make_topic_corpus(40, seed=1, noise=0.0)
     for sentence, y in zip(clean, labels, strict=True):
         words = set(tokenize(sentence))
-        assert words & set(TOPIC_WORDS[TOPICS[y]])                   # its own topic is there
+        assert words & set(TOPIC_WORDS[TOPICS[y]])  # its own topic is there
         others = set().union(*(TOPIC_WORDS[t] for t in TOPICS if t != TOPICS[y]))
-        assert not (words & others - {"team", "data", "market", "energy", "kitchen"})
+        assert not (
+            words & others - {"team", "data", "market", "energy", "kitchen"}
+        )
     with pytest.raises(ValueError, match="noise"):
         make_topic_corpus(5, noise=2.0)
     with pytest.raises(ValueError, match="positive int"):
@@ -109,10 +123,25 @@ def test_ner_corpus():
 
 def test_number_words():
     assert [number_words(k) for k in (0, 7, 13, 20, 42, 99)] == [
-        "zero", "seven", "thirteen", "twenty", "forty-two", "ninety-nine"]
-    assert [number_words(k, ordinal=True) for k in (1, 2, 3, 5, 12, 20, 21, 28)] == [
-        "first", "second", "third", "fifth", "twelfth", "twentieth", "twenty-first",
-        "twenty-eighth"]
+        "zero",
+        "seven",
+        "thirteen",
+        "twenty",
+        "forty-two",
+        "ninety-nine",
+    ]
+    assert [
+        number_words(k, ordinal=True) for k in (1, 2, 3, 5, 12, 20, 21, 28)
+    ] == [
+        "first",
+        "second",
+        "third",
+        "fifth",
+        "twelfth",
+        "twentieth",
+        "twenty-first",
+        "twenty-eighth",
+    ]
     for bad in (-1, 100, 2.0, True):
         with pytest.raises(ValueError, match="0 to 99"):
             number_words(bad)
@@ -128,7 +157,9 @@ def test_date_pairs_are_valid_dates():
         assert 1950 <= date.year <= 2049
         assert MONTHS[date.month - 1][:3] in src
     assert any(src.startswith("the ") for src, _ in pairs)
-    assert make_date_pairs(1, seed=3, first_year=1905, last_year=1905)[0][1].startswith("1905")
+    assert make_date_pairs(1, seed=3, first_year=1905, last_year=1905)[0][
+        1
+    ].startswith("1905")
     with pytest.raises(ValueError, match="first_year"):
         make_date_pairs(3, first_year=2050, last_year=2000)
 

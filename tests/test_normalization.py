@@ -23,7 +23,7 @@ def test_forward_matches_batchnorm1d_in_both_modes():
     state = BatchNormState.fresh(4)
     state.gamma, state.beta = rng.normal(size=4), rng.normal(size=4)
     bn = _torch_bn(state)
-    for _ in range(3):                                    # three training batches
+    for _ in range(3):  # three training batches
         x = 3 + 2 * rng.normal(size=(16, 4))
         y, _ = batchnorm_forward(x, state, training=True)
         bn.train()

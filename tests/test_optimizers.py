@@ -12,10 +12,20 @@ from bookutils.optim import optimizers as opt
 
 SETTINGS = {
     "SGD": {"lr": 0.1, "weight_decay": 0.01},
-    "Momentum": {"lr": 0.05, "momentum": 0.8, "dampening": 0.1, "weight_decay": 0.01},
+    "Momentum": {
+        "lr": 0.05,
+        "momentum": 0.8,
+        "dampening": 0.1,
+        "weight_decay": 0.01,
+    },
     "Nesterov": {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.001},
     "AdaGrad": {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.01, "eps": 1e-6},
-    "RMSProp": {"lr": 0.01, "momentum": 0.5, "centered": True, "weight_decay": 0.01},
+    "RMSProp": {
+        "lr": 0.01,
+        "momentum": 0.5,
+        "centered": True,
+        "weight_decay": 0.01,
+    },
     "Adam": {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.05},
     "AdamW": {"lr": 0.01, "betas": (0.9, 0.95), "weight_decay": 0.1},
 }
@@ -35,7 +45,9 @@ def _problem(seed: int = 0):
     return loss, W, b
 
 
-@pytest.mark.parametrize("settings", [SETTINGS, DEFAULTS], ids=["unusual", "defaults"])
+@pytest.mark.parametrize(
+    "settings", [SETTINGS, DEFAULTS], ids=["unusual", "defaults"]
+)
 @pytest.mark.parametrize("name", list(opt.OPTIMIZERS))
 def test_matches_torch_step_for_step(name, settings):
     loss, W, b = _problem()
@@ -71,7 +83,11 @@ def test_rule_works_on_numpy_like_torch(name):
 
 def test_rules_do_not_change_their_inputs():
     p, g = np.array([1.0, 2.0]), np.array([0.5, -0.5])
-    state = {"step": 2, "exp_avg": np.array([0.1, 0.1]), "exp_avg_sq": np.array([0.2, 0.2])}
+    state = {
+        "step": 2,
+        "exp_avg": np.array([0.1, 0.1]),
+        "exp_avg_sq": np.array([0.2, 0.2]),
+    }
     copies = (p.copy(), g.copy(), {k: np.copy(v) for k, v in state.items()})
     opt.adam_rule(p, g, state, lr=0.1)
     assert np.array_equal(p, copies[0]) and np.array_equal(g, copies[1])
@@ -81,18 +97,20 @@ def test_rules_do_not_change_their_inputs():
 def test_momentum_buffer_is_a_copy_of_the_gradient():
     theta = torch.ones(2, requires_grad=True)
     o = opt.Momentum([theta], lr=0.1)
-    (theta ** 2).sum().backward()
+    (theta**2).sum().backward()
     o.step()
-    theta.grad.zero_()                     # changing .grad in place must not touch the buffer
+    theta.grad.zero_()  # changing .grad in place must not touch the buffer
     assert torch.equal(o.state[0]["momentum_buffer"], torch.tensor([2.0, 2.0]))
 
 
 def test_parameters_without_gradient_are_skipped_and_zero_grad_clears():
     a, b = torch.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
     o = opt.Adam([a, b], lr=0.1)
-    (a ** 2).sum().backward()
+    (a**2).sum().backward()
     o.step()
-    assert torch.equal(b, torch.ones(2)) and not torch.equal(a.detach(), torch.ones(2))
+    assert torch.equal(b, torch.ones(2)) and not torch.equal(
+        a.detach(), torch.ones(2)
+    )
     o.zero_grad()
     assert a.grad is None and b.grad is None
     assert repr(o).startswith("Adam(lr=0.1")
@@ -107,36 +125,49 @@ def test_first_adam_step_has_size_lr():
     assert torch.allclose(theta.detach(), -0.01 * c / (c.abs() + 1e-8), atol=1e-15)
 
 
-@pytest.mark.parametrize("cls, kwargs, word", [
-    (opt.SGD, {"lr": -0.1}, "lr"),
-    (opt.SGD, {"lr": float("inf")}, "lr"),
-    (opt.SGD, {"momentum": -0.5}, "momentum"),
-    (opt.SGD, {"dampening": 1.5}, "dampening"),
-    (opt.SGD, {"nesterov": True}, "Nesterov"),
-    (opt.SGD, {"momentum": 0.9, "dampening": 0.1, "nesterov": True}, "Nesterov"),
-    (opt.Momentum, {"momentum": 0.0}, "momentum > 0"),
-    (opt.Momentum, {"momentum": 1.0}, "momentum"),
-    (opt.Nesterov, {"momentum": 0.0}, "Nesterov"),
-    (opt.AdaGrad, {"lr_decay": -1.0}, "lr_decay"),
-    (opt.AdaGrad, {"eps": float("nan")}, "eps"),
-    (opt.RMSProp, {"alpha": 1.0}, "alpha"),
-    (opt.RMSProp, {"weight_decay": -1.0}, "weight_decay"),
-    (opt.Adam, {"betas": (1.0, 0.999)}, "beta1"),
-    (opt.Adam, {"betas": (0.9, -0.1)}, "beta2"),
-    (opt.Adam, {"eps": -1e-8}, "eps"),
-    (opt.AdamW, {"weight_decay": -0.01}, "weight_decay"),
-    (opt.AdamW, {"lr": -1e-3}, "lr"),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, word",
+    [
+        (opt.SGD, {"lr": -0.1}, "lr"),
+        (opt.SGD, {"lr": float("inf")}, "lr"),
+        (opt.SGD, {"momentum": -0.5}, "momentum"),
+        (opt.SGD, {"dampening": 1.5}, "dampening"),
+        (opt.SGD, {"nesterov": True}, "Nesterov"),
+        (
+            opt.SGD,
+            {"momentum": 0.9, "dampening": 0.1, "nesterov": True},
+            "Nesterov",
+        ),
+        (opt.Momentum, {"momentum": 0.0}, "momentum > 0"),
+        (opt.Momentum, {"momentum": 1.0}, "momentum"),
+        (opt.Nesterov, {"momentum": 0.0}, "Nesterov"),
+        (opt.AdaGrad, {"lr_decay": -1.0}, "lr_decay"),
+        (opt.AdaGrad, {"eps": float("nan")}, "eps"),
+        (opt.RMSProp, {"alpha": 1.0}, "alpha"),
+        (opt.RMSProp, {"weight_decay": -1.0}, "weight_decay"),
+        (opt.Adam, {"betas": (1.0, 0.999)}, "beta1"),
+        (opt.Adam, {"betas": (0.9, -0.1)}, "beta2"),
+        (opt.Adam, {"eps": -1e-8}, "eps"),
+        (opt.AdamW, {"weight_decay": -0.01}, "weight_decay"),
+        (opt.AdamW, {"lr": -1e-3}, "lr"),
+    ],
+)
 def test_bad_hyperparameters_raise_value_error(cls, kwargs, word):
     with pytest.raises(ValueError, match=word):
         cls([torch.zeros(2, requires_grad=True)], **kwargs)
 
 
-@pytest.mark.parametrize("cls, kwargs", [
-    (opt.SGD, {"lr": "0.1"}), (opt.SGD, {"lr": True}), (opt.SGD, {"nesterov": 1}),
-    (opt.Adam, {"betas": 0.9}), (opt.Adam, {"betas": (0.9,)}),
-    (opt.RMSProp, {"centered": "yes"}),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [
+        (opt.SGD, {"lr": "0.1"}),
+        (opt.SGD, {"lr": True}),
+        (opt.SGD, {"nesterov": 1}),
+        (opt.Adam, {"betas": 0.9}),
+        (opt.Adam, {"betas": (0.9,)}),
+        (opt.RMSProp, {"centered": "yes"}),
+    ],
+)
 def test_bad_hyperparameter_types_raise_type_error(cls, kwargs):
     with pytest.raises(TypeError):
         cls([torch.zeros(2, requires_grad=True)], **kwargs)
@@ -169,10 +200,10 @@ def test_make_optimizer_errors_and_trajectory():
         opt.make_optimizer("Adamax", [torch.zeros(1)])
     with pytest.raises(ValueError, match="unknown optimizer"):
         opt.make_torch_optimizer("Adamax", [torch.zeros(1)])
-    path = opt.trajectory("SGD", lambda t: (t ** 2).sum(), [1.0, -2.0], 10, lr=0.25)
+    path = opt.trajectory("SGD", lambda t: (t**2).sum(), [1.0, -2.0], 10, lr=0.25)
     assert path.shape == (11, 2)
-    assert np.allclose(path[:, 0], 0.5 ** np.arange(11))       # θ ← θ - 0.25·2θ = θ/2
-    diverged = opt.trajectory("SGD", lambda t: (t ** 2).sum(), [1.0], 5000, lr=10.0)
+    assert np.allclose(path[:, 0], 0.5 ** np.arange(11))  # θ ← θ - 0.25·2θ = θ/2
+    diverged = opt.trajectory("SGD", lambda t: (t**2).sum(), [1.0], 5000, lr=10.0)
     assert len(diverged) < 5001 and np.all(np.isfinite(diverged))
     with pytest.raises(ValueError, match="steps"):
         opt.trajectory("SGD", lambda t: t.sum(), [1.0], -1, lr=0.1)
@@ -185,30 +216,39 @@ def test_make_optimizer_errors_and_trajectory():
 # ---------------------------------------------------------------- self-checks
 
 
-
-
 def test_adam_reference_matches_torch():
     theta, grad = np.array([1.0, -2.0]), np.array([0.5, -0.1])
-    new, m, v = checks.adam_reference(theta, grad, 0 * theta, 0 * theta, 1, 0.1, 0.9, 0.999,
-                                      1e-8)
+    new, m, v = checks.adam_reference(
+        theta, grad, 0 * theta, 0 * theta, 1, 0.1, 0.9, 0.999, 1e-8
+    )
     p = torch.tensor(theta, requires_grad=True)
     o = torch.optim.Adam([p], lr=0.1)
     p.grad = torch.tensor(grad)
     o.step()
     assert np.allclose(new, p.detach().numpy(), atol=1e-15)
-    assert np.allclose(m, 0.1 * grad) and np.allclose(v, 0.001 * grad ** 2)
+    assert np.allclose(m, 0.1 * grad) and np.allclose(v, 0.001 * grad**2)
 
 
 RULES = [
-    (opt.sgd_rule, torch.optim.SGD, {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
+    (
+        opt.sgd_rule,
+        torch.optim.SGD,
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True},
+    ),
     (opt.adagrad_rule, torch.optim.Adagrad, {"lr": 0.1, "lr_decay": 0.01}),
-    (opt.rmsprop_rule, torch.optim.RMSprop, {"lr": 0.01, "centered": True, "momentum": 0.3}),
+    (
+        opt.rmsprop_rule,
+        torch.optim.RMSprop,
+        {"lr": 0.01, "centered": True, "momentum": 0.3},
+    ),
     (opt.adam_rule, torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.1}),
     (opt.adamw_rule, torch.optim.AdamW, {"lr": 0.01, "weight_decay": 0.1}),
 ]
 
 
-@pytest.mark.parametrize("rule,reference,hyper", RULES, ids=lambda r: getattr(r, "__name__", ""))
+@pytest.mark.parametrize(
+    "rule,reference,hyper", RULES, ids=lambda r: getattr(r, "__name__", "")
+)
 def test_rule_functions_called_directly_match_torch(rule, reference, hyper):
     """The pure update rules, without the Optimizer class around them, against torch.optim."""
     gen = torch.Generator().manual_seed(3)
@@ -220,6 +260,8 @@ def test_rule_functions_called_directly_match_torch(rule, reference, hyper):
         grad = 2 * (ours - target) * torch.arange(1.0, 6.0, dtype=torch.float64)
         ours, state = rule(ours, grad, state, **hyper)
         torch_opt.zero_grad()
-        ((theirs - target) ** 2 * torch.arange(1.0, 6.0, dtype=torch.float64)).sum().backward()
+        (
+            (theirs - target) ** 2 * torch.arange(1.0, 6.0, dtype=torch.float64)
+        ).sum().backward()
         torch_opt.step()
         torch.testing.assert_close(ours, theirs.detach(), rtol=0, atol=1e-12)

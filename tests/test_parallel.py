@@ -22,19 +22,23 @@ F64 = torch.float64
 
 
 def _rand(*shape, seed=0):
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=F64)
+    return torch.randn(
+        *shape, generator=torch.Generator().manual_seed(seed), dtype=F64
+    )
 
 
 @pytest.mark.parametrize("n_workers", [1, 2, 3, 5])
 def test_averaged_worker_gradients_equal_full_batch(n_workers):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).to(F64)
-    X, y = _rand(11, 3, seed=1), _rand(11, 1, seed=2)   # 11 examples: unequal slices
+    X, y = _rand(11, 3, seed=1), _rand(11, 1, seed=2)  # 11 examples: unequal slices
     grads, sizes = worker_gradients(model, nn.functional.mse_loss, X, y, n_workers)
     assert sum(sizes) == 11 and len(grads) == n_workers
     model.zero_grad()
     nn.functional.mse_loss(model(X), y).backward()
-    for g, p in zip(average_gradients(grads, sizes), model.parameters(), strict=True):
+    for g, p in zip(
+        average_gradients(grads, sizes), model.parameters(), strict=True
+    ):
         torch.testing.assert_close(g, p.grad, rtol=0, atol=1e-14)
 
 
@@ -81,7 +85,9 @@ def test_split_linear_matches_nn_linear_output_and_gradients(split, n_parts):
     torch.testing.assert_close(out, expected, rtol=0, atol=1e-14)
     upstream = _rand(4, 6, seed=6)
     gx, gW, gb = torch.autograd.grad(out, (x, W, b), upstream)
-    ex, eW, eb = torch.autograd.grad(expected, (x, layer.weight, layer.bias), upstream)
+    ex, eW, eb = torch.autograd.grad(
+        expected, (x, layer.weight, layer.bias), upstream
+    )
     for got, want in ((gx, ex), (gW, eW.T), (gb, eb)):
         torch.testing.assert_close(got, want, rtol=0, atol=1e-13)
 
@@ -139,7 +145,9 @@ def test_ring_allreduce_sums_and_traffic(n, length):
     result = ring_allreduce(vectors)
     assert isinstance(result, RingAllReduce)
     for out in result.outputs:
-        np.testing.assert_allclose(out, np.sum(vectors, axis=0), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            out, np.sum(vectors, axis=0), rtol=1e-12, atol=1e-12
+        )
     assert result.steps == 2 * (n - 1)
     if length % n == 0:
         assert result.sent_per_worker == [2 * (n - 1) * length // n] * n
@@ -163,7 +171,9 @@ def test_zero_memory_matches_the_papers_example():
     assert gb[1] == pytest.approx(31.4, abs=0.05)
     assert gb[2] == pytest.approx(16.6, abs=0.05)
     assert gb[3] == pytest.approx(1.875)
-    assert zero_memory_per_worker(10, 1, 3) == zero_memory_per_worker(10, 1, 0) == 160
+    assert (
+        zero_memory_per_worker(10, 1, 3) == zero_memory_per_worker(10, 1, 0) == 160
+    )
 
 
 def test_zero_memory_bad_input():
@@ -177,17 +187,14 @@ def test_zero_memory_bad_input():
 
 # --- the self-checks --------------------------------------------------------------------------
 
+
 def _good_average(grads, sizes):
-    return sum(np.asarray(g) * s for g, s in zip(grads, sizes, strict=True)) / sum(sizes)
+    return sum(np.asarray(g) * s for g, s in zip(grads, sizes, strict=True)) / sum(
+        sizes
+    )
 
 
 def test_checks_pass_correct_implementations(capsys):
     assert check_gradient_average(_good_average)
     assert check_row_split(row_parallel_linear)
     assert "✓" in capsys.readouterr().out
-
-
-
-
-
-

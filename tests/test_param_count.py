@@ -30,35 +30,48 @@ def _mlp(sizes, bias=True):
     return torch.nn.Sequential(*layers[:-1])
 
 
-@pytest.mark.parametrize("sizes", [[3, 1], [784, 256, 10], [5, 7, 7, 2], [2, 1, 9, 4, 3]])
+@pytest.mark.parametrize(
+    "sizes", [[3, 1], [784, 256, 10], [5, 7, 7, 2], [2, 1, 9, 4, 3]]
+)
 @pytest.mark.parametrize("bias", [True, False])
 def test_mlp_params_match_torch(sizes, bias):
     assert mlp_params(sizes, bias) == count_parameters(_mlp(sizes, bias))
     assert linear_params(sizes[0], sizes[1], bias) == count_parameters(
-        torch.nn.Linear(sizes[0], sizes[1], bias=bias))
+        torch.nn.Linear(sizes[0], sizes[1], bias=bias)
+    )
 
 
-@pytest.mark.parametrize("d, heads, d_ff", [(16, 2, 32), (64, 4, 256), (48, 6, 100)])
+@pytest.mark.parametrize(
+    "d, heads, d_ff", [(16, 2, 32), (64, 4, 256), (48, 6, 100)]
+)
 def test_transformer_block_matches_torch(d, heads, d_ff):
     layer = torch.nn.TransformerEncoderLayer(d, heads, d_ff, batch_first=True)
     assert transformer_block_params(d, d_ff) == count_parameters(layer)
     assert attention_params(d) == count_parameters(layer.self_attn)
-    assert ffn_params(d, d_ff) == count_parameters(layer.linear1) + count_parameters(
-        layer.linear2)
+    assert ffn_params(d, d_ff) == count_parameters(
+        layer.linear1
+    ) + count_parameters(layer.linear2)
     assert layer_norm_params(d) == count_parameters(layer.norm1)
     assert transformer_block_params(d, 4 * d) == 12 * d * d + 13 * d
 
 
 def test_gpt_params_matches_a_small_torch_gpt():
     vocab, n_ctx, d, n_layers = 50, 16, 32, 3
-    model = torch.nn.ModuleDict({
-        "tok": torch.nn.Embedding(vocab, d), "pos": torch.nn.Embedding(n_ctx, d),
-        "blocks": torch.nn.ModuleList(torch.nn.TransformerEncoderLayer(d, 4, 4 * d)
-                                      for _ in range(n_layers)),
-        "ln_f": torch.nn.LayerNorm(d),
-    })
+    model = torch.nn.ModuleDict(
+        {
+            "tok": torch.nn.Embedding(vocab, d),
+            "pos": torch.nn.Embedding(n_ctx, d),
+            "blocks": torch.nn.ModuleList(
+                torch.nn.TransformerEncoderLayer(d, 4, 4 * d)
+                for _ in range(n_layers)
+            ),
+            "ln_f": torch.nn.LayerNorm(d),
+        }
+    )
     assert gpt_params(n_layers, d, vocab, n_ctx) == count_parameters(model)
-    assert gpt_params(n_layers, d, vocab, n_ctx, d_ff=2 * d) < count_parameters(model)
+    assert gpt_params(n_layers, d, vocab, n_ctx, d_ff=2 * d) < count_parameters(
+        model
+    )
 
 
 def test_count_parameters_trainable_only():
@@ -79,8 +92,13 @@ def test_training_flops_match_flop_counter(sizes, batch, input_grad):
     assert mlp_training_flops(sizes, batch, input_grad) == counter.get_total_flops()
     with FlopCounterMode(display=False) as counter:
         net(x)
-    assert sum(linear_flops(batch, a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True)) == \
-        counter.get_total_flops()
+    assert (
+        sum(
+            linear_flops(batch, a, b)
+            for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+        )
+        == counter.get_total_flops()
+    )
     n_weights = mlp_params(sizes, bias=False)
     if input_grad:
         assert mlp_training_flops(sizes, batch, True) == 6 * batch * n_weights
@@ -91,22 +109,33 @@ def test_training_flops_gpt3():
     assert training_flops(1, 1) == 6.0
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: linear_params(0, 3), ValueError, "d_in must be a positive integer"),
-    (lambda: linear_params(2.0, 3), TypeError, "d_in must be an int"),
-    (lambda: mlp_params([3]), ValueError, "at least one layer"),
-    (lambda: mlp_params([3, -1]), ValueError, "d_out must be a positive integer"),
-    (lambda: attention_params(0), ValueError, "d_model"),
-    (lambda: ffn_params(4, 0), ValueError, "must be a positive integer"),
-    (lambda: layer_norm_params(True), TypeError, "d_model"),
-    (lambda: transformer_block_params(-4, 8), ValueError, "positive"),
-    (lambda: gpt_params(0, 8, 10, 10), ValueError, "n_layers"),
-    (lambda: count_parameters([1, 2]), TypeError, "torch.nn.Module"),
-    (lambda: linear_flops(0, 2, 2), ValueError, "n_rows"),
-    (lambda: mlp_training_flops([4], 2), ValueError, "at least one layer"),
-    (lambda: training_flops(-1, 5), ValueError, "n_params"),
-    (lambda: training_flops(1e9, "many"), TypeError, "n_tokens"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (
+            lambda: linear_params(0, 3),
+            ValueError,
+            "d_in must be a positive integer",
+        ),
+        (lambda: linear_params(2.0, 3), TypeError, "d_in must be an int"),
+        (lambda: mlp_params([3]), ValueError, "at least one layer"),
+        (
+            lambda: mlp_params([3, -1]),
+            ValueError,
+            "d_out must be a positive integer",
+        ),
+        (lambda: attention_params(0), ValueError, "d_model"),
+        (lambda: ffn_params(4, 0), ValueError, "must be a positive integer"),
+        (lambda: layer_norm_params(True), TypeError, "d_model"),
+        (lambda: transformer_block_params(-4, 8), ValueError, "positive"),
+        (lambda: gpt_params(0, 8, 10, 10), ValueError, "n_layers"),
+        (lambda: count_parameters([1, 2]), TypeError, "torch.nn.Module"),
+        (lambda: linear_flops(0, 2, 2), ValueError, "n_rows"),
+        (lambda: mlp_training_flops([4], 2), ValueError, "at least one layer"),
+        (lambda: training_flops(-1, 5), ValueError, "n_params"),
+        (lambda: training_flops(1e9, "many"), TypeError, "n_tokens"),
+    ],
+)
 def test_bad_inputs(call, error, match):
     with pytest.raises(error, match=match):
         call()
@@ -118,7 +147,3 @@ def test_check_param_count_passes_the_reference(capsys):
 
     assert check_param_count(mine)
     assert "✓" in capsys.readouterr().out
-
-
-
-

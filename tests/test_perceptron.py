@@ -30,8 +30,14 @@ def naive_training(X, y, lr, max_epochs=1000):
 
 def test_predict_by_hand():
     X = np.array([[1.0, 1.0], [0.0, 0.0], [-1.0, 3.0]])
-    assert perceptron_predict(np.array([2.0, -1.0]), -0.5, X).tolist() == [1, -1, -1]
-    assert perceptron_predict(np.array([1.0, 1.0]), 0.0, np.array([1.0, -1.0])).tolist() == [-1]
+    assert perceptron_predict(np.array([2.0, -1.0]), -0.5, X).tolist() == [
+        1,
+        -1,
+        -1,
+    ]
+    assert perceptron_predict(
+        np.array([1.0, 1.0]), 0.0, np.array([1.0, -1.0])
+    ).tolist() == [-1]
 
 
 def test_update_by_hand_and_inputs_untouched():
@@ -46,8 +52,12 @@ def test_update_by_hand_and_inputs_untouched():
 @pytest.mark.parametrize("seed", range(25))
 def test_fast_training_equals_the_textbook_loop(seed):
     rng = np.random.default_rng(seed)
-    X, y = make_separable(int(rng.integers(5, 150)), float(rng.uniform(0.01, 0.2)),
-                          dim=int(rng.integers(1, 8)), seed=seed)
+    X, y = make_separable(
+        int(rng.integers(5, 150)),
+        float(rng.uniform(0.01, 0.2)),
+        dim=int(rng.integers(1, 8)),
+        seed=seed,
+    )
     lr = float(rng.choice([0.1, 1.0, 2.5]))
     run = train_perceptron(X, y, lr=lr, max_epochs=1000)
     assert isinstance(run, PerceptronRun)
@@ -59,8 +69,9 @@ def test_fast_training_equals_the_textbook_loop(seed):
 
 @pytest.mark.parametrize("seed", range(40))
 def test_novikoff_bound_holds(seed):
-    X, y, u, b = make_separable(120, 0.03 + 0.004 * seed, dim=2 + seed % 6, seed=seed,
-                                return_separator=True)
+    X, y, u, b = make_separable(
+        120, 0.03 + 0.004 * seed, dim=2 + seed % 6, seed=seed, return_separator=True
+    )
     run = train_perceptron(X, y, seed=seed if seed % 2 else None, max_epochs=10_000)
     assert run.converged and run.mistakes <= novikoff_bound(X, y, u, b)
 
@@ -103,21 +114,57 @@ def test_torch_perceptron_criterion_reproduces_the_rule():
     assert np.allclose(layer.weight.detach().numpy().ravel(), run.w, atol=1e-12)
 
 
-@pytest.mark.parametrize("call,match", [
-    (lambda: perceptron_predict(np.ones((2, 2)), 0.0, np.ones((3, 2))), "1-D weight"),
-    (lambda: perceptron_predict(np.ones(3), 0.0, np.ones((3, 2))), "3 weights but"),
-    (lambda: perceptron_predict(np.ones(2), np.ones(2), np.ones((3, 2))), "b must be a number"),
-    (lambda: perceptron_update(np.ones(2), 0.0, np.ones((1, 2)), 1), "one example"),
-    (lambda: perceptron_update(np.ones(2), 0.0, np.ones(2), 0), "y must be -1 or \\+1"),
-    (lambda: perceptron_update(np.ones(2), 0.0, np.ones(2), 1, lr=0), "lr must be a positive"),
-    (lambda: train_perceptron(np.ones((3, 2)), np.array([0, 1, 1])), "labels must be -1 or \\+1"),
-    (lambda: train_perceptron(np.ones((3, 2)), np.ones(2)), "shape \\(3,\\)"),
-    (lambda: train_perceptron(np.ones(3), np.ones(3)), "shape \\(n, d\\)"),
-    (lambda: train_perceptron(np.ones((3, 2)), np.ones(3), max_epochs=0), "max_epochs"),
-    (lambda: margin_and_radius(np.eye(2), np.array([1, 1]), np.array([1.0, -1.0]), 0.0),
-     "does not separate"),
-    (lambda: margin_and_radius(np.eye(2), np.array([1, -1]), np.zeros(2), 0.0), "is zero"),
-])
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (
+            lambda: perceptron_predict(np.ones((2, 2)), 0.0, np.ones((3, 2))),
+            "1-D weight",
+        ),
+        (
+            lambda: perceptron_predict(np.ones(3), 0.0, np.ones((3, 2))),
+            "3 weights but",
+        ),
+        (
+            lambda: perceptron_predict(np.ones(2), np.ones(2), np.ones((3, 2))),
+            "b must be a number",
+        ),
+        (
+            lambda: perceptron_update(np.ones(2), 0.0, np.ones((1, 2)), 1),
+            "one example",
+        ),
+        (
+            lambda: perceptron_update(np.ones(2), 0.0, np.ones(2), 0),
+            "y must be -1 or \\+1",
+        ),
+        (
+            lambda: perceptron_update(np.ones(2), 0.0, np.ones(2), 1, lr=0),
+            "lr must be a positive",
+        ),
+        (
+            lambda: train_perceptron(np.ones((3, 2)), np.array([0, 1, 1])),
+            "labels must be -1 or \\+1",
+        ),
+        (lambda: train_perceptron(np.ones((3, 2)), np.ones(2)), "shape \\(3,\\)"),
+        (lambda: train_perceptron(np.ones(3), np.ones(3)), "shape \\(n, d\\)"),
+        (
+            lambda: train_perceptron(np.ones((3, 2)), np.ones(3), max_epochs=0),
+            "max_epochs",
+        ),
+        (
+            lambda: margin_and_radius(
+                np.eye(2), np.array([1, 1]), np.array([1.0, -1.0]), 0.0
+            ),
+            "does not separate",
+        ),
+        (
+            lambda: margin_and_radius(
+                np.eye(2), np.array([1, -1]), np.zeros(2), 0.0
+            ),
+            "is zero",
+        ),
+    ],
+)
 def test_bad_inputs(call, match):
     with pytest.raises(ValueError, match=match):
         call()

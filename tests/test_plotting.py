@@ -43,8 +43,10 @@ def test_boundary_line_lies_on_w_x_plus_b_zero(ax):
     plot_linear_boundary(ax, w, b)
     xy = ax.lines[0].get_xydata()
     assert np.allclose(xy @ w + b, 0)
-    assert ax.get_xlim() == (-3, 3)           # limits are kept
-    arrow = next(t for t in ax.texts if hasattr(t, "xyann"))   # the normal, as an arrow
+    assert ax.get_xlim() == (-3, 3)  # limits are kept
+    arrow = next(
+        t for t in ax.texts if hasattr(t, "xyann")
+    )  # the normal, as an arrow
     direction = np.subtract(arrow.xy, arrow.xyann)
     assert np.isclose(direction @ np.array([-w[1], w[0]]), 0) and direction @ w > 0
 
@@ -57,8 +59,10 @@ def test_zero_weights_draw_nothing(ax):
 def test_decision_regions_shade_by_prediction(ax):
     X = np.array([[-1.0, 0.0], [1.0, 0.0]])
     y = np.array([0, 1])
-    plot_decision_regions(ax, lambda G: (G[:, 0] > 0).astype(int), X, y, resolution=20)
-    assert len(ax.collections) >= 3          # the shaded regions and two point classes
+    plot_decision_regions(
+        ax, lambda G: (G[:, 0] > 0).astype(int), X, y, resolution=20
+    )
+    assert len(ax.collections) >= 3  # the shaded regions and two point classes
     assert ax.get_xlim() == (-1.5, 1.5)
 
 
@@ -70,15 +74,38 @@ def test_new_figure_requires_labels():
         new_figure("Title", " ", "y")
 
 
-@pytest.mark.parametrize("call,error,match", [
-    (lambda ax: plot_points(ax, np.ones((3, 3)), np.ones(3)), ValueError, "shape \\(n, 2\\)"),
-    (lambda ax: plot_points(ax, np.ones((3, 2)), np.ones(2)), ValueError, "y must have shape"),
-    (lambda ax: plot_linear_boundary(ax, np.ones(3), 0.0), ValueError, "shape \\(2,\\)"),
-    (lambda ax: plot_decision_regions(ax, "f", np.ones((2, 2)), np.ones(2)), TypeError,
-     "predict must be a function"),
-    (lambda ax: plot_decision_regions(ax, abs, np.ones((2, 2)), np.ones(2), resolution=1),
-     ValueError, "resolution"),
-])
+@pytest.mark.parametrize(
+    "call,error,match",
+    [
+        (
+            lambda ax: plot_points(ax, np.ones((3, 3)), np.ones(3)),
+            ValueError,
+            "shape \\(n, 2\\)",
+        ),
+        (
+            lambda ax: plot_points(ax, np.ones((3, 2)), np.ones(2)),
+            ValueError,
+            "y must have shape",
+        ),
+        (
+            lambda ax: plot_linear_boundary(ax, np.ones(3), 0.0),
+            ValueError,
+            "shape \\(2,\\)",
+        ),
+        (
+            lambda ax: plot_decision_regions(ax, "f", np.ones((2, 2)), np.ones(2)),
+            TypeError,
+            "predict must be a function",
+        ),
+        (
+            lambda ax: plot_decision_regions(
+                ax, abs, np.ones((2, 2)), np.ones(2), resolution=1
+            ),
+            ValueError,
+            "resolution",
+        ),
+    ],
+)
 def test_bad_inputs(ax, call, error, match):
     with pytest.raises(error, match=match):
         call(ax)
@@ -115,5 +142,7 @@ def test_inline_png_is_retina_and_records_the_tick_size():
     data, metadata = inline_png(fig)
     png = base64.b64decode(data)
     width = int.from_bytes(png[16:20], "big")
-    assert metadata["width"] == width // 2 and width > 300     # twice the pixels, half shown
+    assert (
+        metadata["width"] == width // 2 and width > 300
+    )  # twice the pixels, half shown
     assert f"{TICK_SIZE_KEY}\x0010".encode() in png

@@ -49,20 +49,31 @@ def test_wordpiece_greedy_longest_match():
 
 def test_wordpiece_tokenize_matches_the_library(tokenizer):
     vocab = pt.load_vocab(pt.minilm_path() / "vocab.txt")
-    for text in ["Tokenisers split unbelievably long words.", "Naïve café; it's 3.14!",
-                 "Self-attention (2017) scales quadratically with length."]:
+    for text in [
+        "Tokenisers split unbelievably long words.",
+        "Naïve café; it's 3.14!",
+        "Self-attention (2017) scales quadratically with length.",
+    ]:
         assert pt.wordpiece_tokenize(text, vocab) == tokenizer.tokenize(text)
 
 
 def test_bert_params_matches_a_built_model():
     transformers = pytest.importorskip("transformers")
-    config = transformers.BertConfig(vocab_size=100, hidden_size=16, num_hidden_layers=2,
-                                     num_attention_heads=2, intermediate_size=24,
-                                     max_position_embeddings=32, type_vocab_size=2)
+    config = transformers.BertConfig(
+        vocab_size=100,
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=24,
+        max_position_embeddings=32,
+        type_vocab_size=2,
+    )
     model = transformers.BertModel(config)
     assert pt.bert_params(100, 16, 2, 24, 32, 2) == count_parameters(model)
     no_pool = transformers.BertModel(config, add_pooling_layer=False)
-    assert pt.bert_params(100, 16, 2, 24, 32, 2, pooler=False) == count_parameters(no_pool)
+    assert pt.bert_params(100, 16, 2, 24, 32, 2, pooler=False) == count_parameters(
+        no_pool
+    )
     with pytest.raises(ValueError):
         pt.bert_params(0, 16, 2, 24)
 
@@ -95,7 +106,9 @@ def test_bert_mask_proportions():
     rng = np.random.default_rng(0)
     ids = rng.integers(10, 1000, size=(200, 100))
     ids[:, 0] = 1
-    inputs, labels = pt.bert_mask(ids, rng, mask_id=2, vocab_size=1000, special_ids=(1,))
+    inputs, labels = pt.bert_mask(
+        ids, rng, mask_id=2, vocab_size=1000, special_ids=(1,)
+    )
     chosen = labels != pt.IGNORE_INDEX
     assert not chosen[:, 0].any()
     assert abs(chosen.mean() - 0.15) < 0.01
@@ -116,26 +129,38 @@ def test_reversal_data():
 
 def test_tinylm_causality_and_training():
     torch.manual_seed(0)
-    causal = pt.TinyLM(7, d_model=16, num_heads=2, num_layers=1, max_len=8, causal=True)
-    full = pt.TinyLM(7, d_model=16, num_heads=2, num_layers=1, max_len=8, causal=False)
+    causal = pt.TinyLM(
+        7, d_model=16, num_heads=2, num_layers=1, max_len=8, causal=True
+    )
+    full = pt.TinyLM(
+        7, d_model=16, num_heads=2, num_layers=1, max_len=8, causal=False
+    )
     a = torch.tensor([[1, 2, 3, 4]])
-    b = torch.tensor([[1, 2, 3, 5]])                     # differs only in the last token
+    b = torch.tensor([[1, 2, 3, 5]])  # differs only in the last token
     with torch.no_grad():
-        assert torch.allclose(causal(a)[:, :3], causal(b)[:, :3])   # the past cannot see it
-        assert not torch.allclose(full(a)[:, :3], full(b)[:, :3])   # both sides can
+        assert torch.allclose(
+            causal(a)[:, :3], causal(b)[:, :3]
+        )  # the past cannot see it
+        assert not torch.allclose(full(a)[:, :3], full(b)[:, :3])  # both sides can
     with pytest.raises(TypeError):
         pt.TinyLM(7, causal=1)
     with pytest.raises(ValueError, match="seq"):
         causal(torch.zeros(1, 9, dtype=torch.long))
 
     def batch(rng):
-        return pt.causal_pairs(pt.reversal_data(32, 3, 4, seed=int(rng.integers(1000))))
+        return pt.causal_pairs(
+            pt.reversal_data(32, 3, 4, seed=int(rng.integers(1000)))
+        )
 
-    model = pt.TinyLM(7, d_model=16, num_heads=2, num_layers=1, max_len=8, causal=True)
+    model = pt.TinyLM(
+        7, d_model=16, num_heads=2, num_layers=1, max_len=8, causal=True
+    )
     losses = pt.pretrain_lm(model, batch, 60, lr=1e-2)
     assert len(losses) == 60 and np.mean(losses[-5:]) < np.mean(losses[:5])
     inputs, labels = batch(np.random.default_rng(5))
-    loss = pt.pretraining_loss(model, torch.as_tensor(inputs), torch.as_tensor(labels))
+    loss = pt.pretraining_loss(
+        model, torch.as_tensor(inputs), torch.as_tensor(labels)
+    )
     assert loss.ndim == 0 and loss.item() > 0
     with pytest.raises(ValueError):
         pt.pretrain_lm(model, batch, 0)
@@ -143,5 +168,6 @@ def test_tinylm_causality_and_training():
 
 def test_check_mask_positions_accepts_the_reference():
     from bookutils.checks.pretrained import check_mask_positions
+
     assert check_mask_positions(pt.mask_positions)
     assert not check_mask_positions(lambda ids, pos, m: (ids.copy(), ids.copy()))

@@ -15,12 +15,17 @@ from bookutils.training.privacy import (
 
 
 def _loss(params, x, y):
-    return F.cross_entropy((x @ params["W"].T + params["b"]).unsqueeze(0), y.unsqueeze(0))
+    return F.cross_entropy(
+        (x @ params["W"].T + params["b"]).unsqueeze(0), y.unsqueeze(0)
+    )
 
 
 def test_per_example_gradients_match_a_loop_with_autograd():
     gen = torch.Generator().manual_seed(0)
-    params = {"W": torch.randn(3, 4, generator=gen), "b": torch.randn(3, generator=gen)}
+    params = {
+        "W": torch.randn(3, 4, generator=gen),
+        "b": torch.randn(3, generator=gen),
+    }
     x, y = torch.randn(6, 4, generator=gen), torch.randint(3, (6,), generator=gen)
     grads = per_example_gradients(_loss, params, x, y)
     for i in range(6):
@@ -44,9 +49,12 @@ def test_clipping_bounds_each_example_and_keeps_short_ones():
 def test_dp_sgd_gradient_mean_without_noise_and_noise_scale():
     g = torch.randn(8, 5, generator=torch.Generator().manual_seed(2))
     assert torch.allclose(dp_sgd_gradient(g, 1e9, 0.0), g.mean(0))
-    noise = dp_sgd_gradient(torch.zeros(4, 20_000), 2.0, 1.5,
-                            generator=torch.Generator().manual_seed(3))
-    assert noise.std().item() == pytest.approx(1.5 * 2.0 / 4, rel=0.03)   # 20 000 samples
+    noise = dp_sgd_gradient(
+        torch.zeros(4, 20_000), 2.0, 1.5, generator=torch.Generator().manual_seed(3)
+    )
+    assert noise.std().item() == pytest.approx(
+        1.5 * 2.0 / 4, rel=0.03
+    )  # 20 000 samples
 
 
 def test_membership_advantage():

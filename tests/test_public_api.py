@@ -9,15 +9,20 @@ from pathlib import Path
 
 import bookutils
 
-TESTS = "\n".join(p.read_text(encoding="utf-8") for p in Path(__file__).parent.glob("test_*.py")
-                  if p.name != Path(__file__).name)
+TESTS = "\n".join(
+    p.read_text(encoding="utf-8")
+    for p in Path(__file__).parent.glob("test_*.py")
+    if p.name != Path(__file__).name
+)
 
 
 def public_objects():
     for info in pkgutil.walk_packages(bookutils.__path__, "bookutils."):
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
-            if name.startswith("_") or not (inspect.isfunction(obj) or inspect.isclass(obj)):
+            if name.startswith("_") or not (
+                inspect.isfunction(obj) or inspect.isclass(obj)
+            ):
                 continue
             if obj.__module__ == module.__name__:
                 yield module.__name__, name, obj
@@ -29,7 +34,9 @@ def test_everything_exported_exists():
 
 
 def test_public_api_is_documented():
-    missing = [f"{m}.{n}" for m, n, obj in public_objects() if not inspect.getdoc(obj)]
+    missing = [
+        f"{m}.{n}" for m, n, obj in public_objects() if not inspect.getdoc(obj)
+    ]
     assert not missing, f"no docstring: {missing}"
 
 

@@ -37,11 +37,15 @@ def test_violations_finds_forward_prerequisites():
     assert ro.violations(["2.1", "3.1"], needs, assumed=["1.1"]) == []
     [problem] = ro.violations(["1.1", "3.1", "2.1"], needs)
     assert problem.startswith("3.1 needs 2.1")
-    assert ro.violations(["1.1", "1.1"], needs) == ["1.1 is listed twice (or is also assumed)"]
+    assert ro.violations(["1.1", "1.1"], needs) == [
+        "1.1 is listed twice (or is also assumed)"
+    ]
     assert ro.violations(["7.7"], needs) == ["7.7 is not a chapter of the book"]
     # the six-week path the guide had before: 4.2 lists 3.1, which came in the next block
-    assert any(p.startswith("4.2 needs 3.1")
-               for p in ro.violations(["1.1", "1.2", "4.1", "2.1", "2.2", "4.2"], NEEDS))
+    assert any(
+        p.startswith("4.2 needs 3.1")
+        for p in ro.violations(["1.1", "1.2", "4.1", "2.1", "2.2", "4.2"], NEEDS)
+    )
 
 
 def test_reading_order_respects_every_prerequisite():
@@ -51,20 +55,29 @@ def test_reading_order_respects_every_prerequisite():
 def test_reading_order_lists_every_chapter_once():
     assert sorted(ro.READING_ORDER) == sorted(set(ro.READING_ORDER))
     assert set(ro.READING_ORDER) == set(ro.notebooks()), (
-        "add new chapters to READING_ORDER in tools/reading_order.py")
+        "add new chapters to READING_ORDER in tools/reading_order.py"
+    )
 
 
 @pytest.mark.parametrize("number", sorted(ro.notebooks()))
 def test_header_states_its_place(number):
-    header = nbtool.source(next(c for c in nbtool.load(ro.notebooks()[number])["cells"]
-                                if c["cell_type"] == "markdown"))
+    header = nbtool.source(
+        next(
+            c
+            for c in nbtool.load(ro.notebooks()[number])["cells"]
+            if c["cell_type"] == "markdown"
+        )
+    )
     lines = ro.LINE_RE.findall(header)
     assert lines == [ro.header_line(number)], (
-        f"{number}: run `python tools/reading_order.py --write` to update the header's line")
+        f"{number}: run `python tools/reading_order.py --write` to update the header's line"
+    )
 
 
 def test_course_paths_respect_prerequisites():
-    paths = course_paths((ROOT / "book/instructor_guide.md").read_text(encoding="utf-8"))
+    paths = course_paths(
+        (ROOT / "book/instructor_guide.md").read_text(encoding="utf-8")
+    )
     assert len(paths) >= 3
     for chapters, assumed in paths:
         assert ro.violations(chapters, NEEDS, assumed) == [], (chapters, assumed)

@@ -33,5 +33,6 @@ def test_setup_notebook_seeds_styles_and_picks_device(capsys):
     assert torch.equal(first, torch.rand(2))
     assert device == torch.device("cpu")
     import matplotlib as mpl
+
     assert mpl.rcParams["axes.spines.top"] is False
     assert "device=cpu" in capsys.readouterr().out

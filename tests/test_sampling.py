@@ -34,13 +34,26 @@ from bookutils.widgets.sampling import (  # noqa: E402
 )
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks/05_practice/5_5_generation.ipynb"
-SHOWN = {"top_k_filter", "top_p_filter", "next_token_probs", "kv_update", "KVCache",
-         "gpt_forward_cached", "generate"}
+SHOWN = {
+    "top_k_filter",
+    "top_p_filter",
+    "next_token_probs",
+    "kv_update",
+    "KVCache",
+    "gpt_forward_cached",
+    "generate",
+}
 
 
 def _logits(seed: int, shape=(3, 50)) -> torch.Tensor:
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed),
-                       dtype=torch.float64) * 3
+    return (
+        torch.randn(
+            *shape,
+            generator=torch.Generator().manual_seed(seed),
+            dtype=torch.float64,
+        )
+        * 3
+    )
 
 
 @pytest.mark.parametrize("k", [1, 5, 50])
@@ -60,12 +73,15 @@ def test_top_p_filter_matches_transformers(p):
 
 def test_next_token_probs_temperature_greedy_and_errors():
     logits = _logits(0)[0]
-    assert torch.allclose(next_token_probs(logits, 2.0), torch.softmax(logits / 2, -1))
+    assert torch.allclose(
+        next_token_probs(logits, 2.0), torch.softmax(logits / 2, -1)
+    )
     greedy = next_token_probs(logits, 0.0)
     assert greedy.sum() == 1 and greedy[logits.argmax()] == 1
     both = next_token_probs(logits, 0.7, top_k=10, top_p=0.8)
-    assert int((both > 0).sum()) <= 10 and torch.isclose(both.sum(), torch.tensor(1.0,
-                                                                                  dtype=both.dtype))
+    assert int((both > 0).sum()) <= 10 and torch.isclose(
+        both.sum(), torch.tensor(1.0, dtype=both.dtype)
+    )
     with pytest.raises(ValueError, match="temperature"):
         next_token_probs(logits, -1.0)
     with pytest.raises(ValueError, match="positive int"):
@@ -75,15 +91,18 @@ def test_next_token_probs_temperature_greedy_and_errors():
 
 
 def test_checks_accept_the_module_functions():
-    assert check_top_p(lambda probs, p: top_p_filter(torch.as_tensor(probs), p).numpy())
+    assert check_top_p(
+        lambda probs, p: top_p_filter(torch.as_tensor(probs), p).numpy()
+    )
     assert check_kv_update(kv_update)
 
 
 @pytest.fixture(scope="module")
 def model():
     torch.manual_seed(0)
-    return CharGPT(GPTConfig(vocab_size=30, block_size=40, d_model=32, n_heads=4,
-                             n_layers=2)).eval()
+    return CharGPT(
+        GPTConfig(vocab_size=30, block_size=40, d_model=32, n_heads=4, n_layers=2)
+    ).eval()
 
 
 def test_cached_forward_equals_the_model_in_pieces(model):
@@ -92,8 +111,10 @@ def test_cached_forward_equals_the_model_in_pieces(model):
         full = model(idx)
         assert torch.allclose(gpt_forward_cached(model, idx), full, atol=1e-6)
         cache = KVCache(2)
-        parts = [gpt_forward_cached(model, idx[:, a:b], cache) for a, b in
-                 [(0, 5), (5, 6), (6, 12)]]
+        parts = [
+            gpt_forward_cached(model, idx[:, a:b], cache)
+            for a, b in [(0, 5), (5, 6), (6, 12)]
+        ]
     assert cache.length == 12 and cache.keys[1].shape == (2, 4, 12, 8)
     assert torch.allclose(torch.cat(parts, dim=1), full, atol=1e-5)
     with pytest.raises(ValueError, match="block_size"):
@@ -105,12 +126,29 @@ def test_generate_with_and_without_cache_agree(model):
         return gpt_forward_cached(model, ids, cache)
 
     prompt = [1, 2, 3]
-    greedy = [generate(forward, prompt, 30, n_layers=2, use_cache=c) for c in (True, False)]
+    greedy = [
+        generate(forward, prompt, 30, n_layers=2, use_cache=c)
+        for c in (True, False)
+    ]
     assert greedy[0] == greedy[1] and len(greedy[0]) == 30
-    sampled = [generate(forward, prompt, 30, n_layers=2, use_cache=c, temperature=1.0,
-                        top_p=0.9, seed=3) for c in (True, False)]
+    sampled = [
+        generate(
+            forward,
+            prompt,
+            30,
+            n_layers=2,
+            use_cache=c,
+            temperature=1.0,
+            top_p=0.9,
+            seed=3,
+        )
+        for c in (True, False)
+    ]
     assert sampled[0] == sampled[1]
-    assert generate(forward, prompt, 30, n_layers=2, temperature=1.0, seed=4) != sampled[0]
+    assert (
+        generate(forward, prompt, 30, n_layers=2, temperature=1.0, seed=4)
+        != sampled[0]
+    )
     stop = greedy[0][4]
     assert generate(forward, prompt, 30, n_layers=2, stop=stop)[-1] == stop
     with pytest.raises(ValueError, match="prompt is empty"):
@@ -124,10 +162,15 @@ def test_explorer_and_frame_drawing():
     labels = [chr(97 + i % 26) + str(i) for i in range(50)]
     explorer = NextTokenExplorer(logits, labels, shown=10)
     explorer.top_k.value = 3
-    assert int((explorer.probs() > 0).sum()) == 3 and "3</b> of 50" in explorer.status.value
+    assert (
+        int((explorer.probs() > 0).sum()) == 3
+        and "3</b> of 50" in explorer.status.value
+    )
     explorer.temperature.value = 0.0
     assert int((explorer.probs() > 0).sum()) == 1
-    assert torch.allclose(filtered_probs(logits, 1.0, 50, 1.0), torch.softmax(logits, -1))
+    assert torch.allclose(
+        filtered_probs(logits, 1.0, 50, 1.0), torch.softmax(logits, -1)
+    )
     fig, ax = plt.subplots()
     draw_next_token(ax, explorer.probs(), labels, explorer.order, "t")
     assert len(ax.patches) == 10 and ax.get_xlabel() and ax.get_ylabel()

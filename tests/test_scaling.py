@@ -29,12 +29,15 @@ def test_fit_matches_torch_least_squares_on_noisy_data():
     assert 0.9 < fit.r2 < 1.0
 
 
-@pytest.mark.parametrize("x, y, match", [
-    ([1, 2, 3], [1, -1, 2], "positive"),
-    ([1, 2], [1, 2], "at least 3"),
-    ([1, 2, 3], [1, 2], "same length"),
-    ([[1, 2, 3]], [[1, 2, 3]], "one-dimensional"),
-])
+@pytest.mark.parametrize(
+    "x, y, match",
+    [
+        ([1, 2, 3], [1, -1, 2], "positive"),
+        ([1, 2], [1, 2], "at least 3"),
+        ([1, 2, 3], [1, 2], "same length"),
+        ([[1, 2, 3]], [[1, 2, 3]], "one-dimensional"),
+    ],
+)
 def test_fit_rejects_bad_input(x, y, match):
     with pytest.raises(ValueError, match=match):
         fit_power_law(x, y)

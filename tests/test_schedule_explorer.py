@@ -15,11 +15,13 @@ def test_expected_losses_match_a_monte_carlo_sgd_run_with_torch():
     rates = schedule_rates("warm-up + cosine", 0.8, 40)
     exact = expected_losses(rates, h, noise=0.3)
     gen = torch.Generator().manual_seed(0)
-    w = torch.ones(20000, 5, dtype=torch.float64)                # 20000 independent runs
+    w = torch.ones(20000, 5, dtype=torch.float64)  # 20000 independent runs
     ht = torch.from_numpy(h)
     sampled = [0.5 * (ht * w**2).sum(1).mean().item()]
     for eta in rates:
-        grad = ht * w + 0.3 * torch.randn(w.shape, generator=gen, dtype=torch.float64)
+        grad = ht * w + 0.3 * torch.randn(
+            w.shape, generator=gen, dtype=torch.float64
+        )
         w = w - eta * grad
         sampled.append(0.5 * (ht * w**2).sum(1).mean().item())
     assert np.allclose(sampled, exact, rtol=0.03)
@@ -46,10 +48,16 @@ def test_decay_lowers_the_noise_floor_and_too_large_a_rate_diverges():
     assert expected_losses(schedule_rates("constant", 2.5, 50), h)[-1] > 1e3
 
 
-@pytest.mark.parametrize("call", [
-    lambda: schedule_rates("linear", 0.1, 10), lambda: schedule_rates("step", -1, 10),
-    lambda: schedule_rates("step", 0.1, 2), lambda: quadratic_curvatures(0),
-    lambda: quadratic_curvatures(3, 1.0, 0.1)])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: schedule_rates("linear", 0.1, 10),
+        lambda: schedule_rates("step", -1, 10),
+        lambda: schedule_rates("step", 0.1, 2),
+        lambda: quadratic_curvatures(0),
+        lambda: quadratic_curvatures(3, 1.0, 0.1),
+    ],
+)
 def test_bad_input_is_explained(call):
     with pytest.raises(ValueError, match="must|need"):
         call()

@@ -38,7 +38,9 @@ def torch_rates(make_scheduler, steps: int, base_lr: float = 0.1) -> list[float]
 def assert_same(ours: list[float], theirs: list[float]) -> None:
     assert len(ours) == len(theirs)
     for t, (a, b) in enumerate(zip(ours, theirs, strict=True)):
-        assert math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-15), f"step {t}: {a} vs {b}"
+        assert math.isclose(a, b, rel_tol=RTOL, abs_tol=1e-15), (
+            f"step {t}: {a} vs {b}"
+        )
 
 
 @pytest.mark.parametrize("step_size, gamma", [(1, 0.5), (7, 0.1), (30, 0.9)])
@@ -55,25 +57,35 @@ def test_exponential_lr_matches_torch(gamma):
     assert_same([exponential_lr(t, 0.1, gamma) for t in range(200)], theirs)
 
 
-@pytest.mark.parametrize("warmup, total, min_lr, start", [(5, 40, 0.0, 0.1), (10, 100, 1e-3,
-                                                          0.01), (1, 10, 0.05, 0.5)])
+@pytest.mark.parametrize(
+    "warmup, total, min_lr, start",
+    [(5, 40, 0.0, 0.1), (10, 100, 1e-3, 0.01), (1, 10, 0.05, 0.5)],
+)
 def test_warmup_cosine_matches_sequential_lr(warmup, total, min_lr, start):
     sched = torch.optim.lr_scheduler
 
     def make(o):
-        return sched.SequentialLR(o, [sched.LinearLR(o, start, 1.0, warmup),
-                                      sched.CosineAnnealingLR(o, total - warmup, min_lr)],
-                                  milestones=[warmup])
+        return sched.SequentialLR(
+            o,
+            [
+                sched.LinearLR(o, start, 1.0, warmup),
+                sched.CosineAnnealingLR(o, total - warmup, min_lr),
+            ],
+            milestones=[warmup],
+        )
 
     theirs = torch_rates(make, total + 1)
-    ours = [warmup_cosine_lr(t, 0.1, warmup, total, min_lr, start) for t in range(total + 1)]
+    ours = [
+        warmup_cosine_lr(t, 0.1, warmup, total, min_lr, start)
+        for t in range(total + 1)
+    ]
     assert_same(ours, theirs)
 
 
 def test_warmup_cosine_from_zero_matches_lambda_lr():
     sched = torch.optim.lr_scheduler
 
-    def factor(t: int) -> float:     # a learner's formula, written independently
+    def factor(t: int) -> float:  # a learner's formula, written independently
         if t < 8:
             return t / 8
         return 0.5 * (1 + math.cos(math.pi * min(1.0, (t - 8) / 42)))
@@ -85,19 +97,26 @@ def test_warmup_cosine_from_zero_matches_lambda_lr():
 def test_warmup_cosine_edges():
     assert warmup_cosine_lr(0, 1.0, 4, 20) == 0.0
     assert warmup_cosine_lr(4, 1.0, 4, 20) == 1.0
-    assert warmup_cosine_lr(0, 1.0, 0, 20) == 1.0            # no warm-up at all
+    assert warmup_cosine_lr(0, 1.0, 0, 20) == 1.0  # no warm-up at all
     assert warmup_cosine_lr(20, 1.0, 4, 20, 0.1) == pytest.approx(0.1, abs=1e-15)
     assert warmup_cosine_lr(500, 1.0, 4, 20, 0.1) == pytest.approx(0.1, abs=1e-15)
 
 
-@pytest.mark.parametrize("kw", [{}, {"pct_start": 0.25, "div_factor": 10.0,
-                                     "final_div_factor": 100.0},
-                                {"anneal_strategy": "linear"}, {"pct_start": 0.5}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {},
+        {"pct_start": 0.25, "div_factor": 10.0, "final_div_factor": 100.0},
+        {"anneal_strategy": "linear"},
+        {"pct_start": 0.5},
+    ],
+)
 @pytest.mark.parametrize("total", [10, 37, 100])
 def test_one_cycle_matches_torch(kw, total):
     sched = torch.optim.lr_scheduler
-    theirs = torch_rates(lambda o: sched.OneCycleLR(o, max_lr=1.0, total_steps=total, **kw),
-                         total)
+    theirs = torch_rates(
+        lambda o: sched.OneCycleLR(o, max_lr=1.0, total_steps=total, **kw), total
+    )
     assert_same([one_cycle_lr(t, 1.0, total, **kw) for t in range(total)], theirs)
 
 
@@ -108,28 +127,32 @@ def test_one_cycle_shape():
     assert rates[-1] == pytest.approx(2.0 / 25 / 1e4)
 
 
-@pytest.mark.parametrize("call, error", [
-    (lambda: step_lr(-1, 0.1, 5), ValueError),
-    (lambda: step_lr(1.5, 0.1, 5), TypeError),
-    (lambda: step_lr(1, 0.1, 0), ValueError),
-    (lambda: step_lr(1, "0.1", 5), TypeError),
-    (lambda: exponential_lr(1, -0.1, 0.9), ValueError),
-    (lambda: exponential_lr(True, 0.1, 0.9), TypeError),
-    (lambda: warmup_cosine_lr(1, 0.1, 10, 10), ValueError),
-    (lambda: warmup_cosine_lr(1, 0.1, 2, 10, min_lr=0.2), ValueError),
-    (lambda: warmup_cosine_lr(1, 0.1, 2, 10, start_factor=1.5), ValueError),
-    (lambda: one_cycle_lr(10, 1.0, 10), ValueError),
-    (lambda: one_cycle_lr(0, 1.0, 10, pct_start=0.1), ValueError),
-    (lambda: one_cycle_lr(0, 1.0, 10, div_factor=0.0), ValueError),
-    (lambda: one_cycle_lr(0, 1.0, 10, anneal_strategy="step"), ValueError),
-    (lambda: one_cycle_lr(0, 1.0, 1), ValueError),
-])
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda: step_lr(-1, 0.1, 5), ValueError),
+        (lambda: step_lr(1.5, 0.1, 5), TypeError),
+        (lambda: step_lr(1, 0.1, 0), ValueError),
+        (lambda: step_lr(1, "0.1", 5), TypeError),
+        (lambda: exponential_lr(1, -0.1, 0.9), ValueError),
+        (lambda: exponential_lr(True, 0.1, 0.9), TypeError),
+        (lambda: warmup_cosine_lr(1, 0.1, 10, 10), ValueError),
+        (lambda: warmup_cosine_lr(1, 0.1, 2, 10, min_lr=0.2), ValueError),
+        (lambda: warmup_cosine_lr(1, 0.1, 2, 10, start_factor=1.5), ValueError),
+        (lambda: one_cycle_lr(10, 1.0, 10), ValueError),
+        (lambda: one_cycle_lr(0, 1.0, 10, pct_start=0.1), ValueError),
+        (lambda: one_cycle_lr(0, 1.0, 10, div_factor=0.0), ValueError),
+        (lambda: one_cycle_lr(0, 1.0, 10, anneal_strategy="step"), ValueError),
+        (lambda: one_cycle_lr(0, 1.0, 1), ValueError),
+    ],
+)
 def test_bad_input(call, error):
     with pytest.raises(error):
         call()
 
 
 # --- the self-check ------------------------------------------------------------------------
+
 
 def my_warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr):
     if step < warmup_steps:
@@ -141,9 +164,3 @@ def my_warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr):
 def test_check_accepts_a_correct_implementation(capsys):
     assert check_warmup_cosine(my_warmup_cosine)
     assert "✓" in capsys.readouterr().out
-
-
-
-
-
-

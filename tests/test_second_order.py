@@ -30,7 +30,13 @@ def _quadratic(seed=0, d=5):
     M = rng.normal(size=(d, d))
     A = M @ M.T + np.eye(d)
     b = rng.normal(size=d)
-    return (lambda x: 0.5 * x @ A @ x - b @ x), (lambda x: A @ x - b), (lambda x: A), A, b
+    return (
+        (lambda x: 0.5 * x @ A @ x - b @ x),
+        (lambda x: A @ x - b),
+        (lambda x: A),
+        A,
+        b,
+    )
 
 
 @pytest.mark.parametrize("method", ["newton", "bfgs", "lbfgs"])
@@ -38,7 +44,9 @@ def test_rosenbrock_minimum(method):
     if method == "newton":
         res = newton(rosenbrock, rosenbrock_grad, rosenbrock_hessian, START)
     else:
-        res = {"bfgs": bfgs, "lbfgs": lbfgs}[method](rosenbrock, rosenbrock_grad, START)
+        res = {"bfgs": bfgs, "lbfgs": lbfgs}[method](
+            rosenbrock, rosenbrock_grad, START
+        )
     assert isinstance(res, MinimizeResult) and res.converged
     assert np.allclose(res.x, [1.0, 1.0], atol=1e-8)
     assert res.n_iter < 100 and len(res.path) == res.n_iter + 1 == len(res.losses)
@@ -72,18 +80,29 @@ def test_quasi_newton_matches_torch_lbfgs_on_a_logistic_regression():
 
     Xt, yt = torch.tensor(X), torch.tensor(y)
     w = torch.zeros(5, dtype=torch.float64, requires_grad=True)
-    o = torch.optim.LBFGS([w], max_iter=200, tolerance_grad=1e-12, tolerance_change=0,
-                          line_search_fn="strong_wolfe")
+    o = torch.optim.LBFGS(
+        [w],
+        max_iter=200,
+        tolerance_grad=1e-12,
+        tolerance_change=0,
+        line_search_fn="strong_wolfe",
+    )
 
     def closure():
         o.zero_grad()
         z = Xt @ w
-        loss = torch.mean(torch.nn.functional.softplus(z) - yt * z) + lam / 2 * w @ w
+        loss = (
+            torch.mean(torch.nn.functional.softplus(z) - yt * z) + lam / 2 * w @ w
+        )
         loss.backward()
         return loss
 
     o.step(closure)
-    for res in (newton(f, g, h, np.zeros(5)), bfgs(f, g, np.zeros(5)), lbfgs(f, g, np.zeros(5))):
+    for res in (
+        newton(f, g, h, np.zeros(5)),
+        bfgs(f, g, np.zeros(5)),
+        lbfgs(f, g, np.zeros(5)),
+    ):
         assert res.converged and np.allclose(res.x, w.detach().numpy(), atol=1e-7)
 
 
@@ -115,8 +134,10 @@ def test_line_searches():
     t, _ = wolfe(f, g, x, f(x), g(x), d)
     assert f(x + t * d) <= f(x) + 1e-4 * t * g(x) @ d
     assert g(x + t * d) @ d >= 0.9 * g(x) @ d
-    for search in (lambda: backtracking(f, x, f(x), g(x), -d),
-                   lambda: wolfe(f, g, x, f(x), g(x), -d)):
+    for search in (
+        lambda: backtracking(f, x, f(x), g(x), -d),
+        lambda: wolfe(f, g, x, f(x), g(x), -d),
+    ):
         with pytest.raises(ValueError, match="descent"):
             search()
 

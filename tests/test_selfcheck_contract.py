@@ -66,58 +66,133 @@ from bookutils.transformer.sampling import kv_update
 
 # (id, check, reference implementation, typical mistakes)
 CONTRACT = [
-    ("perceptron_predict", per.check_perceptron_predict, perceptron_predict,
-     per.PREDICT_MISTAKES),
-    ("perceptron_update", per.check_perceptron_update, perceptron_update, per.UPDATE_MISTAKES),
+    (
+        "perceptron_predict",
+        per.check_perceptron_predict,
+        perceptron_predict,
+        per.PREDICT_MISTAKES,
+    ),
+    (
+        "perceptron_update",
+        per.check_perceptron_update,
+        perceptron_update,
+        per.UPDATE_MISTAKES,
+    ),
     ("threshold_unit", tl.check_threshold_unit, tl._reference, tl.MISTAKES),
     ("param_count", pc.check_param_count, mlp_params, pc.MISTAKES),
     ("xor_network", xn.check_xor_network, xn.xor_reference, xn.MISTAKES),
-    ("mul_backward", ag.check_mul_backward, ag.mul_backward_reference, ag.MUL_MISTAKES),
-    ("tanh_backward", ag.check_tanh_backward, ag.tanh_backward_reference, ag.TANH_MISTAKES),
-    ("gradient_average", par.check_gradient_average, par._average_reference,
-     par.AVERAGE_MISTAKES),
+    (
+        "mul_backward",
+        ag.check_mul_backward,
+        ag.mul_backward_reference,
+        ag.MUL_MISTAKES,
+    ),
+    (
+        "tanh_backward",
+        ag.check_tanh_backward,
+        ag.tanh_backward_reference,
+        ag.TANH_MISTAKES,
+    ),
+    (
+        "gradient_average",
+        par.check_gradient_average,
+        par._average_reference,
+        par.AVERAGE_MISTAKES,
+    ),
     ("row_split", par.check_row_split, row_parallel_linear, par.ROW_MISTAKES),
-    ("softmax_ce_grad", bp.check_softmax_ce_grad, bp._softmax_ce_reference,
-     bp.SOFTMAX_CE_MISTAKES),
-    ("mlp_backward", bp.check_mlp_backward, bp._mlp_backward_reference,
-     bp.MLP_BACKWARD_MISTAKES),
+    (
+        "softmax_ce_grad",
+        bp.check_softmax_ce_grad,
+        bp._softmax_ce_reference,
+        bp.SOFTMAX_CE_MISTAKES,
+    ),
+    (
+        "mlp_backward",
+        bp.check_mlp_backward,
+        bp._mlp_backward_reference,
+        bp.MLP_BACKWARD_MISTAKES,
+    ),
     ("adam_step", opt.check_adam_step, opt.adam_reference, opt.ADAM_MISTAKES),
     ("adamw_step", opt.check_adamw_step, opt.adamw_reference, opt.ADAMW_MISTAKES),
-    ("clip_grad_norm", tr.check_clip_grad_norm, tr._clip_reference, tr.CLIP_MISTAKES),
-    ("warmup_cosine", tr.check_warmup_cosine, tr._warmup_reference, tr.WARMUP_MISTAKES),
+    (
+        "clip_grad_norm",
+        tr.check_clip_grad_norm,
+        tr._clip_reference,
+        tr.CLIP_MISTAKES,
+    ),
+    (
+        "warmup_cosine",
+        tr.check_warmup_cosine,
+        tr._warmup_reference,
+        tr.WARMUP_MISTAKES,
+    ),
     ("attention", att.check_attention, att._reference, att.ATTENTION_MISTAKES),
-    ("layer_norm_backward", att.check_layer_norm_backward, att._ln_reference,
-     att.LN_MISTAKES),
+    (
+        "layer_norm_backward",
+        att.check_layer_norm_backward,
+        att._ln_reference,
+        att.LN_MISTAKES,
+    ),
     ("cross_entropy", fas.check_cross_entropy, fas._reference, fas.CE_MISTAKES),
     ("add_and_norm", enc.check_add_and_norm, enc._reference, enc.ADD_NORM_MISTAKES),
     ("linear_to_dense", fwk.check_linear_to_dense, linear_to_dense, fwk.MISTAKES),
     ("mask_positions", ptc.check_mask_positions, mask_positions, ptc.MISTAKES),
     ("quantize_int8", cmp.check_quantize_int8, quantize_int8, cmp.QUANT_MISTAKES),
-    ("clip_per_example", prv.check_clip_per_example, clip_per_example, prv.CLIP_MISTAKES),
+    (
+        "clip_per_example",
+        prv.check_clip_per_example,
+        clip_per_example,
+        prv.CLIP_MISTAKES,
+    ),
     ("entity_f1", nlpc.check_entity_f1, entity_scores, nlpc.MISTAKES),
     ("box_iou", visc.check_box_iou, visc.iou_reference, visc.MISTAKES),
     ("ctc_collapse", ctcc.check_ctc_collapse, ctc_collapse, ctcc.COLLAPSE_MISTAKES),
-    ("edit_distance", ctcc.check_edit_distance, edit_distance, ctcc.DISTANCE_MISTAKES),
+    (
+        "edit_distance",
+        ctcc.check_edit_distance,
+        edit_distance,
+        ctcc.DISTANCE_MISTAKES,
+    ),
     ("token_f1", met.check_token_f1, token_f1, met.F1_MISTAKES),
     ("lora_forward", lo.check_lora_forward, lo._reference, lo.MISTAKES),
     ("linear_attention", la.check_linear_attention, la._reference, la.MISTAKES),
-    ("two_layer_backward", faq.check_two_layer_backward, faq.two_layer_backward_reference,
-     faq.BACKWARD_MISTAKES),
+    (
+        "two_layer_backward",
+        faq.check_two_layer_backward,
+        faq.two_layer_backward_reference,
+        faq.BACKWARD_MISTAKES,
+    ),
     ("gpt_params", faq.check_gpt_params, gpt_params, faq.GPT_MISTAKES),
-    ("early_stopping", mon.check_early_stopping, early_stopping_epochs, mon.MISTAKES),
+    (
+        "early_stopping",
+        mon.check_early_stopping,
+        early_stopping_epochs,
+        mon.MISTAKES,
+    ),
     ("shift_image", aug.check_shift_image, shift_image, aug.MISTAKES),
-    ("batchnorm_backward", bnc.check_batchnorm_backward, bnc._bn_reference, bnc.BN_MISTAKES),
+    (
+        "batchnorm_backward",
+        bnc.check_batchnorm_backward,
+        bnc._bn_reference,
+        bnc.BN_MISTAKES,
+    ),
     ("merge_pair", bpec.check_merge_pair, merge_pair, bpec.MISTAKES),
     ("top_p", smp.check_top_p, smp._top_p_reference, smp.TOP_P_MISTAKES),
     ("kv_update", smp.check_kv_update, kv_update, smp.KV_MISTAKES),
     ("rope", llc.check_rope, llc._reference, llc.MISTAKES),
 ] + [
-    (f"activation_derivative[{name}]", functools.partial(act.check_activation_derivative, name),
-     get_activation(name).df, act.MISTAKES[name])
+    (
+        f"activation_derivative[{name}]",
+        functools.partial(act.check_activation_derivative, name),
+        get_activation(name).df,
+        act.MISTAKES[name],
+    )
     for name in ACTIVATION_NAMES
 ]
 IDS = [row[0] for row in CONTRACT]
-MISTAKE_ROWS = [(f"{row[0]}: {m.hint[:40]}", row[1], m) for row in CONTRACT for m in row[3]]
+MISTAKE_ROWS = [
+    (f"{row[0]}: {m.hint[:40]}", row[1], m) for row in CONTRACT for m in row[3]
+]
 
 
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
@@ -130,7 +205,9 @@ def test_reference_passes(_, check, reference, mistakes, capsys):
 # A wrong implementation run as the learner's code may warn (e.g. 1 - β⁰ = 0 divides by
 # zero); a learner would see that warning about their own code, which is right.
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("_,check,mistake", MISTAKE_ROWS, ids=[r[0] for r in MISTAKE_ROWS])
+@pytest.mark.parametrize(
+    "_,check,mistake", MISTAKE_ROWS, ids=[r[0] for r in MISTAKE_ROWS]
+)
 def test_each_typical_mistake_gets_its_own_hint(_, check, mistake, capsys):
     result = check(mistake.impl)
     assert not result
@@ -139,13 +216,19 @@ def test_each_typical_mistake_gets_its_own_hint(_, check, mistake, capsys):
 
 
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
-def test_code_that_raises_gets_feedback_not_a_traceback(_, check, reference, mistakes, capsys):
+def test_code_that_raises_gets_feedback_not_a_traceback(
+    _, check, reference, mistakes, capsys
+):
     def not_written_yet(*args, **kwargs):
         raise NotImplementedError("write this function")
 
     result = check(not_written_yet)
     out = capsys.readouterr().out
-    assert not result and "raised NotImplementedError" in out and "Traceback" not in out
+    assert (
+        not result
+        and "raised NotImplementedError" in out
+        and "Traceback" not in out
+    )
 
 
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
@@ -178,6 +261,7 @@ def test_every_check_is_reachable_from_the_checks_package():
 
 # --- what the learner's code may do that is not an answer --------------------------------
 
+
 @pytest.fixture
 def short_limit(monkeypatch):
     """A short time limit per call, so the endless loops below cost half a second each."""
@@ -185,23 +269,27 @@ def short_limit(monkeypatch):
 
 
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
-def test_an_endless_loop_gets_a_timeout_message(_, check, reference, mistakes, short_limit,
-                                                capsys):
+def test_an_endless_loop_gets_a_timeout_message(
+    _, check, reference, mistakes, short_limit, capsys
+):
     def forever(*args):
         i = 0
         while i < 10:
-            i * 2                # the increment is missing
+            i * 2  # the increment is missing
         return args
 
     result = check(forever)
     out = capsys.readouterr().out
-    assert not result and "did not finish within the time limit of 0.3 s" in out, out
+    assert not result and "did not finish within the time limit of 0.3 s" in out, (
+        out
+    )
     assert "Traceback" not in out
 
 
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT[:3], ids=IDS[:3])
-def test_a_loop_that_swallows_every_exception_still_times_out(_, check, reference, mistakes,
-                                                              short_limit, capsys):
+def test_a_loop_that_swallows_every_exception_still_times_out(
+    _, check, reference, mistakes, short_limit, capsys
+):
     def stubborn(*args):
         for _ in range(3):
             try:
@@ -213,12 +301,18 @@ def test_a_loop_that_swallows_every_exception_still_times_out(_, check, referenc
 
     result = check(stubborn)
     out = capsys.readouterr().out
-    assert not result and "did not finish within" in out and "Traceback" not in out, out
+    assert (
+        not result and "did not finish within" in out and "Traceback" not in out
+    ), out
 
 
-@pytest.mark.parametrize("exc", [SystemExit(1), KeyboardInterrupt()], ids=["exit", "interrupt"])
+@pytest.mark.parametrize(
+    "exc", [SystemExit(1), KeyboardInterrupt()], ids=["exit", "interrupt"]
+)
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
-def test_exit_and_interrupt_become_feedback(_, check, reference, mistakes, exc, capsys):
+def test_exit_and_interrupt_become_feedback(
+    _, check, reference, mistakes, exc, capsys
+):
     def leaves(*args):
         raise exc
 
@@ -249,8 +343,9 @@ def _map_floats(x, convert):
 
 @pytest.mark.parametrize("kind", ["bfloat16", "requires_grad"])
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
-def test_odd_result_types_get_a_verdict_not_a_traceback(_, check, reference, mistakes, kind,
-                                                        capsys):
+def test_odd_result_types_get_a_verdict_not_a_traceback(
+    _, check, reference, mistakes, kind, capsys
+):
     def convert(t):
         if kind == "bfloat16":
             return t.to(torch.bfloat16)
@@ -273,7 +368,9 @@ def _as_float32(x):
 
 
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
-def test_the_reference_on_float32_inputs_passes(_, check, reference, mistakes, capsys):
+def test_the_reference_on_float32_inputs_passes(
+    _, check, reference, mistakes, capsys
+):
     """A correct answer computed in float32 is judged at float32 precision."""
     result = check(lambda *args: reference(*_as_float32(args)))
     assert result, capsys.readouterr().out

@@ -46,15 +46,15 @@ from bookutils.foundations.activations import ACTIVATION_NAMES
 # --- cross entropy ------------------------------------------------------------------------
 
 
-def ce_batch_max(z, y):                    # one maximum for the whole batch
+def ce_batch_max(z, y):  # one maximum for the whole batch
     z = z - z.max()
     logp = z - torch.log(torch.exp(z).sum(1, keepdim=True))
     return -logp[torch.arange(len(y)), y].mean()
 
 
-def ce_one_hot_from_targets(z, y):         # one-hot with max(y) + 1 columns
+def ce_one_hot_from_targets(z, y):  # one-hot with max(y) + 1 columns
     onehot = F.one_hot(y).to(z.dtype)
-    return -(onehot * torch.log_softmax(z[:, :onehot.shape[1]], 1)).sum(1).mean()
+    return -(onehot * torch.log_softmax(z[:, : onehot.shape[1]], 1)).sum(1).mean()
 
 
 def ce_numpy_loop(z, y):
@@ -79,7 +79,9 @@ def ce_one_hot_right(z, y):
 # --- warm-up + cosine ---------------------------------------------------------------------
 
 
-def warmup_from_floor(step, base_lr, warmup, total, min_lr):   # warm-up starts at min_lr
+def warmup_from_floor(
+    step, base_lr, warmup, total, min_lr
+):  # warm-up starts at min_lr
     if step < warmup:
         return min_lr + (base_lr - min_lr) * step / warmup
     t = min((step - warmup) / (total - warmup), 1.0)
@@ -106,9 +108,13 @@ def warmup_as_string(step, base_lr, warmup, total, min_lr):
 # --- gradient clipping --------------------------------------------------------------------
 
 
-def clip_per_tensor_below(grads, max_norm):    # clips each tensor, keeps the global norm
+def clip_per_tensor_below(
+    grads, max_norm
+):  # clips each tensor, keeps the global norm
     total = math.sqrt(sum(float((g**2).sum()) for g in grads))
-    return [g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) for g in grads], total
+    return [
+        g * min(1.0, max_norm / (np.linalg.norm(g) + 1e-6)) for g in grads
+    ], total
 
 
 def clip_torch(grads, max_norm):
@@ -122,7 +128,9 @@ def clip_torch(grads, max_norm):
 def clip_tuple_float32(grads, max_norm):
     total = np.sqrt(sum(np.sum(np.asarray(g, np.float32) ** 2) for g in grads))
     scale = min(1.0, max_norm / (total + 1e-6))
-    return tuple(np.asarray(g, np.float32) * np.float32(scale) for g in grads), total
+    return tuple(
+        np.asarray(g, np.float32) * np.float32(scale) for g in grads
+    ), total
 
 
 # --- int8 quantisation --------------------------------------------------------------------
@@ -136,7 +144,11 @@ def _scale_zp(w):
 
 def quant_clamp_127(w):
     scale, zp = _scale_zp(w)
-    return torch.clamp(torch.round(w / scale) + zp, -127, 127).to(torch.int8), scale, zp
+    return (
+        torch.clamp(torch.round(w / scale) + zp, -127, 127).to(torch.int8),
+        scale,
+        zp,
+    )
 
 
 def quant_float_codes(w):
@@ -152,7 +164,11 @@ def quant_uint8(w):
 
 def quant_float_zero_point(w):
     scale, zp = _scale_zp(w)
-    return torch.clamp(torch.round(w / scale) + zp, -128, 127).to(torch.int8), scale, zp + 0.0
+    return (
+        torch.clamp(torch.round(w / scale) + zp, -128, 127).to(torch.int8),
+        scale,
+        zp + 0.0,
+    )
 
 
 def quant_as_array(w):
@@ -169,7 +185,7 @@ def quant_numpy(w):
     return q, float(scale), zp
 
 
-def quant_list(w):                       # a list instead of a tuple, zero point a NumPy int
+def quant_list(w):  # a list instead of a tuple, zero point a NumPy int
     q, scale, zp = cmp.quantize_int8(w)
     return [q, scale, np.int64(zp)]
 
@@ -177,7 +193,9 @@ def quant_list(w):                       # a list instead of a tuple, zero point
 # --- early stopping -----------------------------------------------------------------------
 
 
-def stop_compare_previous(losses, patience, min_delta):    # compares with the last epoch
+def stop_compare_previous(
+    losses, patience, min_delta
+):  # compares with the last epoch
     best_epoch, waited = 0, 0
     for epoch in range(1, len(losses)):
         if losses[epoch] < losses[epoch - 1] - min_delta:
@@ -210,9 +228,12 @@ def stop_numpy(losses, patience, min_delta):
 # --- gradient average ---------------------------------------------------------------------
 
 
-def average_integer_weights(grads, sizes):     # n_k // N is 0 for every worker but one
+def average_integer_weights(grads, sizes):  # n_k // N is 0 for every worker but one
     total = sum(sizes)
-    return sum(g * (s // total) for g, s in zip(grads, sizes, strict=True)) + 0 * grads[0]
+    return (
+        sum(g * (s // total) for g, s in zip(grads, sizes, strict=True))
+        + 0 * grads[0]
+    )
 
 
 def average_torch(grads, sizes):
@@ -224,7 +245,7 @@ def average_torch(grads, sizes):
 # --- entity F1 ----------------------------------------------------------------------------
 
 
-def _spans_merging_adjacent(tags):               # B-PER B-PER read as one entity
+def _spans_merging_adjacent(tags):  # B-PER B-PER read as one entity
     spans, kind, start = set(), None, 0
     for i, tag in enumerate([*tags, "O"]):
         typ = tag[2:] if tag != "O" else None
@@ -235,7 +256,7 @@ def _spans_merging_adjacent(tags):               # B-PER B-PER read as one entit
     return spans
 
 
-def _spans_ignoring_type_of_i(tags):             # I-LOC after B-PER continues the PER
+def _spans_ignoring_type_of_i(tags):  # I-LOC after B-PER continues the PER
     spans, kind, start = set(), None, 0
     for i, tag in enumerate([*tags, "O"]):
         if tag.startswith("I-") and kind is not None:
@@ -253,10 +274,15 @@ def _scores_from(spans_of):
         found = n_true = n_pred = 0
         for t, p in zip(true_tags, pred_tags, strict=True):
             a, b = spans_of(t), spans_of(p)
-            found, n_true, n_pred = found + len(a & b), n_true + len(a), n_pred + len(b)
+            found, n_true, n_pred = (
+                found + len(a & b),
+                n_true + len(a),
+                n_pred + len(b),
+            )
         p = found / n_pred if n_pred else 0.0
         r = found / n_true if n_true else 0.0
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
     return scores
 
 
@@ -293,12 +319,14 @@ def f1_no_lower(pred, truth):
     def norm(s):
         s = "".join(c for c in s if c not in string.punctuation)
         return re.sub(r"\b(a|an|the)\b", " ", s).split()
+
     return _f1(norm(pred), norm(truth))
 
 
 def f1_punct_kept(pred, truth):
     def norm(s):
         return re.sub(r"\b(a|an|the)\b", " ", s.lower()).split()
+
     return _f1(norm(pred), norm(truth))
 
 
@@ -306,6 +334,7 @@ def f1_set_both(pred, truth):
     def norm(s):
         s = "".join(c for c in s.lower() if c not in string.punctuation)
         return sorted(set(re.sub(r"\b(a|an|the)\b", " ", s).split()))
+
     return _f1(norm(pred), norm(truth))
 
 
@@ -313,6 +342,7 @@ def f1_regex(pred, truth):
     def norm(s):
         s = re.sub(f"[{re.escape(string.punctuation)}]", "", s.lower())
         return [w for w in s.split() if w not in ("a", "an", "the")]
+
     return _f1(norm(pred), norm(truth))
 
 
@@ -327,17 +357,24 @@ def collapse_as_string(path, blank):
     return "".join(str(s) for s in collapse_groupby(path, blank))
 
 
-def collapse_first_frame_dropped(path, blank):     # starts comparing at frame 1
-    return [s for i, s in enumerate(path) if i > 0 and s != blank and s != path[i - 1]]
+def collapse_first_frame_dropped(path, blank):  # starts comparing at frame 1
+    return [
+        s for i, s in enumerate(path) if i > 0 and s != blank and s != path[i - 1]
+    ]
 
 
-def distance_damerau(a, b):                        # a transposition costs 1
-    d = [[max(i, j) if min(i, j) == 0 else 0 for j in range(len(b) + 1)]
-         for i in range(len(a) + 1)]
+def distance_damerau(a, b):  # a transposition costs 1
+    d = [
+        [max(i, j) if min(i, j) == 0 else 0 for j in range(len(b) + 1)]
+        for i in range(len(a) + 1)
+    ]
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            d[i][j] = min(
+                d[i - 1][j] + 1,
+                d[i][j - 1] + 1,
+                d[i - 1][j - 1] + (a[i - 1] != b[j - 1]),
+            )
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
     return d[-1][-1]
@@ -358,7 +395,12 @@ def distance_recursive(a, b):
     def d(i, j):
         if i == 0 or j == 0:
             return i + j
-        return min(d(i - 1, j) + 1, d(i, j - 1) + 1, d(i - 1, j - 1) + (a[i - 1] != b[j - 1]))
+        return min(
+            d(i - 1, j) + 1,
+            d(i, j - 1) + 1,
+            d(i - 1, j - 1) + (a[i - 1] != b[j - 1]),
+        )
+
     return d(len(a), len(b))
 
 
@@ -367,8 +409,11 @@ def distance_numpy(a, b):
     d[:, 0], d[0, :] = np.arange(len(a) + 1), np.arange(len(b) + 1)
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
-            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1,
-                          d[i - 1, j - 1] + (a[i - 1] != b[j - 1]))
+            d[i, j] = min(
+                d[i - 1, j] + 1,
+                d[i, j - 1] + 1,
+                d[i - 1, j - 1] + (a[i - 1] != b[j - 1]),
+            )
     return d[-1, -1]
 
 
@@ -384,8 +429,9 @@ def unit_bool(x, w, t):
 
 
 def unit_loop(x, w, t):
-    return np.array([int(sum(wi * xi for wi, xi in zip(w, row, strict=True)) >= t)
-                     for row in x])
+    return np.array(
+        [int(sum(wi * xi for wi, xi in zip(w, row, strict=True)) >= t) for row in x]
+    )
 
 
 def unit_torch(x, w, t):
@@ -414,7 +460,9 @@ def params_as_string(sizes):
 
 
 def params_float(sizes):
-    return float(sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)))
+    return float(
+        sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    )
 
 
 def params_numpy(sizes):
@@ -426,27 +474,51 @@ def gpt_float(n, d, v, c):
     return float(faq.gpt_params(n, d, v, c))
 
 
-def gpt_one_norm_per_block(n, d, v, c):         # one layer norm per block instead of two
+def gpt_one_norm_per_block(n, d, v, c):  # one layer norm per block instead of two
     return faq.gpt_params(n, d, v, c) - 2 * d * n
 
 
 WRONG = {
-    "cross_entropy": (fas.check_cross_entropy, [ce_batch_max, ce_one_hot_from_targets]),
-    "warmup_cosine": (tr.check_warmup_cosine,
-                      [warmup_from_floor, warmup_integer_division, warmup_as_string]),
+    "cross_entropy": (
+        fas.check_cross_entropy,
+        [ce_batch_max, ce_one_hot_from_targets],
+    ),
+    "warmup_cosine": (
+        tr.check_warmup_cosine,
+        [warmup_from_floor, warmup_integer_division, warmup_as_string],
+    ),
     "clip_grad_norm": (tr.check_clip_grad_norm, [clip_per_tensor_below]),
-    "quantize_int8": (cmp.check_quantize_int8, [quant_clamp_127, quant_float_codes,
-                                                quant_uint8, quant_float_zero_point,
-                                                quant_as_array]),
-    "early_stopping": (mon.check_early_stopping, [stop_compare_previous, stop_float_epochs]),
+    "quantize_int8": (
+        cmp.check_quantize_int8,
+        [
+            quant_clamp_127,
+            quant_float_codes,
+            quant_uint8,
+            quant_float_zero_point,
+            quant_as_array,
+        ],
+    ),
+    "early_stopping": (
+        mon.check_early_stopping,
+        [stop_compare_previous, stop_float_epochs],
+    ),
     "gradient_average": (par.check_gradient_average, [average_integer_weights]),
-    "entity_f1": (nlpc.check_entity_f1, [_scores_from(_spans_merging_adjacent),
-                                         _scores_from(_spans_ignoring_type_of_i)]),
+    "entity_f1": (
+        nlpc.check_entity_f1,
+        [
+            _scores_from(_spans_merging_adjacent),
+            _scores_from(_spans_ignoring_type_of_i),
+        ],
+    ),
     "token_f1": (met.check_token_f1, [f1_no_lower, f1_punct_kept, f1_set_both]),
-    "ctc_collapse": (ctcc.check_ctc_collapse, [collapse_as_string,
-                                               collapse_first_frame_dropped]),
-    "edit_distance": (ctcc.check_edit_distance, [distance_damerau, distance_case_blind,
-                                                 distance_as_float]),
+    "ctc_collapse": (
+        ctcc.check_ctc_collapse,
+        [collapse_as_string, collapse_first_frame_dropped],
+    ),
+    "edit_distance": (
+        ctcc.check_edit_distance,
+        [distance_damerau, distance_case_blind, distance_as_float],
+    ),
     "threshold_unit": (tl.check_threshold_unit, [unit_float, unit_bool]),
     "xor_network": (xn.check_xor_network, [xor_float]),
     "perceptron_predict": (per.check_perceptron_predict, [predict_float_labels]),
@@ -455,16 +527,25 @@ WRONG = {
 }
 
 RIGHT = {
-    "cross_entropy": (fas.check_cross_entropy, [ce_numpy_loop, ce_float32, ce_one_hot_right]),
+    "cross_entropy": (
+        fas.check_cross_entropy,
+        [ce_numpy_loop, ce_float32, ce_one_hot_right],
+    ),
     "warmup_cosine": (tr.check_warmup_cosine, [warmup_numpy]),
     "clip_grad_norm": (tr.check_clip_grad_norm, [clip_torch, clip_tuple_float32]),
     "quantize_int8": (cmp.check_quantize_int8, [quant_numpy, quant_list]),
     "early_stopping": (mon.check_early_stopping, [stop_numpy]),
     "gradient_average": (par.check_gradient_average, [average_torch]),
-    "entity_f1": (nlpc.check_entity_f1, [_scores_from(_spans_right), entity_scores_as_list]),
+    "entity_f1": (
+        nlpc.check_entity_f1,
+        [_scores_from(_spans_right), entity_scores_as_list],
+    ),
     "token_f1": (met.check_token_f1, [f1_regex]),
     "ctc_collapse": (ctcc.check_ctc_collapse, [collapse_groupby]),
-    "edit_distance": (ctcc.check_edit_distance, [distance_recursive, distance_numpy]),
+    "edit_distance": (
+        ctcc.check_edit_distance,
+        [distance_recursive, distance_numpy],
+    ),
     "threshold_unit": (tl.check_threshold_unit, [unit_loop, unit_torch]),
     "xor_network": (xn.check_xor_network, [xor_list]),
     "perceptron_predict": (per.check_perceptron_predict, [predict_torch]),
@@ -474,7 +555,7 @@ RIGHT = {
 # --- tensor exercises: NumPy/torch/float32 alternatives and a few wrong ones -------------
 
 
-def ce_grad_batch_max(z, y):                      # one maximum for the whole batch
+def ce_grad_batch_max(z, y):  # one maximum for the whole batch
     e = np.exp(z - z.max())
     p = e / e.sum(1, keepdims=True)
     p[np.arange(len(y)), y] -= 1
@@ -505,18 +586,25 @@ def ln_backward_autograd(dy, x, weight):
 
 
 def derivative_by_autograd(name):
-    fns = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
-           "leaky_relu": lambda t: F.leaky_relu(t, 0.01), "gelu": F.gelu,
-           "softplus": F.softplus, "silu": F.silu}
+    fns = {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "leaky_relu": lambda t: F.leaky_relu(t, 0.01),
+        "gelu": F.gelu,
+        "softplus": F.softplus,
+        "silu": F.silu,
+    }
 
     def grad(z):
         t = torch.tensor(z, requires_grad=True)
         fns[name](t).sum().backward()
         return t.grad.numpy()
+
     return grad
 
 
-def shift_up_as_down(image, dx, dy):              # a negative dy is taken as positive
+def shift_up_as_down(image, dx, dy):  # a negative dy is taken as positive
     h, w = image.shape
     out = np.zeros_like(image)
     dy = abs(dy)
@@ -545,7 +633,7 @@ def iou_python(a, b):
     return inter / union
 
 
-def iou_clamp_width_only(a, b):                    # the height is not clamped at 0
+def iou_clamp_width_only(a, b):  # the height is not clamped at 0
     w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     h = min(a[3], b[3]) - max(a[1], b[1])
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
@@ -559,10 +647,14 @@ def mask_float_labels(ids, pos, mask_id):
 
 def mask_torch(ids, pos, mask_id):
     ids, pos = torch.as_tensor(ids), torch.as_tensor(pos)
-    return ids.masked_fill(pos, mask_id), torch.where(pos, ids, torch.full_like(ids, -100))
+    return ids.masked_fill(pos, mask_id), torch.where(
+        pos, ids, torch.full_like(ids, -100)
+    )
 
 
-def lora_integer_scale(x, W, b, A, B, alpha):       # alpha // r: right only when r | alpha
+def lora_integer_scale(
+    x, W, b, A, B, alpha
+):  # alpha // r: right only when r | alpha
     return x @ W.T + b + (alpha // A.shape[0]) * (x @ A.T @ B.T)
 
 
@@ -571,28 +663,41 @@ def lora_float32_numpy(x, W, b, A, B, alpha):
     return x @ W.T + b + np.float32(alpha / A.shape[0]) * ((x @ A.T) @ B.T)
 
 
-WRONG.update({
-    "lora_forward": (lo.check_lora_forward, [lora_integer_scale]),
-    "softmax_ce_grad": (bp.check_softmax_ce_grad, [ce_grad_batch_max]),
-    "shift_image": (aug.check_shift_image, [shift_up_as_down]),
-    "box_iou": (visc.check_box_iou, [iou_clamp_width_only]),
-    "mask_positions": (ptc.check_mask_positions, [mask_float_labels]),
-})
-RIGHT.update({
-    "lora_forward": (lo.check_lora_forward, [lora_float32_numpy]),
-    "softmax_ce_grad": (bp.check_softmax_ce_grad, [ce_grad_autograd_float32]),
-    "attention": (att.check_attention, [attention_numpy_float32]),
-    "layer_norm_backward": (att.check_layer_norm_backward, [ln_backward_autograd]),
-    "shift_image": (aug.check_shift_image, [shift_loop]),
-    "box_iou": (visc.check_box_iou, [iou_python]),
-    "mask_positions": (ptc.check_mask_positions, [mask_torch]),
-})
+WRONG.update(
+    {
+        "lora_forward": (lo.check_lora_forward, [lora_integer_scale]),
+        "softmax_ce_grad": (bp.check_softmax_ce_grad, [ce_grad_batch_max]),
+        "shift_image": (aug.check_shift_image, [shift_up_as_down]),
+        "box_iou": (visc.check_box_iou, [iou_clamp_width_only]),
+        "mask_positions": (ptc.check_mask_positions, [mask_float_labels]),
+    }
+)
+RIGHT.update(
+    {
+        "lora_forward": (lo.check_lora_forward, [lora_float32_numpy]),
+        "softmax_ce_grad": (bp.check_softmax_ce_grad, [ce_grad_autograd_float32]),
+        "attention": (att.check_attention, [attention_numpy_float32]),
+        "layer_norm_backward": (
+            att.check_layer_norm_backward,
+            [ln_backward_autograd],
+        ),
+        "shift_image": (aug.check_shift_image, [shift_loop]),
+        "box_iou": (visc.check_box_iou, [iou_python]),
+        "mask_positions": (ptc.check_mask_positions, [mask_torch]),
+    }
+)
 
 
-WRONG_ROWS = [(f"{k}-{fn.__name__}", check, fn) for k, (check, fns) in WRONG.items()
-              for fn in fns]
-RIGHT_ROWS = [(f"{k}-{fn.__name__}", check, fn) for k, (check, fns) in RIGHT.items()
-              for fn in fns]
+WRONG_ROWS = [
+    (f"{k}-{fn.__name__}", check, fn)
+    for k, (check, fns) in WRONG.items()
+    for fn in fns
+]
+RIGHT_ROWS = [
+    (f"{k}-{fn.__name__}", check, fn)
+    for k, (check, fns) in RIGHT.items()
+    for fn in fns
+]
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -613,7 +718,9 @@ def test_a_right_alternative_gets_a_tick(_, check, fn, capsys):
 def test_quantisation_cases_keep_away_from_rounding_ties():
     for case in cmp.QUANT_CASES + cmp.QUANT_GENERATED:
         margin = cmp.rounding_margin(case.args[0])
-        assert margin > 1e-3, f"{case.description}: a scaled weight is {margin:.2g} from a tie"
+        assert margin > 1e-3, (
+            f"{case.description}: a scaled weight is {margin:.2g} from a tie"
+        )
 
 
 def test_messages_for_types_name_what_was_expected(capsys):
@@ -636,5 +743,6 @@ def test_a_generic_message_shows_the_smallest_generated_counter_example(capsys):
 
 @pytest.mark.parametrize("name", ACTIVATION_NAMES)
 def test_activation_derivatives_by_autograd_pass(name, capsys):
-    assert act.check_activation_derivative(name, derivative_by_autograd(name)), \
+    assert act.check_activation_derivative(name, derivative_by_autograd(name)), (
         capsys.readouterr().out
+    )

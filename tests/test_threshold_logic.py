@@ -20,10 +20,16 @@ from bookutils.foundations.threshold_logic import (
 )
 
 
-@pytest.mark.parametrize("gate, weights, threshold", [
-    ("and", [1, 1], 2), ("or", [1, 1], 1), ("nand", [-1, -1], -1), ("nor", [-1, -1], 0),
-    ("not", [-1], 0),
-])
+@pytest.mark.parametrize(
+    "gate, weights, threshold",
+    [
+        ("and", [1, 1], 2),
+        ("or", [1, 1], 1),
+        ("nand", [-1, -1], -1),
+        ("nor", [-1, -1], 0),
+        ("not", [-1], 0),
+    ],
+)
 def test_gates_by_hand(gate, weights, threshold):
     X, y = gate_table(gate)
     assert np.array_equal(threshold_unit(X, weights, threshold), y)
@@ -31,10 +37,15 @@ def test_gates_by_hand(gate, weights, threshold):
 
 def test_inhibitory_input_vetoes():
     X = binary_inputs(1)
-    assert threshold_unit(X, [0], 0, inhibitory=[True]).tolist() == [1, 0]   # NOT
+    assert threshold_unit(X, [0], 0, inhibitory=[True]).tolist() == [1, 0]  # NOT
     X2 = binary_inputs(2)
     # x1 AND NOT x2 with x2 inhibitory: fires only on (1, 0)
-    assert threshold_unit(X2, [1, 0], 1, inhibitory=[False, True]).tolist() == [0, 0, 1, 0]
+    assert threshold_unit(X2, [1, 0], 1, inhibitory=[False, True]).tolist() == [
+        0,
+        0,
+        1,
+        0,
+    ]
     assert threshold_unit(np.array([1, 0]), [1, 1], 1).shape == ()
 
 
@@ -44,8 +55,14 @@ def test_matches_a_torch_heaviside_unit():
         d = int(rng.integers(1, 5))
         X = binary_inputs(d)
         w, t = rng.integers(-3, 4, size=d), int(rng.integers(-3, 4))
-        z = torch.tensor(X, dtype=torch.float64) @ torch.tensor(w, dtype=torch.float64) - t
-        expected = torch.heaviside(z, torch.tensor(1.0, dtype=torch.float64)).int().numpy()
+        z = (
+            torch.tensor(X, dtype=torch.float64)
+            @ torch.tensor(w, dtype=torch.float64)
+            - t
+        )
+        expected = (
+            torch.heaviside(z, torch.tensor(1.0, dtype=torch.float64)).int().numpy()
+        )
         assert np.array_equal(threshold_unit(X, w, t), expected)
 
 
@@ -59,10 +76,15 @@ def test_matches_the_perceptron_with_half_integer_bias():
 
 def test_search_finds_14_of_16_functions_and_not_xor():
     X = binary_inputs(2)
-    found = {y: find_threshold_units(X, np.array(y), range(-2, 3))
-             for y in itertools.product((0, 1), repeat=4)}
+    found = {
+        y: find_threshold_units(X, np.array(y), range(-2, 3))
+        for y in itertools.product((0, 1), repeat=4)
+    }
     assert sum(bool(v) for v in found.values()) == 14
-    assert not found[tuple(gate_table("xor")[1])] and not found[tuple(gate_table("xnor")[1])]
+    assert (
+        not found[tuple(gate_table("xor")[1])]
+        and not found[tuple(gate_table("xnor")[1])]
+    )
     for y, solutions in found.items():
         for w, t in solutions:
             assert tuple(threshold_unit(X, w, t)) == y
@@ -75,22 +97,56 @@ def test_truth_table_and_binary_inputs():
     assert set(GATES) >= {"and", "or", "not", "nand", "xor"}
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: threshold_unit(np.array([[0, 2]]), [1, 1], 1), ValueError, "binary"),
-    (lambda: threshold_unit(np.zeros((2, 2, 2), int), [1, 1], 1), ValueError, "one input"),
-    (lambda: threshold_unit(binary_inputs(2), [1, 1, 1], 1), ValueError, "one weight per"),
-    (lambda: threshold_unit(binary_inputs(2), [1, 1], "1"), TypeError, "threshold"),
-    (lambda: threshold_unit(binary_inputs(2), [1, 1], 1, inhibitory=[True]), ValueError,
-     "inhibitory"),
-    (lambda: binary_inputs(0), ValueError, "positive int"),
-    (lambda: truth_table("and", 2), TypeError, "function"),
-    (lambda: gate_table("xyz"), ValueError, "unknown gate"),
-    (lambda: find_threshold_units(binary_inputs(2), np.array([0, 1])), ValueError, "target"),
-    (lambda: find_threshold_units(binary_inputs(2), np.array([0, 1, 1, 2])), ValueError,
-     "target"),
-    (lambda: find_threshold_units(binary_inputs(2), np.array([0, 1, 1, 1]), []), ValueError,
-     "at least one"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (
+            lambda: threshold_unit(np.array([[0, 2]]), [1, 1], 1),
+            ValueError,
+            "binary",
+        ),
+        (
+            lambda: threshold_unit(np.zeros((2, 2, 2), int), [1, 1], 1),
+            ValueError,
+            "one input",
+        ),
+        (
+            lambda: threshold_unit(binary_inputs(2), [1, 1, 1], 1),
+            ValueError,
+            "one weight per",
+        ),
+        (
+            lambda: threshold_unit(binary_inputs(2), [1, 1], "1"),
+            TypeError,
+            "threshold",
+        ),
+        (
+            lambda: threshold_unit(binary_inputs(2), [1, 1], 1, inhibitory=[True]),
+            ValueError,
+            "inhibitory",
+        ),
+        (lambda: binary_inputs(0), ValueError, "positive int"),
+        (lambda: truth_table("and", 2), TypeError, "function"),
+        (lambda: gate_table("xyz"), ValueError, "unknown gate"),
+        (
+            lambda: find_threshold_units(binary_inputs(2), np.array([0, 1])),
+            ValueError,
+            "target",
+        ),
+        (
+            lambda: find_threshold_units(binary_inputs(2), np.array([0, 1, 1, 2])),
+            ValueError,
+            "target",
+        ),
+        (
+            lambda: find_threshold_units(
+                binary_inputs(2), np.array([0, 1, 1, 1]), []
+            ),
+            ValueError,
+            "at least one",
+        ),
+    ],
+)
 def test_bad_inputs(call, error, match):
     with pytest.raises(error, match=match):
         call()
@@ -99,7 +155,3 @@ def test_bad_inputs(call, error, match):
 def test_check_threshold_unit_passes_the_reference(capsys):
     assert check_threshold_unit(lambda x, w, t: (x @ w >= t).astype(int))
     assert "✓" in capsys.readouterr().out
-
-
-
-

@@ -33,8 +33,9 @@ def test_label_conventions(make):
 
 @pytest.mark.parametrize("dim", [1, 2, 5, 12])
 def test_separable_data_has_the_promised_margin(dim):
-    X, y, u, b = make_separable(300, margin=0.1, dim=dim, radius=2.0, seed=dim,
-                                return_separator=True)
+    X, y, u, b = make_separable(
+        300, margin=0.1, dim=dim, radius=2.0, seed=dim, return_separator=True
+    )
     assert X.shape == (300, dim)
     assert np.isclose(np.linalg.norm(u), 1.0)
     assert np.all(y * (X @ u + b) >= 0.1)
@@ -59,17 +60,20 @@ def test_moons_without_noise_lie_on_half_circles():
     assert np.allclose(np.linalg.norm(upper, axis=1), 1.0)
 
 
-@pytest.mark.parametrize("make,kwargs,match", [
-    (make_moons, {"n": 1}, "n must be an int >= 2"),
-    (make_moons, {"n": 10.0}, "n must be an int"),
-    (make_xor, {"n": 3}, "n must be an int >= 4"),
-    (make_spirals, {"noise": -0.1}, "noise"),
-    (make_spirals, {"turns": 0}, "turns"),
-    (make_moons, {"labels": "yes/no"}, "labels"),
-    (make_separable, {"margin": 0.6}, "margin"),
-    (make_separable, {"margin": 0.1, "radius": -1}, "radius"),
-    (make_separable, {"dim": 0}, "dim"),
-])
+@pytest.mark.parametrize(
+    "make,kwargs,match",
+    [
+        (make_moons, {"n": 1}, "n must be an int >= 2"),
+        (make_moons, {"n": 10.0}, "n must be an int"),
+        (make_xor, {"n": 3}, "n must be an int >= 4"),
+        (make_spirals, {"noise": -0.1}, "noise"),
+        (make_spirals, {"turns": 0}, "turns"),
+        (make_moons, {"labels": "yes/no"}, "labels"),
+        (make_separable, {"margin": 0.6}, "margin"),
+        (make_separable, {"margin": 0.1, "radius": -1}, "radius"),
+        (make_separable, {"dim": 0}, "dim"),
+    ],
+)
 def test_bad_arguments(make, kwargs, match):
     with pytest.raises(ValueError, match=match):
         make(**kwargs)

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from bookutils._validate import integer, number, positive_int, positive_number, tensor
+from bookutils._validate import (
+    integer,
+    number,
+    positive_int,
+    positive_number,
+    tensor,
+)
 
 
 def test_good_values_come_back_as_python_numbers():
@@ -20,27 +26,42 @@ def test_good_values_come_back_as_python_numbers():
     assert tensor("x", t) is t
 
 
-@pytest.mark.parametrize("call", [
-    lambda: positive_int("n", 2.0),
-    lambda: positive_int("n", True),
-    lambda: positive_int("n", "3"),
-    lambda: integer("k", None),
-    lambda: number("x", "1"),
-    lambda: positive_number("lr", True),
-    lambda: tensor("x", [1.0]),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: positive_int("n", 2.0),
+        lambda: positive_int("n", True),
+        lambda: positive_int("n", "3"),
+        lambda: integer("k", None),
+        lambda: number("x", "1"),
+        lambda: positive_number("lr", True),
+        lambda: tensor("x", [1.0]),
+    ],
+)
 def test_a_wrong_type_is_a_type_error(call):
     with pytest.raises(TypeError, match="must be"):
         call()
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda: positive_int("n", 0), "n must be a positive integer, got 0"),
-    (lambda: positive_int("padding", -1, minimum=0), "padding must be an integer >= 0, got -1"),
-    (lambda: positive_number("lr", 0), "lr must be positive, got 0"),
-    (lambda: positive_number("decay", -1.0, allow_zero=True), "decay must be non-negative"),
-    (lambda: positive_number("lr", float("nan")), "lr must be positive, got nan"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: positive_int("n", 0), "n must be a positive integer, got 0"),
+        (
+            lambda: positive_int("padding", -1, minimum=0),
+            "padding must be an integer >= 0, got -1",
+        ),
+        (lambda: positive_number("lr", 0), "lr must be positive, got 0"),
+        (
+            lambda: positive_number("decay", -1.0, allow_zero=True),
+            "decay must be non-negative",
+        ),
+        (
+            lambda: positive_number("lr", float("nan")),
+            "lr must be positive, got nan",
+        ),
+    ],
+)
 def test_a_wrong_value_is_a_value_error_that_names_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()

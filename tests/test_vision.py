@@ -26,8 +26,12 @@ from bookutils.tasks.vision import (
 @pytest.mark.parametrize("stride,padding", [(1, 0), (1, 2), (2, 1), (3, 0)])
 def test_conv2d_matches_torch_values_and_gradients(stride, padding):
     g = torch.Generator().manual_seed(stride * 10 + padding)
-    x = torch.randn(2, 3, 10, 7, generator=g, dtype=torch.float64, requires_grad=True)
-    w = torch.randn(5, 3, 3, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    x = torch.randn(
+        2, 3, 10, 7, generator=g, dtype=torch.float64, requires_grad=True
+    )
+    w = torch.randn(
+        5, 3, 3, 2, generator=g, dtype=torch.float64, requires_grad=True
+    )
     b = torch.randn(5, generator=g, dtype=torch.float64, requires_grad=True)
     ours = conv2d(x, w, b, stride=stride, padding=padding)
     theirs = F.conv2d(x, w, b, stride=stride, padding=padding)
@@ -36,8 +40,11 @@ def test_conv2d_matches_torch_values_and_gradients(stride, padding):
     expected = torch.autograd.grad(theirs.square().sum(), (x, w, b))
     for a, e in zip(grads, expected, strict=True):
         assert torch.allclose(a, e, atol=1e-10)
-    assert torch.allclose(conv2d(x, w, stride=stride, padding=padding),
-                          F.conv2d(x, w, stride=stride, padding=padding), atol=1e-12)
+    assert torch.allclose(
+        conv2d(x, w, stride=stride, padding=padding),
+        F.conv2d(x, w, stride=stride, padding=padding),
+        atol=1e-12,
+    )
 
 
 def test_conv2d_bad_input():
@@ -68,14 +75,16 @@ def test_box_area_and_iou_hand_cases():
     assert np.array_equal(box_area(a), [4, 16, 1])
     assert np.allclose(box_iou(a, b), [[1 / 7, 0], [1 / 4, 1 / 16], [0, 0]])
     assert np.allclose(box_iou(b, a), box_iou(a, b).T)
-    assert box_iou([[1, 1, 1, 1]], [[1, 1, 1, 1]])[0, 0] == 0     # empty boxes
+    assert box_iou([[1, 1, 1, 1]], [[1, 1, 1, 1]])[0, 0] == 0  # empty boxes
     assert iou_reference((0, 0, 2, 1), (1, 2, 3, 3)) == 0
 
 
 def test_box_iou_matches_pixel_counting():
     rng = np.random.default_rng(0)
     for _ in range(50):
-        boxes = np.sort(rng.integers(0, 12, size=(2, 2, 2)), axis=1)  # integer corners
+        boxes = np.sort(
+            rng.integers(0, 12, size=(2, 2, 2)), axis=1
+        )  # integer corners
         boxes = boxes.transpose(0, 2, 1).reshape(2, 4)[:, [0, 2, 1, 3]]
         masks = np.zeros((2, 12, 12), bool)
         for m, (x1, y1, x2, y2) in zip(masks, boxes, strict=True):
@@ -95,17 +104,21 @@ def test_box_bad_input():
 def test_segmentation_metrics_hand_case():
     target = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 0, 0]])
     pred = np.array([[0, 0, 1, 0], [0, 1, 1, 1], [2, 0, 0, 0]])
-    assert np.array_equal(confusion_matrix(target, pred, 3), [[5, 1, 0], [1, 3, 0], [1, 0, 1]])
+    assert np.array_equal(
+        confusion_matrix(target, pred, 3), [[5, 1, 0], [1, 3, 0], [1, 0, 1]]
+    )
     assert pixel_accuracy(pred, target) == 0.75
     assert np.isclose(mean_iou(pred, target, 3), (5 / 8 + 3 / 5 + 1 / 2) / 3)
-    assert mean_iou(target, target, 5) == 1.0             # absent classes are skipped
+    assert mean_iou(target, target, 5) == 1.0  # absent classes are skipped
 
 
 def test_segmentation_metrics_match_torch():
     rng = np.random.default_rng(1)
     pred, target = rng.integers(0, 4, (3, 9, 9)), rng.integers(0, 4, (3, 9, 9))
     p, t = torch.tensor(pred).ravel(), torch.tensor(target).ravel()
-    ious = [((p == k) & (t == k)).sum() / ((p == k) | (t == k)).sum() for k in range(4)]
+    ious = [
+        ((p == k) & (t == k)).sum() / ((p == k) | (t == k)).sum() for k in range(4)
+    ]
     assert np.isclose(mean_iou(pred, target, 4), torch.stack(ious).mean().item())
     assert np.isclose(pixel_accuracy(pred, target), (p == t).float().mean().item())
 
@@ -128,9 +141,16 @@ def test_detection_data():
     assert images.shape == (40, 1, 32, 32) and images.dtype == np.float32
     assert set(labels) <= {0, 1}
     clean, clean_boxes, _ = make_detection_data(20, seed=1, noise=0.0)
-    for img, (x1, y1, x2, y2) in zip(clean[:, 0], clean_boxes.astype(int), strict=True):
-        rows, cols = np.nonzero(img)                          # the box is tight
-        assert (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1) == (x1, y1, x2, y2)
+    for img, (x1, y1, x2, y2) in zip(
+        clean[:, 0], clean_boxes.astype(int), strict=True
+    ):
+        rows, cols = np.nonzero(img)  # the box is tight
+        assert (cols.min(), rows.min(), cols.max() + 1, rows.max() + 1) == (
+            x1,
+            y1,
+            x2,
+            y2,
+        )
     with pytest.raises(ValueError, match="size"):
         make_detection_data(3, size=8)
 
@@ -139,7 +159,7 @@ def test_segmentation_data():
     images, masks = make_segmentation_data(30, seed=0)
     assert images.shape == (30, 1, 24, 24) and masks.shape == (30, 24, 24)
     assert set(np.unique(masks)) <= set(range(len(SHAPE_CLASSES)))
-    assert np.all(masks.reshape(30, -1).max(1) > 0)        # every image has a shape
+    assert np.all(masks.reshape(30, -1).max(1) > 0)  # every image has a shape
     clean, clean_masks = make_segmentation_data(10, seed=1, noise=0.0)
     assert np.array_equal(clean[:, 0] > 0, clean_masks > 0)
     with pytest.raises(ValueError, match="max_shapes"):

@@ -27,13 +27,22 @@ def _figure() -> Figure:
 
 
 def _widget():
-    return widgets.VBox([
-        widgets.HBox([widgets.Dropdown(options=["sigmoid", "tanh"], value="tanh",
-                                       description="f"),
-                       widgets.FloatSlider(value=1.0, min=-5, max=5, description="w₁")]),
-        widgets.IntSlider(value=7, description="steps"),
-        widgets.Button(description="step"), widgets.Play(description="play"),
-        widgets.HTML("loss after 7 steps: <b>0.5</b>")])
+    return widgets.VBox(
+        [
+            widgets.HBox(
+                [
+                    widgets.Dropdown(
+                        options=["sigmoid", "tanh"], value="tanh", description="f"
+                    ),
+                    widgets.FloatSlider(value=1.0, min=-5, max=5, description="w₁"),
+                ]
+            ),
+            widgets.IntSlider(value=7, description="steps"),
+            widgets.Button(description="step"),
+            widgets.Play(description="play"),
+            widgets.HTML("loss after 7 steps: <b>0.5</b>"),
+        ]
+    )
 
 
 def test_widget_settings_reads_controls_and_status():
@@ -46,7 +55,9 @@ def test_widget_settings_reads_controls_and_status():
 
 def test_frozen_widget_html_has_picture_badge_and_no_controls():
     fig = _figure()
-    frozen = frozen_widget(_widget(), fig, alt="A straight line from (0, 0) to (1, 1).")
+    frozen = frozen_widget(
+        _widget(), fig, alt="A straight line from (0, 0) to (1, 1)."
+    )
     assert isinstance(frozen, FrozenWidget)
     page = frozen.html()
     assert BADGE in page and "f = tanh, w₁ = 1.00, steps = 7" in page
@@ -56,14 +67,20 @@ def test_frozen_widget_html_has_picture_badge_and_no_controls():
     png = base64.b64decode(src)
     assert png.startswith(b"\x89PNG")
     width_px = int.from_bytes(png[16:20], "big")
-    assert width_px == 2 * frozen.width == 800, (width_px, frozen.width)   # drawn at 2x
+    assert width_px == 2 * frozen.width == 800, (
+        width_px,
+        frozen.width,
+    )  # drawn at 2x
 
 
 def test_frozen_widget_bundle_keeps_the_live_widget():
     w = _widget()
-    bundle = frozen_widget(w, _figure(), alt="A straight line from (0, 0) to (1, 1)."
-                           )._repr_mimebundle_()
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
+    bundle = frozen_widget(
+        w, _figure(), alt="A straight line from (0, 0) to (1, 1)."
+    )._repr_mimebundle_()
+    assert (
+        bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == w.model_id
+    )
     assert BADGE in bundle["text/html"]
 
 
@@ -78,11 +95,17 @@ def test_frozen_widget_rejects_bad_input():
     with pytest.raises(ValueError, match="alt must describe"):
         frozen_widget(_widget(), _figure(), alt="short")
     with pytest.raises(TypeError, match="Figure or PNG"):
-        frozen_widget(_widget(), "picture.png", alt="A straight line from (0, 0) to (1, 1).")
+        frozen_widget(
+            _widget(), "picture.png", alt="A straight line from (0, 0) to (1, 1)."
+        )
     with pytest.raises(ValueError, match="display width"):
-        frozen_widget(_widget(), b"\x89PNG....", alt="A straight line from (0, 0) to (1, 1).")
+        frozen_widget(
+            _widget(), b"\x89PNG....", alt="A straight line from (0, 0) to (1, 1)."
+        )
 
 
 def test_show_widget_displays_the_pair(capsys):
     show_widget(_widget(), _figure(), alt="A straight line from (0, 0) to (1, 1).")
-    assert "VBox" in capsys.readouterr().out    # outside IPython: the text fallback prints
+    assert (
+        "VBox" in capsys.readouterr().out
+    )  # outside IPython: the text fallback prints

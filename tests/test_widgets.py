@@ -19,7 +19,11 @@ def data():
 def test_builds_a_widget_with_the_controls(data):
     explorer = PerceptronExplorer(*data)
     assert isinstance(explorer.widget, widgets.VBox)
-    assert [s.description for s in (explorer.w1, explorer.w2, explorer.b)] == ["w₁", "w₂", "b"]
+    assert [s.description for s in (explorer.w1, explorer.w2, explorer.b)] == [
+        "w₁",
+        "w₂",
+        "b",
+    ]
     assert "misclassified" in explorer.status.value
 
 
@@ -49,7 +53,10 @@ def test_reset_restores_the_start(data):
     for _ in range(7):
         explorer.step()
     explorer.reset_button.click()
-    assert np.array_equal(explorer.weights[0], [1.0, 1.0]) and explorer.weights[1] == 0.5
+    assert (
+        np.array_equal(explorer.weights[0], [1.0, 1.0])
+        and explorer.weights[1] == 0.5
+    )
     assert explorer.next_index == 0 and explorer.updates == 0
 
 
@@ -66,11 +73,14 @@ def test_display_helper_returns_the_explorer(data):
     assert isinstance(perceptron_explorer(*data), PerceptronExplorer)
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"X": np.ones((4, 3)), "y": np.array([1, -1, 1, -1])}, "shape \\(n, 2\\)"),
-    ({"X": np.ones((4, 2)), "y": np.array([1, 0, 1, 0])}, "-1 or \\+1"),
-    ({"X": np.ones((4, 2)), "y": np.array([1, -1, 1, -1]), "lr": -1}, "lr"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"X": np.ones((4, 3)), "y": np.array([1, -1, 1, -1])}, "shape \\(n, 2\\)"),
+        ({"X": np.ones((4, 2)), "y": np.array([1, 0, 1, 0])}, "-1 or \\+1"),
+        ({"X": np.ones((4, 2)), "y": np.array([1, -1, 1, -1]), "lr": -1}, "lr"),
+    ],
+)
 def test_bad_inputs(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PerceptronExplorer(**kwargs)

@@ -12,7 +12,10 @@ def test_reference_is_xor_and_matches_torch():
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     assert xor_reference(X).tolist() == [0, 1, 1, 0]
     t = torch.tensor(X).to(torch.bool)
-    assert xor_reference(X).tolist() == torch.logical_xor(t[:, 0], t[:, 1]).int().tolist()
+    assert (
+        xor_reference(X).tolist()
+        == torch.logical_xor(t[:, 0], t[:, 1]).int().tolist()
+    )
 
 
 def test_passes_correct_network():
@@ -21,7 +24,3 @@ def test_passes_correct_network():
         return (h @ [1, 1] >= 2).astype(int)
 
     assert check_xor_network(threshold_net)
-
-
-
-

@@ -29,20 +29,42 @@ MAX_LINE = 100
 WIDTH = 60  # characters of a repr shown per value
 _MAGIC = re.compile(r"^(\s*)[%!]")
 _BUILTINS = set(dir(builtins))
-_MODULES = {"np", "torch", "math", "nn", "F", "bookutils", "plt", "pd", "tf", "keras", "os",
-            "sys", "re", "json", "random", "itertools", "functools", "collections"}
+_MODULES = {
+    "np",
+    "torch",
+    "math",
+    "nn",
+    "F",
+    "bookutils",
+    "plt",
+    "pd",
+    "tf",
+    "keras",
+    "os",
+    "sys",
+    "re",
+    "json",
+    "random",
+    "itertools",
+    "functools",
+    "collections",
+}
 
 
 def parseable(src: str) -> str:
     """The cell source with IPython magics and shell lines replaced by `pass` (same lines)."""
-    return "\n".join(_MAGIC.sub(r"\1pass #", line) if _MAGIC.match(line) else line
-                     for line in src.split("\n"))
+    return "\n".join(
+        _MAGIC.sub(r"\1pass #", line) if _MAGIC.match(line) else line
+        for line in src.split("\n")
+    )
 
 
 def bare_asserts(src: str) -> list[ast.Assert]:
     """The asserts without a message in a cell's source, in source order."""
     tree = ast.parse(parseable(src))
-    found = [n for n in ast.walk(tree) if isinstance(n, ast.Assert) and n.msg is None]
+    found = [
+        n for n in ast.walk(tree) if isinstance(n, ast.Assert) and n.msg is None
+    ]
     return sorted(found, key=lambda n: (n.lineno, n.col_offset))
 
 
@@ -59,8 +81,11 @@ def _bound(node: ast.AST) -> set[str]:
 
 def _called(node: ast.AST) -> set[str]:
     """Names called as functions (`f(x)`): their repr shows nothing about the failure."""
-    return {n.func.id for n in ast.walk(node)
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    return {
+        n.func.id
+        for n in ast.walk(node)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
 
 
 def imported(src: str) -> set[str]:
@@ -83,15 +108,21 @@ def _chain_root(node: ast.expr) -> str | None:
 
 def _guards(node: ast.expr) -> bool:
     """Whether an operand may protect the next one (`x is not None and x.shape ...`)."""
-    return any(isinstance(n, ast.Compare) and any(isinstance(o, (ast.Is, ast.IsNot, ast.In,
-                                                                 ast.NotIn)) for o in n.ops)
-               or isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-               and n.func.id in ("isinstance", "hasattr", "callable", "len")
-               for n in ast.walk(node))
+    return any(
+        isinstance(n, ast.Compare)
+        and any(
+            isinstance(o, (ast.Is, ast.IsNot, ast.In, ast.NotIn)) for o in n.ops
+        )
+        or isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Name)
+        and n.func.id in ("isinstance", "hasattr", "callable", "len")
+        for n in ast.walk(node)
+    )
 
 
-def value_names(test: ast.expr, skip_names: set[str] = frozenset(),
-                chains: bool = True) -> list[str]:
+def value_names(
+    test: ast.expr, skip_names: set[str] = frozenset(), chains: bool = True
+) -> list[str]:
     """What to show of the condition, in order of use: its free names, or attribute chains
     (`run.converged`, `x.grad`) where the condition surely evaluated them."""
     skip = _bound(test) | _called(test) | _BUILTINS | _MODULES | set(skip_names)
@@ -130,12 +161,19 @@ def value_names(test: ast.expr, skip_names: set[str] = frozenset(),
 
 def _embeddable(src: str) -> bool:
     """Whether an expression's source can sit inside a py310 f-string "{...}"."""
-    return bool(src) and not any(c in src for c in '"\\\n#{}') and "lambda" not in src
+    return (
+        bool(src) and not any(c in src for c in '"\\\n#{}') and "lambda" not in src
+    )
 
 
 def _lit(text: str) -> str:
     """Literal text for an f-string: braces doubled, quotes and backslashes avoided."""
-    return text.replace("\\", "/").replace('"', "'").replace("{", "{{").replace("}", "}}")
+    return (
+        text.replace("\\", "/")
+        .replace('"', "'")
+        .replace("{", "{{")
+        .replace("}", "}}")
+    )
 
 
 def _show(src: str, width: int = WIDTH) -> str:
@@ -152,13 +190,29 @@ def _literal(node: ast.expr) -> bool:
 
 def _simple(node: ast.expr) -> bool:
     """A side that is cheap and safe to evaluate again (no calls with side effects likely)."""
-    return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call, ast.BinOp,
-                             ast.UnaryOp, ast.Constant)) or _literal(node)
+    return isinstance(
+        node,
+        (
+            ast.Name,
+            ast.Attribute,
+            ast.Subscript,
+            ast.Call,
+            ast.BinOp,
+            ast.UnaryOp,
+            ast.Constant,
+        ),
+    ) or _literal(node)
 
 
 def _func_name(call: ast.Call) -> str:
     f = call.func
-    return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
+    return (
+        f.attr
+        if isinstance(f, ast.Attribute)
+        else f.id
+        if isinstance(f, ast.Name)
+        else ""
+    )
 
 
 def _root(call: ast.Call) -> str:
@@ -168,14 +222,23 @@ def _root(call: ast.Call) -> str:
     return f.id if isinstance(f, ast.Name) else ""
 
 
-def proposals(test: ast.expr, src: str, skip_names: set[str] = frozenset()) -> list[str]:
+def proposals(
+    test: ast.expr, src: str, skip_names: set[str] = frozenset()
+) -> list[str]:
     """Candidate messages (f-string sources), richest first."""
-    def seg(node: ast.expr) -> str:  # the source, else one line with strings in '...'
+
+    def seg(
+        node: ast.expr,
+    ) -> str:  # the source, else one line with strings in '...'
         text = ast.get_source_segment(src, node) or ""
         if _embeddable(text):
             return text
-        if (isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords
-                and isinstance(node.args[0], ast.GeneratorExp)):  # f(x for x in y), not f((..))
+        if (
+            isinstance(node, ast.Call)
+            and len(node.args) == 1
+            and not node.keywords
+            and isinstance(node.args[0], ast.GeneratorExp)
+        ):  # f(x for x in y), not f((..))
             return f"{ast.unparse(node.func)}({ast.unparse(node.args[0])[1:-1]})"
         return ast.unparse(node)
 
@@ -185,10 +248,16 @@ def proposals(test: ast.expr, src: str, skip_names: set[str] = frozenset()) -> l
         node, negated = node.operand, True
     if isinstance(node, ast.Compare) and not negated:
         sides = [node.left, *node.comparators]
-        safe = len(sides) == 2 or all(isinstance(s, (ast.Name, ast.Attribute, ast.Constant))
-                                      for s in sides)
+        safe = len(sides) == 2 or all(
+            isinstance(s, (ast.Name, ast.Attribute, ast.Constant)) for s in sides
+        )
         shown = [seg(s) for s in sides if not _literal(s)]
-        if safe and shown and all(_simple(s) for s in sides) and all(map(_embeddable, shown)):
+        if (
+            safe
+            and shown
+            and all(_simple(s) for s in sides)
+            and all(map(_embeddable, shown))
+        ):
             for width in (WIDTH, 30):
                 out.append('f"' + ", ".join(_show(s, width) for s in shown) + '"')
             if len(shown) == 1:
@@ -198,25 +267,42 @@ def proposals(test: ast.expr, src: str, skip_names: set[str] = frozenset()) -> l
         name, root = _func_name(node), _root(node)
         if _embeddable(a) and _embeddable(b):
             if name == "allclose" and root == "torch":
-                out.append(f'f"max |{_lit(a)} - {_lit(b)}| = '
-                           f'{{({a} - {b}).abs().max().item():.2e}}"')
-            elif name in ("allclose", "isclose") and root == "np" and len(node.args) == 2:
-                out.append(f'f"max |{_lit(a)} - {_lit(b)}| = '
-                           f'{{np.max(np.abs(np.subtract({a}, {b}, dtype=float))):.2e}}"')
+                out.append(
+                    f'f"max |{_lit(a)} - {_lit(b)}| = '
+                    f'{{({a} - {b}).abs().max().item():.2e}}"'
+                )
+            elif (
+                name in ("allclose", "isclose")
+                and root == "np"
+                and len(node.args) == 2
+            ):
+                out.append(
+                    f'f"max |{_lit(a)} - {_lit(b)}| = '
+                    f'{{np.max(np.abs(np.subtract({a}, {b}, dtype=float))):.2e}}"'
+                )
             elif name == "isclose" and root == "math":
                 out.append(f'f"|{_lit(a)} - {_lit(b)}| = {{abs({a} - {b}):.2e}}"')
-            elif name in ("isclose", "array_equal", "equal") and _literal(node.args[1]):
+            elif name in ("isclose", "array_equal", "equal") and _literal(
+                node.args[1]
+            ):
                 out.append(f'f"got {{{a}!r:.{WIDTH}}}"')
             elif name == "isinstance":
-                out.append(f'f"{_lit(a)} is a {{type({a}).__name__}}, not {_lit(b)}"')
+                out.append(
+                    f'f"{_lit(a)} is a {{type({a}).__name__}}, not {_lit(b)}"'
+                )
     text = ast.get_source_segment(src, test) or ""
     text = text if "\n" not in text else seg(test)
     cond = _lit(text)
     plain = value_names(test, skip_names, chains=False)
     full = [n for n in value_names(test, skip_names) if _embeddable(n)]
     plain = [n for n in plain if _embeddable(n)]
-    for names, keep, width in ((full, 3, WIDTH), (full, 1, 40), (plain, 3, WIDTH),
-                               (plain, 2, 40), (plain, 1, 40)):
+    for names, keep, width in (
+        (full, 3, WIDTH),
+        (full, 1, 40),
+        (plain, 3, WIDTH),
+        (plain, 2, 40),
+        (plain, 1, 40),
+    ):
         if names:
             shown = ", ".join(_show(n, width) for n in names[:keep])
             out.append(f'f"{cond} failed: {shown}"')
@@ -234,22 +320,30 @@ def _valid(msg: str) -> bool:
     return True
 
 
-def add_message(src: str, node: ast.Assert, skip_names: set[str] = frozenset()) -> str:
+def add_message(
+    src: str, node: ast.Assert, skip_names: set[str] = frozenset()
+) -> str:
     """The cell source with a message added to one bare assert (the shortest line that fits)."""
     lines = src.split("\n")
     row = node.end_lineno - 1
     raw = lines[row].encode("utf-8")
-    head = raw[:node.end_col_offset].decode("utf-8")
-    tail = raw[node.end_col_offset:].decode("utf-8")
+    head = raw[: node.end_col_offset].decode("utf-8")
+    tail = raw[node.end_col_offset :].decode("utf-8")
     first = lines[node.lineno - 1]
     indent = first[: len(first) - len(first.lstrip())]
-    candidates = [m for m in proposals(node.test, parseable(src), skip_names)
-                  if _valid(m)]
+    candidates = [
+        m for m in proposals(node.test, parseable(src), skip_names) if _valid(m)
+    ]
     comment = tail.strip()
-    tails = [tail] + ([f"  {comment}"] if comment and tail != f"  {comment}" else [])
-    single = (node.lineno == node.end_lineno and head.strip().startswith("assert ")
-              and head.startswith(indent + "assert "))
-    cond = head[len(indent) + len("assert "):].strip()
+    tails = [tail] + (
+        [f"  {comment}"] if comment and tail != f"  {comment}" else []
+    )
+    single = (
+        node.lineno == node.end_lineno
+        and head.strip().startswith("assert ")
+        and head.startswith(indent + "assert ")
+    )
+    cond = head[len(indent) + len("assert ") :].strip()
     short = tails[-1]
 
     def fits(text: str) -> bool:
@@ -259,9 +353,13 @@ def add_message(src: str, node: ast.Assert, skip_names: set[str] = frozenset()) 
         layouts = [f"{head}, {msg}{t}" for t in tails]
         layouts.append(f"{head}, (\n{indent}    {msg}\n{indent}){short}")
         if single:
-            layouts.append(f"{indent}assert (\n{indent}    {cond}\n{indent}), {msg}{short}")
-            layouts.append(f"{indent}assert (\n{indent}    {cond}\n{indent}), (\n"
-                           f"{indent}    {msg}\n{indent}){short}")
+            layouts.append(
+                f"{indent}assert (\n{indent}    {cond}\n{indent}), {msg}{short}"
+            )
+            layouts.append(
+                f"{indent}assert (\n{indent}    {cond}\n{indent}), (\n"
+                f"{indent}    {msg}\n{indent}){short}"
+            )
         for text in layouts:
             if fits(text):
                 lines[row] = text
@@ -277,7 +375,9 @@ def fix_source(src: str, skip_names: set[str] = frozenset()) -> tuple[str, int]:
         found = bare_asserts(src)
         if not found:
             return src, count
-        src = add_message(src, found[-1], skip_names)  # last first: earlier positions stay valid
+        src = add_message(
+            src, found[-1], skip_names
+        )  # last first: earlier positions stay valid
         count += 1
 
 

@@ -54,22 +54,32 @@ def main() -> None:
         pg.step_button.click()
 
     for action in (change_lr, change_noise, step):
-        timed(action, 5)                                     # warm up caches and fonts
-    rows = [("learning rate (same data, new network)", timed(change_lr, args.repeats)),
-            ("noise (new data set, points moved)", timed(change_noise, args.repeats)),
-            ("step (train one epoch, redraw)", timed(step, args.repeats))]
+        timed(action, 5)  # warm up caches and fonts
+    rows = [
+        ("learning rate (same data, new network)", timed(change_lr, args.repeats)),
+        ("noise (new data set, points moved)", timed(change_noise, args.repeats)),
+        ("step (train one epoch, redraw)", timed(step, args.repeats)),
+    ]
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs,"
-          f" load average {load[0]:.2f} (1 min); OMP_NUM_THREADS="
-          f"{os.environ.get('OMP_NUM_THREADS', 'unset')}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs,"
+        f" load average {load[0]:.2f} (1 min); OMP_NUM_THREADS="
+        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}"
+    )
     print(f"default setting {default!r}, {args.repeats} changes each\n")
-    print("wall clock is what the reader waits for; CPU time is what it would be on an idle"
-          " core\n(on a busy machine the two differ by the time spent waiting for a core)\n")
-    print(f"{'control change → finished redraw':42s} {'wall median':>12s} {'wall p95':>9s}"
-          f" {'CPU median':>11s} {'CPU p95':>8s}")
+    print(
+        "wall clock is what the reader waits for; CPU time is what it would be on an idle"
+        " core\n(on a busy machine the two differ by the time spent waiting for a core)\n"
+    )
+    print(
+        f"{'control change → finished redraw':42s} {'wall median':>12s} {'wall p95':>9s}"
+        f" {'CPU median':>11s} {'CPU p95':>8s}"
+    )
     for name, (wall, cpu) in rows:
-        print(f"{name:42s} {np.median(wall):10.1f}ms {np.percentile(wall, 95):7.1f}ms"
-              f" {np.median(cpu):9.1f}ms {np.percentile(cpu, 95):6.1f}ms")
+        print(
+            f"{name:42s} {np.median(wall):10.1f}ms {np.percentile(wall, 95):7.1f}ms"
+            f" {np.median(cpu):9.1f}ms {np.percentile(cpu, 95):6.1f}ms"
+        )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,11 @@ def apt_prefix() -> list[str] | None:
         return None
     if os.geteuid() == 0:
         return []
-    if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"],
-                                               capture_output=True).returncode == 0:
+    if (
+        shutil.which("sudo")
+        and subprocess.run(["sudo", "-n", "true"], capture_output=True).returncode
+        == 0
+    ):
         return ["sudo", "-n"]
     return None
 
@@ -56,15 +59,22 @@ def download() -> bool:
     try:
         for split in ("train", "test"):
             fm.load_fashion_mnist(split, download=True)
-    except (OSError, ValueError) as err:  # URLError is an OSError; a bad checksum a ValueError
+    except (
+        OSError,
+        ValueError,
+    ) as err:  # URLError is an OSError; a bad checksum a ValueError
         print(f"download failed: {err}", file=sys.stderr)
         return False
     return True
 
 
-def main(argv: Sequence[str] = (), *, prefix: Callable[[], list[str] | None] = apt_prefix,
-         install: Callable[[list[str]], bool] = apt_install,
-         fetch: Callable[[], bool] = download) -> int:
+def main(
+    argv: Sequence[str] = (),
+    *,
+    prefix: Callable[[], list[str] | None] = apt_prefix,
+    install: Callable[[list[str]], bool] = apt_install,
+    fetch: Callable[[], bool] = download,
+) -> int:
     if have_data():
         print("Fashion-MNIST: found, nothing to fetch")
         return 0
@@ -78,11 +88,14 @@ def main(argv: Sequence[str] = (), *, prefix: Callable[[], list[str] | None] = a
         print(f"Fashion-MNIST: downloading from {url} into {fm.CACHE_DIR}")
         if fetch() and have_data():
             return 0
-    print(f"Fashion-MNIST is not on this machine and could not be fetched"
-          f"{' (BOOK_OFFLINE is set)' if fm.offline() else ''}. Either install the Debian"
-          f" package (`sudo apt-get install {PACKAGE}`), or run `make data` with internet"
-          f" access and BOOK_OFFLINE unset to download the official files (about 30 MB,"
-          f" checksummed) into {fm.CACHE_DIR}.", file=sys.stderr)
+    print(
+        f"Fashion-MNIST is not on this machine and could not be fetched"
+        f"{' (BOOK_OFFLINE is set)' if fm.offline() else ''}. Either install the Debian"
+        f" package (`sudo apt-get install {PACKAGE}`), or run `make data` with internet"
+        f" access and BOOK_OFFLINE unset to download the official files (about 30 MB,"
+        f" checksummed) into {fm.CACHE_DIR}.",
+        file=sys.stderr,
+    )
     return 1
 
 

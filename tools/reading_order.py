@@ -21,17 +21,43 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 try:
     from tools import nbtool
-except ImportError:  # run as a script (python tools/reading_order.py): tools/ is on the path
+except (
+    ImportError
+):  # run as a script (python tools/reading_order.py): tools/ is on the path
     import nbtool  # type: ignore[no-redef]
 
 READING_ORDER: tuple[str, ...] = (
-    "1.1", "1.2", "1.3",            # history and sizes: no mathematics needed yet
-    "4.1",                          # the perceptron: the unit everything else builds on
-    "2.1", "2.2", "3.1", "4.2",     # networks, back-propagation: idea, code, derivation
-    "3.2", "3.3", "3.4",            # optimizers, training techniques, initialisation
-    "4.3", "5.1", "2.3",            # attention, PyTorch training, then large-model training
-    "5.2", "5.3", "5.4", "5.5", "5.6",  # fine-tuning, then tokens, sampling, a real LLM
-    "6.1", "6.2", "6.3", "7.1", "7.2", "7.3", "8.1", "8.2", "8.3", "9.1", "9.2", "9.3",
+    "1.1",
+    "1.2",
+    "1.3",  # history and sizes: no mathematics needed yet
+    "4.1",  # the perceptron: the unit everything else builds on
+    "2.1",
+    "2.2",
+    "3.1",
+    "4.2",  # networks, back-propagation: idea, code, derivation
+    "3.2",
+    "3.3",
+    "3.4",  # optimizers, training techniques, initialisation
+    "4.3",
+    "5.1",
+    "2.3",  # attention, PyTorch training, then large-model training
+    "5.2",
+    "5.3",
+    "5.4",
+    "5.5",
+    "5.6",  # fine-tuning, then tokens, sampling, a real LLM
+    "6.1",
+    "6.2",
+    "6.3",
+    "7.1",
+    "7.2",
+    "7.3",
+    "8.1",
+    "8.2",
+    "8.3",
+    "9.1",
+    "9.2",
+    "9.3",
 )
 
 LINE_RE = re.compile(r"^\*\*Reading order:\*\* .*$", re.M)
@@ -59,14 +85,19 @@ def prerequisites(paths: dict[str, Path] | None = None) -> dict[str, list[str]]:
         for link in LINK_RE.findall(header["prerequisites"]):
             target = (path.parent / link).resolve()
             if target not in number_of:
-                raise ValueError(f"{number}: prerequisite link {link} is not a chapter notebook")
+                raise ValueError(
+                    f"{number}: prerequisite link {link} is not a chapter notebook"
+                )
             needs.append(number_of[target])
         out[number] = sorted(set(needs))
     return out
 
 
-def violations(path: list[str] | tuple[str, ...], needs: dict[str, list[str]],
-               assumed: list[str] | tuple[str, ...] = ()) -> list[str]:
+def violations(
+    path: list[str] | tuple[str, ...],
+    needs: dict[str, list[str]],
+    assumed: list[str] | tuple[str, ...] = (),
+) -> list[str]:
     """Why ``path`` (chapter numbers, in reading order) does not respect ``needs``; [] if it does.
 
     A prerequisite must come earlier in the path or be in ``assumed`` (read before the path
@@ -81,8 +112,10 @@ def violations(path: list[str] | tuple[str, ...], needs: dict[str, list[str]],
             problems.append(f"{number} is listed twice (or is also assumed)")
         missing = [n for n in needs[number] if n not in seen]
         if missing:
-            problems.append(f"{number} needs {', '.join(missing)}, which come(s) later or not at"
-                            f" all; move it earlier or list it as assumed")
+            problems.append(
+                f"{number} needs {', '.join(missing)}, which come(s) later or not at"
+                f" all; move it earlier or list it as assumed"
+            )
         seen.add(number)
     return problems
 
@@ -92,8 +125,10 @@ def header_line(number: str, order: tuple[str, ...] = READING_ORDER) -> str:
     i = order.index(number)
     before = f"after {order[i - 1]}" if i > 0 else "first"
     after = f"before {order[i + 1]}" if i + 1 < len(order) else "last"
-    return (f"**Reading order:** {i + 1} of {len(order)} in the recommended order of the"
-            f" preface: {before}, {after}.")
+    return (
+        f"**Reading order:** {i + 1} of {len(order)} in the recommended order of the"
+        f" preface: {before}, {after}."
+    )
 
 
 def write_header_lines() -> list[Path]:
@@ -107,9 +142,13 @@ def write_header_lines() -> list[Path]:
         if LINE_RE.search(text):
             new = LINE_RE.sub(lambda _m, line=line: line, text)
         else:
-            new = re.sub(r"^(\*\*Estimated time:\*\*)",
-                         lambda m, line=line: f"{line}\n\n{m.group(1)}", text, count=1,
-                         flags=re.M)
+            new = re.sub(
+                r"^(\*\*Estimated time:\*\*)",
+                lambda m, line=line: f"{line}\n\n{m.group(1)}",
+                text,
+                count=1,
+                flags=re.M,
+            )
         if new != text:
             cell["source"] = new
             nbtool.save(path, nb)

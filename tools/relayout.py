@@ -127,24 +127,46 @@ MOVES: dict[str, str] = {
 # (new module, old name) -> (new module, new name). `rewrite` fixes `from M import name`
 # lines; REVIEW lists the names whose arguments changed, which it reports instead.
 NAME_MOVES: dict[tuple[str, str], tuple[str, str]] = {
-    ("bookutils.tasks.classification", "confusion_matrix"): ("bookutils.metrics",
-                                                             "confusion_matrix"),
-    ("bookutils.tasks.vision", "confusion_matrix"): ("bookutils.metrics", "confusion_matrix"),
+    ("bookutils.tasks.classification", "confusion_matrix"): (
+        "bookutils.metrics",
+        "confusion_matrix",
+    ),
+    ("bookutils.tasks.vision", "confusion_matrix"): (
+        "bookutils.metrics",
+        "confusion_matrix",
+    ),
     ("bookutils.transformer.gpt", "accuracy"): ("bookutils.metrics", "accuracy"),
-    ("bookutils.training.self_supervised", "accuracy"): ("bookutils.metrics", "accuracy"),
-    ("bookutils.transformer.bert", "lm_loss"): ("bookutils.transformer.bert", "pretraining_loss"),
-    ("bookutils.transformer.bert", "train_lm"): ("bookutils.transformer.bert", "pretrain_lm"),
-    ("bookutils.transformer.attention", "softmax"): ("bookutils.transformer.attention",
-                                                     "masked_softmax"),
-    ("bookutils.widgets.optimizer", "widget_hyperparameters"): ("bookutils.optim.optimizers",
-                                                                "hyperparameters_for"),
-    ("bookutils.parallel.distributed", "make_optimizer"): ("bookutils.optim.optimizers",
-                                                           "make_torch_optimizer"),
+    ("bookutils.training.self_supervised", "accuracy"): (
+        "bookutils.metrics",
+        "accuracy",
+    ),
+    ("bookutils.transformer.bert", "lm_loss"): (
+        "bookutils.transformer.bert",
+        "pretraining_loss",
+    ),
+    ("bookutils.transformer.bert", "train_lm"): (
+        "bookutils.transformer.bert",
+        "pretrain_lm",
+    ),
+    ("bookutils.transformer.attention", "softmax"): (
+        "bookutils.transformer.attention",
+        "masked_softmax",
+    ),
+    ("bookutils.widgets.optimizer", "widget_hyperparameters"): (
+        "bookutils.optim.optimizers",
+        "hyperparameters_for",
+    ),
+    ("bookutils.parallel.distributed", "make_optimizer"): (
+        "bookutils.optim.optimizers",
+        "make_torch_optimizer",
+    ),
 }
 # vision's confusion_matrix took (pred, target); the one in metrics takes (y_true, y_pred).
 # make_optimizer's names were "sgd"/"adam"; make_torch_optimizer's are "SGD"/"Adam".
-REVIEW = {("bookutils.tasks.vision", "confusion_matrix"),
-          ("bookutils.parallel.distributed", "make_optimizer")}
+REVIEW = {
+    ("bookutils.tasks.vision", "confusion_matrix"),
+    ("bookutils.parallel.distributed", "make_optimizer"),
+}
 FROM_MODULE = re.compile(
     r"^(?P<indent>[ \t]*)from (?P<mod>bookutils[\w.]*) import "
     r"(?:\((?P<paren>[^)]*)\)|(?P<plain>[^\n#(]*?))(?P<tail>[ \t]*(?:#[^\n]*)?)$",
@@ -154,9 +176,19 @@ NOTES: list[str] = []
 
 
 def _from_module(match: re.Match) -> str:
-    mod, indent, tail = match.group("mod"), match.group("indent"), match.group("tail") or ""
-    body = match.group("paren") if match.group("paren") is not None else match.group("plain")
-    parts = [p.strip() for p in re.sub(r"#[^\n]*", "", body).split(",") if p.strip()]
+    mod, indent, tail = (
+        match.group("mod"),
+        match.group("indent"),
+        match.group("tail") or "",
+    )
+    body = (
+        match.group("paren")
+        if match.group("paren") is not None
+        else match.group("plain")
+    )
+    parts = [
+        p.strip() for p in re.sub(r"#[^\n]*", "", body).split(",") if p.strip()
+    ]
     if not any((mod, p.split()[0]) in NAME_MOVES for p in parts):
         return match.group(0)
     keep, moved = [], {}
@@ -168,7 +200,9 @@ def _from_module(match: re.Match) -> str:
             continue
         new_mod, new_name = NAME_MOVES[key]
         if key in REVIEW:
-            NOTES.append(f"review the calls of {words[0]} (was {mod}): its arguments changed")
+            NOTES.append(
+                f"review the calls of {words[0]} (was {mod}): its arguments changed"
+            )
         local = words[2] if len(words) == 3 else words[0]
         clause = new_name if local == new_name else f"{new_name} as {local}"
         moved.setdefault(new_mod, []).append(clause)
@@ -181,11 +215,15 @@ def _from_module(match: re.Match) -> str:
 NEW_PACKAGES = sorted({new.split(".")[0] for new in MOVES.values() if "." in new})
 # Old module names that are also new package names, with the new package's children.
 AMBIGUOUS: dict[str, set[str]] = {
-    old: {new.split(".", 1)[1] for new in MOVES.values() if new.startswith(old + ".")}
+    old: {
+        new.split(".", 1)[1] for new in MOVES.values() if new.startswith(old + ".")
+    }
     for old in MOVES
     if old in NEW_PACKAGES
 }
-REVERSE_PATHS = {f"bookutils/{new.replace('.', '/')}.py": old for old, new in MOVES.items()}
+REVERSE_PATHS = {
+    f"bookutils/{new.replace('.', '/')}.py": old for old, new in MOVES.items()
+}
 
 _OLD = "|".join(sorted(MOVES, key=len, reverse=True))
 # bookutils.OLD / bu.OLD, not followed by more identifier characters.
@@ -206,8 +244,11 @@ RELATIVE = re.compile(
 def _names(text: str) -> list[str]:
     """The imported names of an import list, without comments and aliases."""
     text = re.sub(r"#[^\n]*", "", text)
-    return [part.split()[0] for part in text.replace("(", "").replace(")", "").split(",")
-            if part.strip()]
+    return [
+        part.split()[0]
+        for part in text.replace("(", "").replace(")", "").split(",")
+        if part.strip()
+    ]
 
 
 def _old_names(old: str) -> set[str]:
@@ -220,7 +261,9 @@ def _old_names(old: str) -> set[str]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            targets = (
+                node.targets if isinstance(node, ast.Assign) else [node.target]
+            )
             names.update(t.id for t in targets if isinstance(t, ast.Name))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
@@ -236,7 +279,7 @@ def _dotted(match: re.Match) -> str:
     """
     alias, old = match.group(1), match.group(2)
     if old in AMBIGUOUS:
-        rest = match.string[match.end():]
+        rest = match.string[match.end() :]
         old_names = _old_names(old)
         child = re.match(r"\.(\w+)", rest)
         names = re.match(r" import (\([^)]*\)|[^\n]*)", rest)
@@ -245,17 +288,27 @@ def _dotted(match: re.Match) -> str:
             return match.group(0)
         if listed and all(n in AMBIGUOUS[old] for n in listed):
             return match.group(0)
-        if not ((child and child.group(1) in old_names)
-                or (listed and all(n in old_names for n in listed))):
-            NOTES.append(f"left {match.group(0)!r} alone: the old module or the new package?")
+        if not (
+            (child and child.group(1) in old_names)
+            or (listed and all(n in old_names for n in listed))
+        ):
+            NOTES.append(
+                f"left {match.group(0)!r} alone: the old module or the new package?"
+            )
             return match.group(0)
     return f"{alias}.{MOVES[old]}"
 
 
 def _from_root(match: re.Match) -> str:
     indent, tail = match.group("indent"), match.group("tail") or ""
-    body = match.group("paren") if match.group("paren") is not None else match.group("plain")
-    parts = [p.strip() for p in re.sub(r"#[^\n]*", "", body).split(",") if p.strip()]
+    body = (
+        match.group("paren")
+        if match.group("paren") is not None
+        else match.group("plain")
+    )
+    parts = [
+        p.strip() for p in re.sub(r"#[^\n]*", "", body).split(",") if p.strip()
+    ]
     modules = [p for p in parts if p.split()[0] in MOVES]
     if not modules:
         return match.group(0)
@@ -299,9 +352,11 @@ def _map_absolute(target: str, names: list[str]) -> str | None:
     """The new name of an absolute bookutils module, or None if it did not move."""
     if not target.startswith("bookutils."):
         return None
-    old = target[len("bookutils."):]
+    old = target[len("bookutils.") :]
     head = old.split(".")[0]
-    if head in AMBIGUOUS and (old != head or (names and all(n in AMBIGUOUS[head] for n in names))):
+    if head in AMBIGUOUS and (
+        old != head or (names and all(n in AMBIGUOUS[head] for n in names))
+    ):
         return None
     if old in MOVES:
         return f"bookutils.{MOVES[old]}"
@@ -310,7 +365,11 @@ def _map_absolute(target: str, names: list[str]) -> str | None:
 
 def _rewrite_relative(text: str, package: str, old_package: str | None) -> str:
     def fix(match: re.Match) -> str:
-        dots, mod, names_text = match.group("dots"), match.group("mod"), match.group("names")
+        dots, mod, names_text = (
+            match.group("dots"),
+            match.group("mod"),
+            match.group("names"),
+        )
         names = _names(names_text)
         if not mod:  # from . import a, b as c: rewrite module by module
             return _relative_names(match, package, old_package, names)
@@ -330,10 +389,19 @@ def _rewrite_relative(text: str, package: str, old_package: str | None) -> str:
     return RELATIVE.sub(fix, text)
 
 
-def _relative_names(match: re.Match, package: str, old_package: str | None, names) -> str:
-    indent, dots, names_text = match.group("indent"), match.group("dots"), match.group("names")
-    parts = [p.strip() for p in re.sub(r"#[^\n]*", "", names_text).strip("()").split(",")
-             if p.strip()]
+def _relative_names(
+    match: re.Match, package: str, old_package: str | None, names
+) -> str:
+    indent, dots, names_text = (
+        match.group("indent"),
+        match.group("dots"),
+        match.group("names"),
+    )
+    parts = [
+        p.strip()
+        for p in re.sub(r"#[^\n]*", "", names_text).strip("()").split(",")
+        if p.strip()
+    ]
     lines = []
     for part in parts:
         words = part.split()
@@ -350,7 +418,9 @@ def _relative_names(match: re.Match, package: str, old_package: str | None, name
                 parent, leaf = new.rsplit(".", 1)
                 local = alias or name
                 clause = leaf if local == leaf else f"{leaf} as {local}"
-                lines.append(f"{indent}from {_relative(package, parent)} import {clause}")
+                lines.append(
+                    f"{indent}from {_relative(package, parent)} import {clause}"
+                )
                 done = True
             elif base == package and _module_exists(target):
                 lines.append(f"{indent}from {dots} import {part}")
@@ -381,7 +451,9 @@ def rewrite_text(text: str, path: Path | None = None) -> str:
             text = _rewrite_relative(text, *packages)
     text = FROM_ROOT.sub(_from_root, text)
     text = DOTTED.sub(_dotted, text)
-    text = SLASHED.sub(lambda m: f"bookutils/{MOVES[m.group(1)].replace('.', '/')}.py", text)
+    text = SLASHED.sub(
+        lambda m: f"bookutils/{MOVES[m.group(1)].replace('.', '/')}.py", text
+    )
     text = FROM_MODULE.sub(_from_module, text)
     return text
 
@@ -392,13 +464,20 @@ def rewrite_file(path: Path) -> bool:
         nb = json.loads(path.read_text(encoding="utf-8"))
         changed = False
         for cell in nb["cells"]:
-            src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            src = (
+                cell["source"]
+                if isinstance(cell["source"], str)
+                else "".join(cell["source"])
+            )
             new = rewrite_text(src)
             if new != src:
                 cell["source"] = new
                 changed = True
         if changed:
-            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            path.write_text(
+                json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
         return changed
     text = path.read_text(encoding="utf-8")
     new = rewrite_text(text, path)
@@ -408,12 +487,18 @@ def rewrite_file(path: Path) -> bool:
 
 
 def _tracked_text_files() -> list[Path]:
-    out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     suffixes = {".py", ".ipynb", ".md", ".yml", ".toml", ".txt", ".cfg", ".sh", ""}
     skip = {"tools/relayout.py", "tests/test_relayout.py"}
-    return [ROOT / f for f in out if Path(f).suffix in suffixes and f not in skip
-            and not f.startswith("book/js/")]
+    return [
+        ROOT / f
+        for f in out
+        if Path(f).suffix in suffixes
+        and f not in skip
+        and not f.startswith("book/js/")
+    ]
 
 
 def move() -> None:
@@ -423,7 +508,9 @@ def move() -> None:
         src, dst = pkg / f"{old}.py", pkg / (new.replace(".", "/") + ".py")
         if not src.exists():
             continue
-        if old in AMBIGUOUS:  # the module and the package of the same name: go via a temp
+        if (
+            old in AMBIGUOUS
+        ):  # the module and the package of the same name: go via a temp
             tmp = pkg / f"_relayout_{old}.py"
             subprocess.run(["git", "mv", str(src), str(tmp)], cwd=ROOT, check=True)
             src = tmp

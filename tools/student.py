@@ -20,10 +20,14 @@ from pathlib import Path
 
 from tools import nbtool
 
-START = re.compile(r"^(`{3,})\{solution-start\} (\S+)[^\n]*\n(?::[^\n]*\n)*\1[ \t]*$", re.M)
+START = re.compile(
+    r"^(`{3,})\{solution-start\} (\S+)[^\n]*\n(?::[^\n]*\n)*\1[ \t]*$", re.M
+)
 END = re.compile(r"^(`{3,})\{solution-end\}[^\n]*\n\1[ \t]*$", re.M)
 FOLDED = re.compile(r"^(`{3,})\{solution\}.*?^\1[ \t]*$\n?", re.M | re.S)
-CHECK_CALL = re.compile(r"^\s*(?:assert\s+)?((?:\w+\.)*check_\w+\(.*\))\s*(?:,.*)?$")
+CHECK_CALL = re.compile(
+    r"^\s*(?:assert\s+)?((?:\w+\.)*check_\w+\(.*\))\s*(?:,.*)?$"
+)
 STUB_TAG = "student-stub"
 
 
@@ -34,19 +38,28 @@ def stub_source(code: str, label: str) -> str | None:
     out: list[str] = []
     for node in tree.body:
         if isinstance(node, ast.FunctionDef):
-            end = node.lineno - 1          # the line that closes the signature with ':'
+            end = node.lineno - 1  # the line that closes the signature with ':'
             while not lines[end].split("#")[0].rstrip().endswith(":"):
                 end += 1
-            signature = lines[node.lineno - 1: end + 1]
+            signature = lines[node.lineno - 1 : end + 1]
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                signature += lines[first.lineno - 1: first.end_lineno]         # keep docstring
+            if isinstance(first, ast.Expr) and isinstance(
+                first.value, ast.Constant
+            ):
+                signature += lines[
+                    first.lineno - 1 : first.end_lineno
+                ]  # keep docstring
             indent = " " * (node.col_offset + 4)
-            out += signature + [f'{indent}raise NotImplementedError("exercise {label}: write'
-                                f' {node.name}() yourself, then run this cell")', ""]
+            out += signature + [
+                f'{indent}raise NotImplementedError("exercise {label}: write'
+                f' {node.name}() yourself, then run this cell")',
+                "",
+            ]
     checks = [m.group(1) for line in lines if (m := CHECK_CALL.match(line))]
     if checks:
-        out += ["# Check your function: ✓ means it agrees with the book's, ✗ says what to fix."]
+        out += [
+            "# Check your function: ✓ means it agrees with the book's, ✗ says what to fix."
+        ]
         out += checks
     if not out:
         return None
@@ -55,9 +68,12 @@ def stub_source(code: str, label: str) -> str | None:
 
 def strip_magics(code: str) -> str:
     """Replace IPython magics (%, !) by ``pass`` so that ast can parse the cell."""
-    return "\n".join(line[: len(line) - len(line.lstrip())] + "pass"
-                     if line.lstrip().startswith(("%", "!")) else line
-                     for line in code.splitlines())
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass"
+        if line.lstrip().startswith(("%", "!"))
+        else line
+        for line in code.splitlines()
+    )
 
 
 def _split_markdown(text: str, inside: bool, label: str) -> tuple[str, bool, str]:
@@ -67,8 +83,10 @@ def _split_markdown(text: str, inside: bool, label: str) -> tuple[str, bool, str
     last solution that started in it ("" if none did).
     """
     kept, pos = [], 0
-    markers = sorted([(m.start(), m.end(), "start", m.group(2)) for m in START.finditer(text)]
-                     + [(m.start(), m.end(), "end", "") for m in END.finditer(text)])
+    markers = sorted(
+        [(m.start(), m.end(), "start", m.group(2)) for m in START.finditer(text)]
+        + [(m.start(), m.end(), "end", "") for m in END.finditer(text)]
+    )
     label = ""
     for start, end, kind, name in markers:
         if not inside:
@@ -100,12 +118,22 @@ def student_notebook(nb: dict) -> dict:
             stub = f"# Exercise {label}: write your code here.\n"
         if stub is not None:
             placeholder_done = True
-            cells.append({"cell_type": "code", "execution_count": None, "outputs": [],
-                          "metadata": {"tags": [STUB_TAG], "exercise": label},
-                          "source": stub})
+            cells.append(
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "outputs": [],
+                    "metadata": {"tags": [STUB_TAG], "exercise": label},
+                    "source": stub,
+                }
+            )
     if inside:
         raise ValueError("a {solution-start} has no matching {solution-end}")
-    out = {**nb, "cells": cells, "metadata": {**nb["metadata"], "book_edition": "student"}}
+    out = {
+        **nb,
+        "cells": cells,
+        "metadata": {**nb["metadata"], "book_edition": "student"},
+    }
     return nbtool.strip(out)
 
 

@@ -33,11 +33,15 @@ from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
 # tools/nbtool.py and tools/reading_order.py hold the rules this extension shares with the
 # tests; Sphinx does not put the repository root on the import path, so each is loaded from
 # its file (nbtool first: reading_order imports it).
 def _load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "tools" / f"{name}.py"
+    )
     module = sys.modules.setdefault(name, importlib.util.module_from_spec(spec))
     spec.loader.exec_module(module)
     return module
@@ -51,8 +55,15 @@ GENERATED = ROOT / "book" / "_generated"
 
 def _doc_links(text: str, folder: Path) -> str:
     """Markdown links to notebooks (relative to ``folder``) as {doc} links, valid anywhere."""
+
     def to_doc(m: re.Match) -> str:
-        doc = (folder / m.group(2)).resolve().relative_to(ROOT).with_suffix("").as_posix()
+        doc = (
+            (folder / m.group(2))
+            .resolve()
+            .relative_to(ROOT)
+            .with_suffix("")
+            .as_posix()
+        )
         return f"{{doc}}`{m.group(1)} </{doc}>`"
 
     return re.sub(r"\[([^\]]+)\]\(([^)#]+\.ipynb)\)", to_doc, text)
@@ -61,7 +72,11 @@ def _doc_links(text: str, folder: Path) -> str:
 def chapters() -> list[dict]:
     """Header data of every notebook in the table of contents, in book order."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [ch["file"] for part in toc.get("parts", []) for ch in part.get("chapters", [])]
+    files = [
+        ch["file"]
+        for part in toc.get("parts", [])
+        for ch in part.get("chapters", [])
+    ]
     out = []
     for doc in files:
         path = ROOT / f"{doc}.ipynb"
@@ -69,12 +84,15 @@ def chapters() -> list[dict]:
             continue
         nb = nbtool.load(path)
         header = nbtool.parse_header(nb)
-        text = "\n".join(nbtool.source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+        text = "\n".join(
+            nbtool.source(c) for c in nb["cells"] if c["cell_type"] == "markdown"
+        )
         header["doc"] = doc
         header["prerequisites"] = _doc_links(header["prerequisites"], path.parent)
         header["exercises"] = re.findall(r"^`{3,}\{exercise\}\s*(.*)$", text, re.M)
-        header["needs"] = sorted(set(re.findall(r"\{doc\}`[^<`]*</([^>]+)>`",
-                                                header["prerequisites"])))
+        header["needs"] = sorted(
+            set(re.findall(r"\{doc\}`[^<`]*</([^>]+)>`", header["prerequisites"]))
+        )
         out.append(header)
     return out
 
@@ -91,9 +109,13 @@ class _Generated(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         for path in sorted(ROOT.glob("notebooks/**/*.ipynb")):
-            self.env.note_dependency(str(path))   # rebuild the page when a notebook changes
+            self.env.note_dependency(
+                str(path)
+            )  # rebuild the page when a notebook changes
         container = nodes.container()
-        self.state.nested_parse(StringList(self.markdown()), self.content_offset, container)
+        self.state.nested_parse(
+            StringList(self.markdown()), self.content_offset, container
+        )
         return container.children
 
 
@@ -101,34 +123,52 @@ class ChapterTable(_Generated):
     def markdown(self) -> list[str]:
         rows = ["| chapter | time | prerequisites |", "|---|---:|---|"]
         for ch in chapters():
-            needs = ", ".join(n.rsplit("/", 1)[-1].split("_", 2)[0] + "." +
-                              n.rsplit("/", 1)[-1].split("_", 2)[1] for n in ch["needs"])
+            needs = ", ".join(
+                n.rsplit("/", 1)[-1].split("_", 2)[0]
+                + "."
+                + n.rsplit("/", 1)[-1].split("_", 2)[1]
+                for n in ch["needs"]
+            )
             rows.append(f"| {_link(ch)} | {ch['minutes']} min | {needs or '—'} |")
         total = sum(ch["minutes"] for ch in chapters())
-        return rows + ["", f"{len(chapters())} chapters, {total / 60:.1f} hours in all."]
+        return rows + [
+            "",
+            f"{len(chapters())} chapters, {total / 60:.1f} hours in all.",
+        ]
 
 
 class ChapterDetails(_Generated):
     def markdown(self) -> list[str]:
         lines = []
         for ch in chapters():
-            lines += [f"**{_link(ch)}** ({ch['minutes']} minutes). "
-                      f"Prerequisites: {ch['prerequisites']}", "",
-                      "Learning objectives:", ""]
+            lines += [
+                f"**{_link(ch)}** ({ch['minutes']} minutes). "
+                f"Prerequisites: {ch['prerequisites']}",
+                "",
+                "Learning objectives:",
+                "",
+            ]
             lines += [f"- {o}" for o in ch["objectives"]]
             lines += ["", "Exercises: " + "; ".join(ch["exercises"]) + ".", ""]
         return lines
 
 
-def _check_order(directive: SphinxDirective, path: list[str], assumed: list[str]) -> None:
+def _check_order(
+    directive: SphinxDirective, path: list[str], assumed: list[str]
+) -> None:
     """Fail the build (an error, not a warning) when ``path`` breaks a prerequisite."""
     written = set(reading_order.notebooks())
     needs = reading_order.prerequisites()
-    problems = reading_order.violations([n for n in path if n in written], needs,
-                                        [n for n in assumed if n in written])
+    problems = reading_order.violations(
+        [n for n in path if n in written],
+        needs,
+        [n for n in assumed if n in written],
+    )
     if problems:
-        raise directive.error(f"{directive.name}: the order breaks a prerequisite: "
-                              + "; ".join(problems))
+        raise directive.error(
+            f"{directive.name}: the order breaks a prerequisite: "
+            + "; ".join(problems)
+        )
 
 
 class CoursePath(_Generated):
@@ -138,7 +178,9 @@ class CoursePath(_Generated):
         known = {ch["number"]: ch for ch in chapters()}
         wanted = " ".join(self.content).split()
         assumed = self.options.get("assumes", "").split()
-        earlier = self.env.temp_data.setdefault("bookext_course_path", [])   # this page's
+        earlier = self.env.temp_data.setdefault(
+            "bookext_course_path", []
+        )  # this page's
         if "continues" not in self.options:
             earlier.clear()
         _check_order(self, wanted, earlier + assumed)
@@ -147,12 +189,18 @@ class CoursePath(_Generated):
             lines += ["Continues the path above.", ""]
         earlier += assumed + wanted
         if assumed:
-            lines += ["Assumes " + ", ".join(_link(known[n]) if n in known else n
-                                             for n in assumed) + ".", ""]
+            lines += [
+                "Assumes "
+                + ", ".join(_link(known[n]) if n in known else n for n in assumed)
+                + ".",
+                "",
+            ]
         for number in wanted:
             if number in known:
                 total += known[number]["minutes"]
-                lines.append(f"- {_link(known[number])} ({known[number]['minutes']} min)")
+                lines.append(
+                    f"- {_link(known[number])} ({known[number]['minutes']} min)"
+                )
             else:
                 lines.append(f"- {number} (not yet written)")
         return lines + ["", f"Reading and exercises: about {total / 60:.1f} hours."]
@@ -165,14 +213,18 @@ class ReadingOrder(_Generated):
         _check_order(self, order, [])
         missing = sorted(set(known) - set(order))
         if missing:
-            raise self.error(f"reading-order: chapters {missing} are not in the reading order"
-                             " (tools/reading_order.py)")
+            raise self.error(
+                f"reading-order: chapters {missing} are not in the reading order"
+                " (tools/reading_order.py)"
+            )
         return [f"{i}. {_link(known[n])}" for i, n in enumerate(order, 1)]
 
 
 def glossary() -> list[dict]:
     """The glossary entries of book/glossary.yml, sorted by English term."""
-    entries = yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8"))
+    entries = yaml.safe_load(
+        (ROOT / "book" / "glossary.yml").read_text(encoding="utf-8")
+    )
     return sorted(entries, key=lambda e: e["en"].lower())
 
 
@@ -182,8 +234,11 @@ class GlossaryTable(_Generated):
         rows = ["| English | 中文 | meaning | taught in |", "|---|---|---|---|"]
         for e in glossary():
             ch = known.get(e["chapter"])
-            where = (f"{{doc}}`{e['chapter']} </{ch['doc']}>`" if ch
-                     else f"{e['chapter']} (not yet written)")
+            where = (
+                f"{{doc}}`{e['chapter']} </{ch['doc']}>`"
+                if ch
+                else f"{e['chapter']} (not yet written)"
+            )
             rows.append(f"| {e['en']} | {e['zh']} | {e['definition']} | {where} |")
         return rows + ["", f"{len(rows) - 2} terms."]
 
@@ -204,31 +259,56 @@ class ChapterGraph(SphinxDirective):
         for ch in chs:
             for need in ch["needs"]:
                 if need in pos:
-                    ax.annotate("", xy=pos[ch["doc"]], xytext=pos[need],
-                                arrowprops={"arrowstyle": "->", "color": "#888", "lw": 1,
-                                            "shrinkA": 12, "shrinkB": 12,
-                                            "connectionstyle": "arc3,rad=0.15"})
+                    ax.annotate(
+                        "",
+                        xy=pos[ch["doc"]],
+                        xytext=pos[need],
+                        arrowprops={
+                            "arrowstyle": "->",
+                            "color": "#888",
+                            "lw": 1,
+                            "shrinkA": 12,
+                            "shrinkB": 12,
+                            "connectionstyle": "arc3,rad=0.15",
+                        },
+                    )
         for ch in chs:
             x, y = pos[ch["doc"]]
-            ax.text(x, y, ch["number"], ha="center", va="center", fontsize=10,
-                    bbox={"boxstyle": "round", "fc": "#E69F00" if x % 2 else "#56B4E9",
-                          "ec": "none"})
+            ax.text(
+                x,
+                y,
+                ch["number"],
+                ha="center",
+                va="center",
+                fontsize=10,
+                bbox={
+                    "boxstyle": "round",
+                    "fc": "#E69F00" if x % 2 else "#56B4E9",
+                    "ec": "none",
+                },
+            )
         ax.set_xlim(0.4, max(p[0] for p in pos.values()) + 0.6)
         ax.set_ylim(min(p[1] for p in pos.values()) - 0.6, -0.4)
         ax.set_xlabel("chapter")
         ax.set_ylabel("section")
         ax.set_xticks(sorted({p[0] for p in pos.values()}))
-        ax.set_yticks(sorted({p[1] for p in pos.values()}),
-                      [str(-v) for v in sorted({p[1] for p in pos.values()})])
-        ax.set_title("Which chapter builds on which (arrow: prerequisite → chapter)")
+        ax.set_yticks(
+            sorted({p[1] for p in pos.values()}),
+            [str(-v) for v in sorted({p[1] for p in pos.values()})],
+        )
+        ax.set_title(
+            "Which chapter builds on which (arrow: prerequisite → chapter)"
+        )
         GENERATED.mkdir(exist_ok=True)
         fig.savefig(GENERATED / "chapter_graph.png", dpi=100, bbox_inches="tight")
         plt.close(fig)
         for path in sorted(ROOT.glob("notebooks/**/*.ipynb")):
             self.env.note_dependency(str(path))
         edges = sum(len(ch["needs"]) for ch in chs)
-        alt = (f"A graph of the book's {len(chs)} chapters placed by chapter and section, "
-               f"with {edges} arrows from each prerequisite to the chapter that needs it.")
+        alt = (
+            f"A graph of the book's {len(chs)} chapters placed by chapter and section, "
+            f"with {edges} arrows from each prerequisite to the chapter that needs it."
+        )
         return [nodes.image(uri="/book/_generated/chapter_graph.png", alt=alt)]
 
 

@@ -31,18 +31,26 @@ from sphinx.errors import ExtensionError
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "_build" / "vendor"
 # What the pages ask for; a missing one means `make vendor` has not run (or failed).
-NEEDED = ("mathjax/tex-mml-chtml.js", "mathjax/input/tex/extensions/boldsymbol.js",
-          "widgets/embed-amd.js", "widgets/require.js", "widgets/widgets-offline.js",
-          "vendor/fontawesome/css/all.min.css")
+NEEDED = (
+    "mathjax/tex-mml-chtml.js",
+    "mathjax/input/tex/extensions/boldsymbol.js",
+    "widgets/embed-amd.js",
+    "widgets/require.js",
+    "widgets/widgets-offline.js",
+    "vendor/fontawesome/css/all.min.css",
+)
 TEMPLATES = ROOT / "_build" / "vendor_templates"
-STATIC = Path(__file__).resolve().parent / "static"   # unique-ids.css
+STATIC = Path(__file__).resolve().parent / "static"  # unique-ids.css
 # Ids the proof and exercise extensions repeat on every block of a page.
 REPEATED_IDS = ("proof", "proof-content", "exercise-content", "solution-content")
 _ID = re.compile(r'\sid="(' + "|".join(re.escape(i) for i in REPEATED_IDS) + r')"')
-_FA_SCRIPT = re.compile(r"^[ \t]*<script[^>]*scripts/fontawesome\.js[^>]*></script>[ \t]*\n", re.M)
+_FA_SCRIPT = re.compile(
+    r"^[ \t]*<script[^>]*scripts/fontawesome\.js[^>]*></script>[ \t]*\n", re.M
+)
 
 _CDN_FONT_AWESOME = re.compile(
-    r"<link[^>]*href=\"https?://maxcdn\.bootstrapcdn\.com/font-awesome/[^\"]*\"[^>]*>")
+    r"<link[^>]*href=\"https?://maxcdn\.bootstrapcdn\.com/font-awesome/[^\"]*\"[^>]*>"
+)
 
 
 def _add_vendor(app: Sphinx, config: Config) -> None:
@@ -50,7 +58,8 @@ def _add_vendor(app: Sphinx, config: Config) -> None:
     if missing:
         raise ExtensionError(
             f"offline_html: {VENDOR} lacks {', '.join(missing)}; run `make vendor` "
-            "(it copies MathJax and the widget manager from book/js) before building")
+            "(it copies MathJax and the widget manager from book/js) before building"
+        )
     config.html_static_path.extend([str(VENDOR), str(STATIC)])
     _override_macros(config)
 
@@ -58,13 +67,21 @@ def _add_vendor(app: Sphinx, config: Config) -> None:
 def _override_macros(config: Config) -> None:
     import pydata_sphinx_theme
 
-    theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
-    original = (theme / "static" / "webpack-macros.html").read_text(encoding="utf-8")
+    theme = (
+        Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    )
+    original = (theme / "static" / "webpack-macros.html").read_text(
+        encoding="utf-8"
+    )
     macros, count = _FA_SCRIPT.subn("", original)
     if count != 1:
-        raise ExtensionError("offline_html: the theme's webpack-macros.html no longer loads "
-                             "scripts/fontawesome.js in one line; update book/_ext/offline_html.py")
-    target = TEMPLATES / "static" / "webpack-macros.html"   # layout.html imports it so
+        raise ExtensionError(
+            "offline_html: the theme's webpack-macros.html no longer loads "
+            "scripts/fontawesome.js in one line; update book/_ext/offline_html.py"
+        )
+    target = (
+        TEMPLATES / "static" / "webpack-macros.html"
+    )  # layout.html imports it so
     # Written only when it differs: Sphinx treats every page as out of date when a template
     # is newer than the page, so rewriting it on each build made every rebuild a full one.
     if not target.is_file() or target.read_text(encoding="utf-8") != macros:
@@ -97,16 +114,23 @@ def unique_scripts(scripts: list[Any]) -> list[Any]:
     out = []
     for js in scripts:
         attributes = getattr(js, "attributes", {}) or {}
-        key = (str(getattr(js, "filename", js) or ""),
-               tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        key = (
+            str(getattr(js, "filename", js) or ""),
+            tuple(sorted((k, str(v)) for k, v in attributes.items())),
+        )
         if key not in seen:
             seen.add(key)
             out.append(js)
     return out
 
 
-def _page_context(app: Sphinx, pagename: str, templatename: str,
-                  context: dict[str, Any], doctree: Any) -> None:
+def _page_context(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: Any,
+) -> None:
     body = context.get("body")
     if body and "maxcdn.bootstrapcdn.com" in body:
         body = context["body"] = strip_cdn_links(body)

@@ -46,8 +46,10 @@ def chapter_of(docname: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def number_per_chapter(fignumbers: dict[str, dict[str, dict[str, tuple[int, ...]]]],
-                       kind: str = "exercise") -> list[str]:
+def number_per_chapter(
+    fignumbers: dict[str, dict[str, dict[str, tuple[int, ...]]]],
+    kind: str = "exercise",
+) -> list[str]:
     """Renumber the ``kind`` blocks of each chapter page 4.1.1, 4.1.2... in page order.
 
     ``fignumbers`` is Sphinx's ``env.toc_fignumbers`` (docname -> kind -> id -> number),
@@ -58,7 +60,9 @@ def number_per_chapter(fignumbers: dict[str, dict[str, dict[str, tuple[int, ...]
         if chapter is None or kind not in kinds:
             continue
         ordered = sorted(kinds[kind].items(), key=lambda item: item[1])
-        new = {ident: (*chapter, k) for k, (ident, _) in enumerate(ordered, start=1)}
+        new = {
+            ident: (*chapter, k) for k, (ident, _) in enumerate(ordered, start=1)
+        }
         if new != kinds[kind]:
             kinds[kind] = new
             changed.append(docname)
@@ -73,7 +77,9 @@ def _renumber(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 _SOLUTION_TITLE = re.compile(
     r'(<div class="solution[^"]*"[^>]*>\s*<p class="admonition-title">[^<]*)'
-    r'<a class="reference internal" href="[^"]*">(.*?)</a>(</p>)', re.S)
+    r'<a class="reference internal" href="[^"]*">(.*?)</a>(</p>)',
+    re.S,
+)
 
 
 def plain_solution_titles(body: str) -> str:
@@ -83,17 +89,23 @@ def plain_solution_titles(body: str) -> str:
 
 # --- "report a mistake" ------------------------------------------------------------------
 
+
 def report_link(repository_url: str, pagename: str, title: str) -> str:
     """The HTML of the "report a mistake" paragraph for one page."""
     base = repository_url.rstrip("/")
-    query = (f"title={quote('Mistake in ' + title)}"
-             f"&body={quote('Page: ' + pagename + chr(10) + chr(10) + 'What is wrong:')}")
-    return (f'<p class="bu-report"><a href="{html.escape(base)}/issues/new?'
-            f'{html.escape(query)}">Report a mistake on this page</a> '
-            "(opens the book's issue tracker)</p>")
+    query = (
+        f"title={quote('Mistake in ' + title)}"
+        f"&body={quote('Page: ' + pagename + chr(10) + chr(10) + 'What is wrong:')}"
+    )
+    return (
+        f'<p class="bu-report"><a href="{html.escape(base)}/issues/new?'
+        f'{html.escape(query)}">Report a mistake on this page</a> '
+        "(opens the book's issue tracker)</p>"
+    )
 
 
 # --- search ------------------------------------------------------------------------------
+
 
 def _names(term: str) -> list[str]:
     """The names a glossary term goes by: "threshold unit (McCulloch–Pitts neuron)" gives
@@ -111,7 +123,10 @@ def _spellings(name: str) -> set[str]:
         forms |= {name.replace("-", " "), name.replace("-", "")}
     for form in list(forms):
         if "isation" in form or "ization" in form:
-            forms |= {form.replace("isation", "ization"), form.replace("ization", "isation")}
+            forms |= {
+                form.replace("isation", "ization"),
+                form.replace("ization", "isation"),
+            }
     return forms
 
 
@@ -141,8 +156,15 @@ class GlossarySearch(SearchEnglish):
         patterns = []
         for canonical, others in self.groups.items():
             words = sorted({canonical, *others}, key=len, reverse=True)
-            patterns.append((re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words)
-                                        + r")\b", re.I), [canonical, *others]))
+            patterns.append(
+                (
+                    re.compile(
+                        r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b",
+                        re.I,
+                    ),
+                    [canonical, *others],
+                )
+            )
         self._patterns = patterns
 
     def split(self, input: str) -> list[str]:  # noqa: A002 (Sphinx's signature)
@@ -154,8 +176,13 @@ class GlossarySearch(SearchEnglish):
         return words
 
 
-def _page_context(app: Sphinx, pagename: str, templatename: str,
-                  context: dict[str, Any], doctree: Any) -> None:
+def _page_context(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: Any,
+) -> None:
     body = context.get("body")
     if not body:
         return
@@ -177,15 +204,19 @@ def _glossary_lang(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         for row in table.findall(nodes.row):
             entries = [e for e in row.children if isinstance(e, nodes.entry)]
             if len(entries) > column:
-                entries[column]["classes"].append("language-zh-Hans")   # docutils writes lang=
+                entries[column]["classes"].append(
+                    "language-zh-Hans"
+                )  # docutils writes lang=
 
 
 def _no_proof_index(app: Sphinx, config: Any) -> None:
     """No domain index pages: sphinx-proof's "Proof Index" (prf-prf.html) listed raw
     labels and file names, and no reader page linked it."""
     config.html_domain_indices = False
-    if not config.html_favicon:   # browsers ask for /favicon.ico (a 404) without one
-        config.html_favicon = str(Path(__file__).resolve().parent / "static" / "favicon.svg")
+    if not config.html_favicon:  # browsers ask for /favicon.ico (a 404) without one
+        config.html_favicon = str(
+            Path(__file__).resolve().parent / "static" / "favicon.svg"
+        )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -196,8 +227,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", _page_context, priority=800)
     app.connect("doctree-resolved", _glossary_lang)
     app.add_css_file("reader.css")
-    app.add_js_file(None, body="var BU_SPELLINGS = "
-                    + json.dumps(GlossarySearch.groups, ensure_ascii=False, sort_keys=True)
-                    + ";")
+    app.add_js_file(
+        None,
+        body="var BU_SPELLINGS = "
+        + json.dumps(GlossarySearch.groups, ensure_ascii=False, sort_keys=True)
+        + ";",
+    )
     app.add_js_file("reader.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -68,10 +68,17 @@ def without_widget_scripts(scripts: list[Any]) -> list[Any]:
     return out
 
 
-def _page_context(app: Sphinx, pagename: str, templatename: str,
-                  context: dict[str, Any], doctree: Any) -> None:
+def _page_context(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: Any,
+) -> None:
     if "script_files" in context:
-        context["script_files"] = without_widget_scripts(list(context["script_files"]))
+        context["script_files"] = without_widget_scripts(
+            list(context["script_files"])
+        )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

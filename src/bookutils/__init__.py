@@ -38,12 +38,17 @@ from .viz.plotting import (
 
 try:  # one version number, pyproject.toml's, read from the installed package's metadata
     __version__ = _metadata.version("bookutils")
-except _metadata.PackageNotFoundError:  # imported from a source tree that is not installed
+except (
+    _metadata.PackageNotFoundError
+):  # imported from a source tree that is not installed
     __version__ = "0+unknown"
 
 # The perceptron explorer needs ipywidgets: it loads on first use, so that importing any
 # part of bookutils (a model, an optimizer, the data) does not import the widget stack.
-_LAZY = {"PerceptronExplorer": ".widgets.perceptron", "perceptron_explorer": ".widgets.perceptron"}
+_LAZY = {
+    "PerceptronExplorer": ".widgets.perceptron",
+    "perceptron_explorer": ".widgets.perceptron",
+}
 
 
 def __getattr__(name: str):
@@ -52,6 +57,7 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FASHION_MNIST_CLASSES",

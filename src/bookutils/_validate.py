@@ -14,15 +14,21 @@ import torch
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, (int, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    )
 
 
 def integer(name: str, value: object, minimum: int | None = None) -> int:
     """``value`` as an int; TypeError if it is not one, ValueError if below ``minimum``."""
     if not _is_int(value):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be an integer, got {type(value).__name__} {value!r}"
+        )
     if minimum is not None and value < minimum:
-        expected = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        expected = (
+            "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        )
         raise ValueError(f"{name} must be {expected}, got {value!r}")
     return int(value)
 
@@ -35,7 +41,9 @@ def positive_int(name: str, value: object, minimum: int = 1) -> int:
 def number(name: str, value: object) -> float:
     """``value`` as a float; TypeError unless it is a real number (bool is not)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be a number, got {type(value).__name__} {value!r}"
+        )
     return float(value)
 
 
@@ -51,5 +59,7 @@ def positive_number(name: str, value: object, *, allow_zero: bool = False) -> fl
 def tensor(name: str, value: object) -> torch.Tensor:
     """``value`` itself if it is a ``torch.Tensor``, else TypeError."""
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor, got {type(value).__name__}"
+        )
     return value

@@ -33,7 +33,9 @@ def choose_device(prefer: str | None = None) -> torch.device:
     """
     wanted = prefer if prefer is not None else os.environ.get(ENV_VAR, "")
     if not isinstance(wanted, str):
-        raise TypeError(f"device name must be a string such as 'cpu' or 'cuda', got {wanted!r}")
+        raise TypeError(
+            f"device name must be a string such as 'cpu' or 'cuda', got {wanted!r}"
+        )
     wanted = wanted.strip()
     if not wanted:
         for kind in ("cuda", "mps"):

@@ -16,8 +16,11 @@ def inline_png(fig: Figure) -> tuple[str, dict] | None:
     from IPython.core.pylabtools import retina_figure
 
     points = smallest_tick_points(fig)
-    return retina_figure(fig, base64=True, metadata={
-        TICK_SIZE_KEY: "none" if points is None else f"{points:g}"})
+    return retina_figure(
+        fig,
+        base64=True,
+        metadata={TICK_SIZE_KEY: "none" if points is None else f"{points:g}"},
+    )
 
 
 def _sharp_inline_figures() -> None:
@@ -26,7 +29,7 @@ def _sharp_inline_figures() -> None:
     try:
         from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
-    except ImportError:          # plain Python: no inline figures to configure
+    except ImportError:  # plain Python: no inline figures to configure
         return
     shell = get_ipython()
     if shell is not None:
@@ -45,5 +48,7 @@ def setup_notebook(seed: int = 0, device: str | None = None) -> torch.device:
     use_book_style()
     _sharp_inline_figures()
     chosen = choose_device(device)
-    print(f"bookutils ready: device={chosen}, seed={seed}, torch {torch.__version__}")
+    print(
+        f"bookutils ready: device={chosen}, seed={seed}, torch {torch.__version__}"
+    )
     return chosen

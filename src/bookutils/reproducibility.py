@@ -23,5 +23,7 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
-    os.environ["PYTHONHASHSEED"] = str(seed)  # inherited by subprocesses the notebook starts
+    os.environ["PYTHONHASHSEED"] = str(
+        seed
+    )  # inherited by subprocesses the notebook starts
     return np.random.default_rng(seed)

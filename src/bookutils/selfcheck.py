@@ -37,7 +37,12 @@ RTOL, ATOL = 1e-6, 1e-8
 #: Relative tolerance per floating dtype of the learner's answer (or of the expected one,
 #: whichever is coarser); about 100 units in the last place, so that a correct answer
 #: computed in that precision passes and a wrong formula does not.
-RTOL_OF_DTYPE = {"float64": RTOL, "float32": 2e-5, "float16": 4e-3, "bfloat16": 3e-2}
+RTOL_OF_DTYPE = {
+    "float64": RTOL,
+    "float32": 2e-5,
+    "float16": 4e-3,
+    "bfloat16": 3e-2,
+}
 #: Seconds one call of the learner's function may take; the environment variable
 #: ``BOOKUTILS_CHECK_TIME_LIMIT`` overrides it (the tests use a short one).
 TIME_LIMIT_S = 5.0
@@ -51,10 +56,13 @@ def time_limit() -> float:
     try:
         limit = float(value)
     except ValueError:
-        raise ValueError("BOOKUTILS_CHECK_TIME_LIMIT must be a number of seconds,"
-                         f" got {value!r}") from None
+        raise ValueError(
+            f"BOOKUTILS_CHECK_TIME_LIMIT must be a number of seconds, got {value!r}"
+        ) from None
     if not limit > 0:
-        raise ValueError(f"BOOKUTILS_CHECK_TIME_LIMIT must be positive, got {value!r}")
+        raise ValueError(
+            f"BOOKUTILS_CHECK_TIME_LIMIT must be positive, got {value!r}"
+        )
     return limit
 
 
@@ -150,7 +158,12 @@ def describe(x: Any) -> str:
     if isinstance(x, np.ndarray):
         return np.array2string(x, precision=4, suppress_small=True, separator=", ")
     if isinstance(x, tuple):
-        return "(" + ", ".join(describe(v) for v in x) + ("," if len(x) == 1 else "") + ")"
+        return (
+            "("
+            + ", ".join(describe(v) for v in x)
+            + ("," if len(x) == 1 else "")
+            + ")"
+        )
     if isinstance(x, list) and any(isinstance(v, np.ndarray) for v in x):
         return "[" + ", ".join(describe(v) for v in x) + "]"
     if isinstance(x, (float, np.floating)):
@@ -191,8 +204,9 @@ def _numeric_array(x: Any) -> np.ndarray | None:
         return None
 
 
-def mismatch(expected: Any, got: Any, *, rtol: float | None = None,
-             types: bool = False) -> str | None:
+def mismatch(
+    expected: Any, got: Any, *, rtol: float | None = None, types: bool = False
+) -> str | None:
     """Why ``got`` differs from ``expected``, or None when it is a right answer.
 
     Numbers and arrays are compared with relative tolerance ``rtol`` (by default the one
@@ -216,15 +230,25 @@ def mismatch(expected: Any, got: Any, *, rtol: float | None = None,
             return f"expected the text {expected!r}, got {_type_name(got)}"
         return None if got == expected else f"expected {expected!r}, got {got!r}"
     if isinstance(expected, (tuple, list)):
-        numbers = isinstance(expected, list) and _numeric_array(expected) is not None \
+        numbers = (
+            isinstance(expected, list)
+            and _numeric_array(expected) is not None
             and all(not isinstance(v, (list, tuple, np.ndarray)) for v in expected)
+        )
         if not numbers:
             if not isinstance(got, (tuple, list)):
-                what = "values" if isinstance(expected, tuple) else "items in a list"
-                return (f"expected {len(expected)} {what} ({describe(expected)}), got"
-                        f" {_type_name(got)}"
-                        + (": return them as a tuple, e.g. `return a, b`"
-                           if isinstance(expected, tuple) else ""))
+                what = (
+                    "values" if isinstance(expected, tuple) else "items in a list"
+                )
+                return (
+                    f"expected {len(expected)} {what} ({describe(expected)}), got"
+                    f" {_type_name(got)}"
+                    + (
+                        ": return them as a tuple, e.g. `return a, b`"
+                        if isinstance(expected, tuple)
+                        else ""
+                    )
+                )
             if len(got) != len(expected):
                 return f"expected {len(expected)} values, got {len(got)}"
             for i, (e, g) in enumerate(zip(expected, got, strict=True)):
@@ -239,10 +263,15 @@ def mismatch(expected: Any, got: Any, *, rtol: float | None = None,
         e_dtype = _dtype_name(raw_expected)
         if e_dtype in ("int8", "uint8") and _dtype_name(raw_got) != e_dtype:
             return f"expected dtype {e_dtype}, got {_type_name(raw_got)}"
-        if _is_integer(expected) or (isinstance(expected, list) and expected
-                                     and all(_is_integer(v) for v in expected)):
-            if not (_is_integer(got) or (isinstance(got, list)
-                                         and all(_is_integer(v) for v in got))):
+        if _is_integer(expected) or (
+            isinstance(expected, list)
+            and expected
+            and all(_is_integer(v) for v in expected)
+        ):
+            if not (
+                _is_integer(got)
+                or (isinstance(got, list) and all(_is_integer(v) for v in got))
+            ):
                 return f"expected integers ({describe(expected)}), got {_type_name(raw_got)}"
     e = np.asarray(expected, dtype=float)
     if g.shape != e.shape:
@@ -280,10 +309,14 @@ def _call_with_alarm(fn: Callable[..., Any], args: tuple, limit: float) -> Any:
 
     start = time.monotonic()
     previous_handler = signal.signal(signal.SIGALRM, on_alarm)
-    previous_delay, previous_interval = signal.setitimer(signal.ITIMER_REAL, limit, 0.2)
+    previous_delay, previous_interval = signal.setitimer(
+        signal.ITIMER_REAL, limit, 0.2
+    )
     try:
         value = fn(*args)
-        if fired:  # the learner's code caught the timeout and went on: still a timeout
+        if (
+            fired
+        ):  # the learner's code caught the timeout and went on: still a timeout
             raise CheckTimeout
         return value
     finally:
@@ -358,11 +391,15 @@ class _Outcome:
     error: BaseException | None = None
 
 
-def _call(fn: Callable[..., Any], args: tuple, limit: float | None = None) -> _Outcome:
+def _call(
+    fn: Callable[..., Any], args: tuple, limit: float | None = None
+) -> _Outcome:
     try:
         with warnings.catch_warnings():
             if limit is None:
-                warnings.simplefilter("ignore")  # our own wrong implementations may overflow
+                warnings.simplefilter(
+                    "ignore"
+                )  # our own wrong implementations may overflow
                 return _Outcome(True, fn(*args))
             return _Outcome(True, call_with_time_limit(fn, args, limit))
     except BaseException as exc:  # noqa: BLE001 (the learner's exit() or timeout is feedback)
@@ -371,8 +408,10 @@ def _call(fn: Callable[..., Any], args: tuple, limit: float | None = None) -> _O
 
 def _same_inputs(before: tuple, after: tuple) -> bool:
     try:
-        return all(mismatch(b, a, rtol=0.0) is None
-                   for b, a in zip(before, after, strict=True))
+        return all(
+            mismatch(b, a, rtol=0.0) is None
+            for b, a in zip(before, after, strict=True)
+        )
     except Exception:  # noqa: BLE001 (an input the learner turned into something odd)
         return False
 
@@ -401,26 +440,43 @@ def _size(case: Case) -> int:
     return total
 
 
-def _error_lines(exc: BaseException, case: Case, signature: str, limit: float) -> list[str]:
+def _error_lines(
+    exc: BaseException, case: Case, signature: str, limit: float
+) -> list[str]:
     if isinstance(exc, CheckTimeout):
-        return [f"your function did not finish within the time limit of {limit:g} s",
-                f"  on the case: {case.description}",
-                "  Hint: look for a loop that never ends, e.g. a while loop whose counter"
-                " is never changed."]
-    if isinstance(exc, SystemExit):
-        return ["your function called exit() (SystemExit); return the answer instead",
-                f"  on the case: {case.description}"]
-    if isinstance(exc, KeyboardInterrupt):
-        return ["your function was interrupted (KeyboardInterrupt)",
-                f"  on the case: {case.description}"]
-    return [f"your function raised {type(exc).__name__}: {exc}",
+        return [
+            f"your function did not finish within the time limit of {limit:g} s",
             f"  on the case: {case.description}",
-            f"  Hint: it is called as fn{signature}."]
+            "  Hint: look for a loop that never ends, e.g. a while loop whose counter"
+            " is never changed.",
+        ]
+    if isinstance(exc, SystemExit):
+        return [
+            "your function called exit() (SystemExit); return the answer instead",
+            f"  on the case: {case.description}",
+        ]
+    if isinstance(exc, KeyboardInterrupt):
+        return [
+            "your function was interrupted (KeyboardInterrupt)",
+            f"  on the case: {case.description}",
+        ]
+    return [
+        f"your function raised {type(exc).__name__}: {exc}",
+        f"  on the case: {case.description}",
+        f"  Hint: it is called as fn{signature}.",
+    ]
 
 
-def run_check(name: str, fn: Any, reference: Callable[..., Any], cases: Sequence[Case],
-              mistakes: Sequence[Mistake] = (), *, signature: str = "",
-              types: bool = False) -> CheckResult:
+def run_check(
+    name: str,
+    fn: Any,
+    reference: Callable[..., Any],
+    cases: Sequence[Case],
+    mistakes: Sequence[Mistake] = (),
+    *,
+    signature: str = "",
+    types: bool = False,
+) -> CheckResult:
     """Compare ``fn`` with ``reference`` on ``cases``; print and return the verdict.
 
     Every call of ``fn`` runs under :func:`time_limit`. The learner's function runs on all
@@ -430,6 +486,7 @@ def run_check(name: str, fn: Any, reference: Callable[..., Any], cases: Sequence
     generated case. ``types=True`` makes the result's type part of the answer
     (see :func:`mismatch`).
     """
+
     def verdict(passed: bool, *lines: str) -> CheckResult:
         mark = "✓" if passed else "✗"
         messages = [f"{mark} {name}: {lines[0]}", *lines[1:]]
@@ -437,9 +494,12 @@ def run_check(name: str, fn: Any, reference: Callable[..., Any], cases: Sequence
         return CheckResult(name, passed, messages)
 
     if not callable(fn):
-        return verdict(False, f"expected a function {signature}, got {type(fn).__name__}.",
-                       "  Hint: pass the function itself, without calling it: "
-                       f"{name}(my_function), not {name}(my_function(...)).")
+        return verdict(
+            False,
+            f"expected a function {signature}, got {type(fn).__name__}.",
+            "  Hint: pass the function itself, without calling it: "
+            f"{name}(my_function), not {name}(my_function(...)).",
+        )
     limit = time_limit()
     answers: list[Any] = []
     error: BaseException | None = None
@@ -450,14 +510,18 @@ def run_check(name: str, fn: Any, reference: Callable[..., Any], cases: Sequence
             error = out.error
             break
         if not _same_inputs(case.args, args):
-            return verdict(False, "your function changed its inputs in place"
-                           f" ({case.description}).",
-                           "  Hint: build and return new arrays (e.g. w + step) instead of"
-                           " updating the ones passed in (w += step).")
+            return verdict(
+                False,
+                f"your function changed its inputs in place ({case.description}).",
+                "  Hint: build and return new arrays (e.g. w + step) instead of"
+                " updating the ones passed in (w += step).",
+            )
         answers.append(out.value)
-    ran = cases[:len(answers)]
+    ran = cases[: len(answers)]
     expected = [reference(*copy.deepcopy(case.args)) for case in ran]
-    reasons = [_safe_mismatch(e, g, types) for e, g in zip(expected, answers, strict=True)]
+    reasons = [
+        _safe_mismatch(e, g, types) for e, g in zip(expected, answers, strict=True)
+    ]
     wrong = [i for i, r in enumerate(reasons) if r is not None]
     if not wrong and error is None:
         n_gen = sum(not c.teaching for c in cases)
@@ -465,11 +529,20 @@ def run_check(name: str, fn: Any, reference: Callable[..., Any], cases: Sequence
         return verdict(True, f"all {len(cases)} cases passed{extra}.")
     if wrong:
         teaching = [i for i in wrong if ran[i].teaching]
-        first = teaching[0] if teaching else min(wrong, key=lambda i: (_size(ran[i]), i))
-        lines = [f"wrong answer on the case: {ran[first].description}", f"  {reasons[first]}"]
+        first = (
+            teaching[0]
+            if teaching
+            else min(wrong, key=lambda i: (_size(ran[i]), i))
+        )
+        lines = [
+            f"wrong answer on the case: {ran[first].description}",
+            f"  {reasons[first]}",
+        ]
     else:
         lines = _error_lines(error, cases[len(answers)], signature, limit)
-        if not isinstance(error, Exception):  # a timeout, exit() or interrupt: no hint
+        if not isinstance(
+            error, Exception
+        ):  # a timeout, exit() or interrupt: no hint
             return verdict(False, *lines)
         lines = lines[:2]
     failing = cases[len(answers)] if error is not None else None
@@ -482,8 +555,14 @@ def run_check(name: str, fn: Any, reference: Callable[..., Any], cases: Sequence
     return verdict(False, *lines)
 
 
-def _explains(mistake: Mistake, cases: Sequence[Case], answers: Sequence[Any], types: bool,
-              failing: Case | None, error: BaseException | None) -> bool:
+def _explains(
+    mistake: Mistake,
+    cases: Sequence[Case],
+    answers: Sequence[Any],
+    types: bool,
+    failing: Case | None,
+    error: BaseException | None,
+) -> bool:
     """Does ``mistake`` give the learner's answer on every case they ran, and raise the
     same kind of exception on the case where their function raised (if any)?"""
     for case, got in zip(cases, answers, strict=True):
@@ -503,8 +582,11 @@ def string_case(what: str, *texts: str) -> Case:
 
 def generated_case(args: tuple, what: str = "a generated case") -> Case:
     """A generated (non-teaching) case, described by ``what`` and its arguments."""
-    return Case(tuple(args), f"{what}: {', '.join(describe(a) for a in args)}",
-                teaching=False)
+    return Case(
+        tuple(args),
+        f"{what}: {', '.join(describe(a) for a in args)}",
+        teaching=False,
+    )
 
 
 def make_rng(seed: int) -> np.random.Generator:
@@ -512,8 +594,14 @@ def make_rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(seed)
 
 
-def resampled(cases: Sequence[Case], seed: int, scales: Sequence[float] = (0.1, 3.0), *,
-              floats: bool = False, positive: Sequence[int] = ()) -> tuple[Case, ...]:
+def resampled(
+    cases: Sequence[Case],
+    seed: int,
+    scales: Sequence[float] = (0.1, 3.0),
+    *,
+    floats: bool = False,
+    positive: Sequence[int] = (),
+) -> tuple[Case, ...]:
     """Generated cases with the shapes, dtypes and structure of ``cases``, new values.
 
     Every float array or tensor argument (also inside lists) is redrawn from a seeded
@@ -540,9 +628,15 @@ def resampled(cases: Sequence[Case], seed: int, scales: Sequence[float] = (0.1, 
     out = []
     for scale in scales:
         for case in cases:
-            args = tuple(draw(a, scale, i in positive) for i, a in enumerate(case.args))
-            out.append(generated_case(args, f"{case.description}, new random values of"
-                                      f" scale {scale:g}"))
+            args = tuple(
+                draw(a, scale, i in positive) for i, a in enumerate(case.args)
+            )
+            out.append(
+                generated_case(
+                    args,
+                    f"{case.description}, new random values of scale {scale:g}",
+                )
+            )
     return tuple(out)
 
 

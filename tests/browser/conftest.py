@@ -18,17 +18,30 @@ from pathlib import Path
 import pytest
 from sitecheck import ROOT, book_dir
 
-BROWSER_MODULES = ["test_browser_pages.py", "test_browser_site.py", "test_browser_reader.py"]
-collect_ignore = [] if os.environ.get("BOOK_BROWSER_TESTS") == "1" else list(BROWSER_MODULES)
+BROWSER_MODULES = [
+    "test_browser_pages.py",
+    "test_browser_site.py",
+    "test_browser_reader.py",
+]
+collect_ignore = (
+    [] if os.environ.get("BOOK_BROWSER_TESTS") == "1" else list(BROWSER_MODULES)
+)
 # The live-JupyterLab test (make lab-test) starts a server and runs two chapters.
 if os.environ.get("BOOK_LAB_TESTS") != "1":
     collect_ignore.append("test_lab.py")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # The flags this machine needs: no sandbox as root, and no background traffic to Google.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

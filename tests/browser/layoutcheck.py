@@ -29,12 +29,14 @@ def png_dpi(data: bytes) -> float | None:
         raise ValueError("expected PNG bytes")
     pos = 8
     while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"pHYs" and length == 9:
-            x, _y, unit = struct.unpack(">IIB", data[pos + 8:pos + 17])
-            return round(x * 0.0254, 1) if unit == 1 else None   # stored per metre, whole
+            x, _y, unit = struct.unpack(">IIB", data[pos + 8 : pos + 17])
+            return (
+                round(x * 0.0254, 1) if unit == 1 else None
+            )  # stored per metre, whole
         if kind == b"IDAT":
-            return None          # pHYs must come before the image data
+            return None  # pHYs must come before the image data
         pos += 12 + length
     return None
 
@@ -45,9 +47,9 @@ def png_text(data: bytes) -> dict[str, str]:
         raise ValueError("expected PNG bytes")
     out, pos = {}, 8
     while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"tEXt":
-            key, _, value = data[pos + 8:pos + 8 + length].partition(b"\0")
+            key, _, value = data[pos + 8 : pos + 8 + length].partition(b"\0")
             out[key.decode("latin-1")] = value.decode("latin-1")
         if kind == b"IEND":
             break
@@ -91,7 +93,11 @@ def image_bytes(src: str, page: Path) -> bytes:
     """The bytes behind an ``<img src>``: a data URI or a file next to ``page``."""
     if src.startswith("data:"):
         head, _, payload = src.partition(",")
-        return base64.b64decode(payload) if head.endswith(";base64") else payload.encode()
+        return (
+            base64.b64decode(payload)
+            if head.endswith(";base64")
+            else payload.encode()
+        )
     return (page.parent / src.split("#")[0].split("?")[0]).read_bytes()
 
 
@@ -99,8 +105,10 @@ def tick_label_px(shown_width: float, inches: float, points: float) -> float:
     """Height in CSS pixels of ``points``-sized figure text when a figure ``inches`` wide is
     shown ``shown_width`` CSS pixels wide."""
     if inches <= 0 or shown_width < 0:
-        raise ValueError(f"expected a positive figure width and a shown width, got {inches},"
-                         f" {shown_width}")
+        raise ValueError(
+            f"expected a positive figure width and a shown width, got {inches},"
+            f" {shown_width}"
+        )
     return points / 72 * shown_width / inches
 
 
@@ -111,10 +119,12 @@ class _Outputs(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.outputs: list[str] = []
         self.stderr = 0
-        self._depth = 0          # > 0 inside a cell output
+        self._depth = 0  # > 0 inside a cell output
         self._stack: list[bool] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(
+        self, tag: str, attrs: list[tuple[str, str | None]]
+    ) -> None:
         classes = (dict(attrs).get("class") or "").split()
         if "stderr" in classes:
             self.stderr += 1
@@ -126,7 +136,10 @@ class _Outputs(HTMLParser):
                 self.outputs.append("")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("br", "img", "input", "meta", "link", "hr", "source") or not self._stack:
+        if (
+            tag in ("br", "img", "input", "meta", "link", "hr", "source")
+            or not self._stack
+        ):
             return
         if self._stack.pop():
             self._depth = 0
@@ -136,7 +149,9 @@ class _Outputs(HTMLParser):
             self.outputs[-1] += data
 
 
-def output_noise(html: str, bib_keys: frozenset[str] | set[str] = frozenset()) -> list[str]:
+def output_noise(
+    html: str, bib_keys: frozenset[str] | set[str] = frozenset()
+) -> list[str]:
     """What a reader should not see in a page's outputs: stderr blocks, temporary-folder
     paths, raw Trainer log dictionaries, redraws of a progress bar, raw BibTeX keys."""
     scan = _Outputs()
@@ -144,9 +159,13 @@ def output_noise(html: str, bib_keys: frozenset[str] | set[str] = frozenset()) -
     found = [f"{scan.stderr} stderr block(s)"] if scan.stderr else []
     for text in scan.outputs:
         if match := _TEMP_PATH.search(text):
-            found.append(f"temporary path {text[max(0, match.start() - 30):match.end() + 30]!r}")
+            found.append(
+                f"temporary path {text[max(0, match.start() - 30) : match.end() + 30]!r}"
+            )
         if match := _LOG_DICT.search(text):
-            found.append(f"raw log dictionary {text[match.start():match.start() + 60]!r}")
+            found.append(
+                f"raw log dictionary {text[match.start() : match.start() + 60]!r}"
+            )
         if collapse_progress(text) != text:
             found.append("a progress bar drawn more than once")
         if keys := sorted(k for k in bib_keys if k in text):

@@ -37,12 +37,14 @@ class _Scan(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
-        self.repeated_ids: list[str] = []   # id attributes seen before on the page
+        self.repeated_ids: list[str] = []  # id attributes seen before on the page
         self.links: list[str] = []
         self.headings: list[int] = []
         self._in_article = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(
+        self, tag: str, attrs: list[tuple[str, str | None]]
+    ) -> None:
         a = dict(attrs)
         if a.get("id") and a["id"] in self.ids:
             self.repeated_ids.append(a["id"] or "")
@@ -53,7 +55,12 @@ class _Scan(HTMLParser):
             self.links.append(a["href"] or "")
         if tag == "article":
             self._in_article += 1
-        if self._in_article and len(tag) == 2 and tag[0] == "h" and tag[1] in "123456":
+        if (
+            self._in_article
+            and len(tag) == 2
+            and tag[0] == "h"
+            and tag[1] in "123456"
+        ):
             self.headings.append(int(tag[1]))
 
     def handle_endtag(self, tag: str) -> None:
@@ -68,7 +75,9 @@ def scan(path: Path) -> _Scan:
     return parser
 
 
-def broken_links(html: Path, page: str, cache: dict[str, _Scan] | None = None) -> tuple[int, list]:
+def broken_links(
+    html: Path, page: str, cache: dict[str, _Scan] | None = None
+) -> tuple[int, list]:
     """``(number of internal links checked, [(href, why), ...])`` for one page.
 
     An internal link is relative or starts with ``#``; it must name an existing file, and
@@ -85,7 +94,9 @@ def broken_links(html: Path, page: str, cache: dict[str, _Scan] | None = None) -
         if parts.scheme or parts.netloc:
             continue
         checked += 1
-        target = (here.parent / unquote(parts.path)).resolve() if parts.path else here
+        target = (
+            (here.parent / unquote(parts.path)).resolve() if parts.path else here
+        )
         if target.is_dir():
             target = target / "index.html"
         if not target.is_file():

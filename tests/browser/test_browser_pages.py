@@ -16,13 +16,17 @@ import pytest
 from sitecheck import book_dir, pages, weight_summary
 
 MB = 1_000_000
-MAX_PAGE, MAX_MEDIAN = 8 * MB, 4 * MB    # the issue's budget, uncompressed bytes
+MAX_PAGE, MAX_MEDIAN = 8 * MB, 4 * MB  # the issue's budget, uncompressed bytes
 PAGES = pages(book_dir()) if book_dir().is_dir() else []
 WEIGHTS: dict[str, int] = {}
-DETAILS: dict[str, tuple[int, int, float]] = {}   # page -> (requests, widget views, seconds)
+DETAILS: dict[
+    str, tuple[int, int, float]
+] = {}  # page -> (requests, widget views, seconds)
 
 # TeX that would show if MathJax had not run (prose only: code and outputs are removed).
-RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\\(?:frac|sum|mathbf|boldsymbol|begin|left|sqrt|partial)\b")
+RAW_TEX = re.compile(
+    r"\$\$|\\\(|\\\[|\\(?:frac|sum|mathbf|boldsymbol|begin|left|sqrt|partial)\b"
+)
 
 # Visible prose of the article, with code, outputs and typeset maths taken out.
 PROSE_JS = """() => {
@@ -89,7 +93,9 @@ def _check_toggles(page) -> int:
         item = details.nth(i)
         before = item.evaluate("e => e.open")
         item.locator("summary").first.click()
-        assert item.evaluate("e => e.open") != before, f"<details> {i} did not toggle"
+        assert item.evaluate("e => e.open") != before, (
+            f"<details> {i} did not toggle"
+        )
         item.locator("summary").first.click()
     return buttons.count() + details.count()
 
@@ -106,7 +112,9 @@ def _check_sliders(page) -> None:
         handle = slider.locator(".noUi-handle").first
         handle.focus()
         handle.press("ArrowRight")
-        if readout.inner_text() == before:       # already at the maximum: go the other way
+        if (
+            readout.inner_text() == before
+        ):  # already at the maximum: go the other way
             handle.press("ArrowLeft")
             handle.press("ArrowLeft")
         assert readout.inner_text() != before, f"slider {i} ignores the keyboard"
@@ -130,7 +138,10 @@ def test_page(browser, site, path):
     page.route("**/*", route)
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"),
+    )
     facts = {"bytes": 0, "requests": 0, "views": 0}
     try:
         page.goto(site + path, wait_until="load")
@@ -147,15 +158,22 @@ def test_page(browser, site, path):
         leftover = RAW_TEX.findall(prose)
         assert not leftover, f"raw TeX in the visible text: {leftover[:5]}"
         for block in facts["blocks"]:
-            assert block["title"].strip() and block["height"] > 0, f"empty block {block['id']}"
+            assert block["title"].strip() and block["height"] > 0, (
+                f"empty block {block['id']}"
+            )
         assert facts["rendered"] >= facts["views"], (
-            f"{facts['views']} saved widgets, {facts['rendered']} rendered")
+            f"{facts['views']} saved widgets, {facts['rendered']} rendered"
+        )
         _check_toggles(page)
         _check_sliders(page)
         assert errors == [], f"console errors after interacting: {errors}"
     finally:
         WEIGHTS[path] = facts["bytes"]
-        DETAILS[path] = (facts["requests"], facts["views"], time.perf_counter() - start)
+        DETAILS[path] = (
+            facts["requests"],
+            facts["views"],
+            time.perf_counter() - start,
+        )
         context.close()
 
 
@@ -163,15 +181,26 @@ def test_page_weight_budget(report_dir):
     """Writes the per-page weight table; no page over 8 MB, median at most 4 MB."""
     missing = sorted(set(PAGES) - set(WEIGHTS))
     if missing:
-        pytest.skip(f"page tests did not run for {len(missing)} pages (run the whole module)")
+        pytest.skip(
+            f"page tests did not run for {len(missing)} pages (run the whole module)"
+        )
     largest, median = weight_summary(WEIGHTS)
-    lines = ["| page | requests | widgets | MB | seconds |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        "| page | requests | widgets | MB | seconds |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for path, size in sorted(WEIGHTS.items(), key=lambda kv: -kv[1]):
         requests, views, seconds = DETAILS[path]
-        lines.append(f"| {path} | {requests} | {views} | {size / MB:.2f} | {seconds:.1f} |")
-    lines.append(f"\n{len(WEIGHTS)} pages; largest {largest / MB:.2f} MB, "
-                 f"median {median / MB:.2f} MB (uncompressed, everything the page loads)")
-    (report_dir / "page-weights.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        lines.append(
+            f"| {path} | {requests} | {views} | {size / MB:.2f} | {seconds:.1f} |"
+        )
+    lines.append(
+        f"\n{len(WEIGHTS)} pages; largest {largest / MB:.2f} MB, "
+        f"median {median / MB:.2f} MB (uncompressed, everything the page loads)"
+    )
+    (report_dir / "page-weights.md").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
     print("\n".join(lines[-1:]))
     heavy = {p: s for p, s in WEIGHTS.items() if s > MAX_PAGE}
     assert not heavy, f"pages over {MAX_PAGE / MB:.0f} MB: {heavy}"

@@ -20,14 +20,22 @@ sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import reader  # noqa: E402
 
 AXE = ROOT / "book" / "js" / "node_modules" / "axe-core" / "axe.min.js"
-REPO = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]["url"]
-CHAPTER_PAGES = [p for p in (pages(book_dir()) if book_dir().is_dir() else [])
-                 if reader.chapter_of(p.removesuffix(".html"))]
+REPO = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))[
+    "repository"
+]["url"]
+CHAPTER_PAGES = [
+    p
+    for p in (pages(book_dir()) if book_dir().is_dir() else [])
+    if reader.chapter_of(p.removesuffix(".html"))
+]
 _EXERCISE_TITLE = re.compile(
     r'<div class="exercise admonition" id="([^"]+)">\s*<p class="admonition-title">'
-    r'<span class="caption-number">Exercise ([\d.]+) </span>')
-_EXERCISE_LINK = re.compile(r'<a class="reference internal" href="([^"]*#(ex-[^"]+))">'
-                            r'(?:<span[^>]*>)?([^<]*)')
+    r'<span class="caption-number">Exercise ([\d.]+) </span>'
+)
+_EXERCISE_LINK = re.compile(
+    r'<a class="reference internal" href="([^"]*#(ex-[^"]+))">'
+    r"(?:<span[^>]*>)?([^<]*)"
+)
 
 
 def _read(page: str) -> str:
@@ -41,25 +49,38 @@ def test_exercises_are_numbered_per_chapter():
         found = _EXERCISE_TITLE.findall(_read(page))
         assert len(found) >= 3, f"{page}: {len(found)} exercises found"
         expected = [f"{major}.{minor}.{k}" for k in range(1, len(found) + 1)]
-        assert [n for _, n in found] == expected, f"{page}: exercises numbered {found}"
+        assert [n for _, n in found] == expected, (
+            f"{page}: exercises numbered {found}"
+        )
         numbers.update(dict(found))
     assert len(numbers) >= 3 * len(CHAPTER_PAGES)
     # Every link to an exercise, in any page, shows the number the exercise carries.
     wrong = []
     for page in pages(book_dir()):
         for _, label, text in _EXERCISE_LINK.findall(_read(page)):
-            if label in numbers and re.search(r"\d", text) and \
-                    f"Exercise {numbers[label]}" not in unescape(text):
+            if (
+                label in numbers
+                and re.search(r"\d", text)
+                and f"Exercise {numbers[label]}" not in unescape(text)
+            ):
                 wrong.append((page, label, text))
-    assert not wrong, f"links that show another number than their exercise's: {wrong}"
+    assert not wrong, (
+        f"links that show another number than their exercise's: {wrong}"
+    )
 
 
 def _errors(page) -> list[str]:
     errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(
-        f"{m.text} ({m.location.get('url')})"))
+    page.on(
+        "console",
+        lambda m: m.type == "error"
+        and errors.append(f"{m.text} ({m.location.get('url')})"),
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("response", lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and errors.append(f"{r.status} {r.url}"),
+    )
     return errors
 
 
@@ -94,8 +115,12 @@ def test_clicking_a_solution_title_opens_the_solution(browser, site):
             point = title.evaluate(_TITLE_WORDS_JS)
             page.mouse.click(point["x"], point["y"])
             page.wait_for_timeout(400)
-            assert page.url == url, f"clicking solution {i + 1}'s title went to {page.url}"
-            assert body.is_visible(), f"clicking solution {i + 1}'s title did not open it"
+            assert page.url == url, (
+                f"clicking solution {i + 1}'s title went to {page.url}"
+            )
+            assert body.is_visible(), (
+                f"clicking solution {i + 1}'s title did not open it"
+            )
         assert errors == [], f"script errors: {errors}"
     finally:
         page.close()
@@ -109,11 +134,15 @@ def test_solutions_print_open(browser, site):
         page.emulate_media(media="print")
         shown = page.locator("div.solution > section").evaluate_all(
             "els => els.map(e => [getComputedStyle(e).visibility,"
-            " e.getBoundingClientRect().height])")
+            " e.getBoundingClientRect().height])"
+        )
         assert len(shown) >= 3
-        assert all(v == "visible" and h > 20 for v, h in shown), f"in print: {shown}"
+        assert all(v == "visible" and h > 20 for v, h in shown), (
+            f"in print: {shown}"
+        )
         buttons = page.locator("div.solution button.toggle-button").evaluate_all(
-            "els => els.filter(e => getComputedStyle(e).display !== 'none').length")
+            "els => els.filter(e => getComputedStyle(e).display !== 'none').length"
+        )
         assert buttons == 0, f"{buttons} 'Click to show' buttons in print"
     finally:
         page.close()
@@ -127,7 +156,9 @@ def test_report_a_mistake_link_on_every_page():
         html = _read(page)
         if f'<p class="bu-report"><a href="{REPO}/issues/new?' not in html:
             missing.append(page)
-    assert not missing, f"pages without a 'report a mistake' link to {REPO}/issues: {missing}"
+    assert not missing, (
+        f"pages without a 'report a mistake' link to {REPO}/issues: {missing}"
+    )
 
 
 def test_cover_page_leads_into_the_book(browser, site):
@@ -140,7 +171,9 @@ def test_cover_page_leads_into_the_book(browser, site):
         for needed in ("Who it is for", "Where to start"):
             assert needed in text, f"the home page ({page.url}) lacks {needed!r}"
         start = page.get_by_role("link", name=re.compile("Start reading"))
-        assert start.count() == 1, f"the home page ({page.url}) has no 'Start reading' link"
+        assert start.count() == 1, (
+            f"the home page ({page.url}) has no 'Start reading' link"
+        )
         start.click()
         page.wait_for_load_state()
         assert page.url.endswith("book/preface.html"), page.url
@@ -150,27 +183,43 @@ def test_cover_page_leads_into_the_book(browser, site):
 
 def test_preface_is_current_and_links_every_chapter():
     html = _read("book/preface.html")
-    assert "so far" not in html, "the preface still says which chapters exist 'so far'"
-    table = html[html.index("<table"):html.index("</table>")]
+    assert "so far" not in html, (
+        "the preface still says which chapters exist 'so far'"
+    )
+    table = html[html.index("<table") : html.index("</table>")]
     linked = set(re.findall(r'href="\.\./(notebooks/[^"#]+\.html)"', table))
-    assert linked == set(CHAPTER_PAGES), f"chapters not linked: {set(CHAPTER_PAGES) - linked}"
+    assert linked == set(CHAPTER_PAGES), (
+        f"chapters not linked: {set(CHAPTER_PAGES) - linked}"
+    )
 
 
 def test_no_index_of_raw_proof_labels():
     html = book_dir()
-    assert not (html / "prf-prf.html").exists(), "prf-prf.html lists raw proof labels"
+    assert not (html / "prf-prf.html").exists(), (
+        "prf-prf.html lists raw proof labels"
+    )
 
 
-@pytest.mark.parametrize("path", ["book/benchmarks.html", "book/notation.html",
-                                  "book/glossary.html", "book/instructor_guide.html"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "book/benchmarks.html",
+        "book/notation.html",
+        "book/glossary.html",
+        "book/instructor_guide.html",
+    ],
+)
 def test_tables_fit_the_desktop_column(browser, site, path):
     page = browser.new_page(viewport={"width": 1366, "height": 900})
     try:
         page.goto(site + path)
         cut = page.locator("article table").evaluate_all(
             "els => els.filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)"
-            ".map(t => [t.scrollWidth, t.parentElement.clientWidth])")
-        assert cut == [], f"tables on {path} wider than the column (hidden part): {cut}"
+            ".map(t => [t.scrollWidth, t.parentElement.clientWidth])"
+        )
+        assert cut == [], (
+            f"tables on {path} wider than the column (hidden part): {cut}"
+        )
     finally:
         page.close()
 
@@ -180,13 +229,16 @@ def _search(page, site, query: str) -> list[str]:
     page.wait_for_function(
         "() => !!document.querySelector('#search-results p.search-summary')"
         " && document.querySelector('#search-results p.search-summary').innerText !== ''",
-        timeout=30_000)
+        timeout=30_000,
+    )
     return page.locator("#search-results ul.search li > a").evaluate_all(
-        "links => links.map(a => a.getAttribute('href').split('#')[0])")
+        "links => links.map(a => a.getAttribute('href').split('#')[0])"
+    )
 
 
 SPELLINGS = reader.spelling_groups(
-    yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8")))
+    yaml.safe_load((ROOT / "book" / "glossary.yml").read_text(encoding="utf-8"))
+)
 
 
 @pytest.mark.parametrize("term", sorted(SPELLINGS))
@@ -197,8 +249,10 @@ def test_search_finds_the_glossarys_spellings(browser, site, term):
         assert expected, f"{term!r} finds nothing"
         for other in SPELLINGS[term]:
             found = sorted(set(_search(page, site, other)))
-            assert found == expected, (f"{other!r} finds {len(found)} pages, {term!r} "
-                                       f"{len(expected)}: {sorted(set(found) ^ set(expected))}")
+            assert found == expected, (
+                f"{other!r} finds {len(found)} pages, {term!r} "
+                f"{len(expected)}: {sorted(set(found) ^ set(expected))}"
+            )
     finally:
         page.close()
 
@@ -220,12 +274,20 @@ def test_search_snippets_are_prose(browser, site, query):
         _search(page, site, query)
         page.wait_for_function(
             "() => document.querySelectorAll('#search-results li p.context').length >= 5",
-            timeout=30_000)
+            timeout=30_000,
+        )
         snippets = page.locator("#search-results li p.context").all_inner_texts()
-        bad = [s for s in snippets
-               if re.search(r"\\\(|\\\[|\\frac|\\mathbf|^\s*(\.\.\.)?\s*(import|from) \w", s)
-               or re.search(r"\bContents\b", s)]
-        assert not bad, f"{len(bad)} of {len(snippets)} snippets are not prose: {bad[:3]}"
+        bad = [
+            s
+            for s in snippets
+            if re.search(
+                r"\\\(|\\\[|\\frac|\\mathbf|^\s*(\.\.\.)?\s*(import|from) \w", s
+            )
+            or re.search(r"\bContents\b", s)
+        ]
+        assert not bad, (
+            f"{len(bad)} of {len(snippets)} snippets are not prose: {bad[:3]}"
+        )
     finally:
         page.close()
 
@@ -237,9 +299,12 @@ def test_search_icon_leaves_the_query_readable(browser, site):
         form = page.locator("form.bd-search:visible").first
         icon = form.locator(".fa-magnifying-glass").bounding_box()
         text_left = form.locator("input").evaluate(
-            "i => i.getBoundingClientRect().left + parseFloat(getComputedStyle(i).paddingLeft)")
+            "i => i.getBoundingClientRect().left + parseFloat(getComputedStyle(i).paddingLeft)"
+        )
         end = icon["x"] + icon["width"]
-        assert end <= text_left, f"the icon ends at {end:.0f} px, the query at {text_left:.0f}"
+        assert end <= text_left, (
+            f"the icon ends at {end:.0f} px, the query at {text_left:.0f}"
+        )
     finally:
         page.close()
 
@@ -248,9 +313,17 @@ def test_glossary_chinese_column_is_marked_chinese():
     html = _read("book/glossary.html")
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
     assert len(rows) >= 50
-    bad = [r[:120] for r in rows if re.search(r"[\u4e00-\u9fff]", r)
-           and not re.search(r'lang="zh-Hans"[^>]*>[^<]*(<[^>]*>)*[^<]*[\u4e00-\u9fff]', r)]
-    assert not bad, f"{len(bad)} glossary rows with Chinese not marked lang=zh-Hans: {bad[:2]}"
+    bad = [
+        r[:120]
+        for r in rows
+        if re.search(r"[\u4e00-\u9fff]", r)
+        and not re.search(
+            r'lang="zh-Hans"[^>]*>[^<]*(<[^>]*>)*[^<]*[\u4e00-\u9fff]', r
+        )
+    ]
+    assert not bad, (
+        f"{len(bad)} glossary rows with Chinese not marked lang=zh-Hans: {bad[:2]}"
+    )
 
 
 def test_exercise_box_links_have_contrast(browser, site):
@@ -269,13 +342,20 @@ def test_exercise_box_links_have_contrast(browser, site):
 
 
 # Pages of every kind: home, reference pages, chapters with widgets, maths, proofs, search.
-AXE_PAGES = ["book/cover.html", "book/preface.html", "book/glossary.html", "book/notation.html",
-             "book/instructor_guide.html", "book/benchmarks.html",
-             "notebooks/02_concepts/2_1_neural_networks.html",
-             "notebooks/03_algorithms/3_2_optimizers.html",
-             "notebooks/04_math/4_1_perceptron.html",
-             "notebooks/04_math/4_3_transformer_math.html",
-             "notebooks/05_practice/5_1_pytorch_mlp.html", "search.html"]
+AXE_PAGES = [
+    "book/cover.html",
+    "book/preface.html",
+    "book/glossary.html",
+    "book/notation.html",
+    "book/instructor_guide.html",
+    "book/benchmarks.html",
+    "notebooks/02_concepts/2_1_neural_networks.html",
+    "notebooks/03_algorithms/3_2_optimizers.html",
+    "notebooks/04_math/4_1_perceptron.html",
+    "notebooks/04_math/4_3_transformer_math.html",
+    "notebooks/05_practice/5_1_pytorch_mlp.html",
+    "search.html",
+]
 
 
 # Saved widgets are drawn after the page loads: scan them once they are there.
@@ -295,23 +375,32 @@ def test_axe_finds_no_serious_violations(browser, site, report_dir, scheme):
             page.goto(site + path, wait_until="load")
             page.evaluate("() => window.MathJax?.startup?.promise")
             page.wait_for_function(WIDGETS_DRAWN_JS, timeout=30_000)
-            page.wait_for_timeout(500)   # the widget manager draws a view in several steps
+            page.wait_for_timeout(
+                500
+            )  # the widget manager draws a view in several steps
             page.add_script_tag(path=str(AXE))
-            violations = page.evaluate("async () => (await axe.run(document)).violations")
+            violations = page.evaluate(
+                "async () => (await axe.run(document)).violations"
+            )
             for v in violations:
-                line = (f"{path}: {v['impact']} {v['id']} ({len(v['nodes'])}): "
-                        f"{v['nodes'][0]['target']}")
+                line = (
+                    f"{path}: {v['impact']} {v['id']} ({len(v['nodes'])}): "
+                    f"{v['nodes'][0]['target']}"
+                )
                 report.append(line)
                 if v["impact"] in ("serious", "critical"):
                     serious.append(line)
     finally:
         page.close()
-    (report_dir / f"axe-{scheme}.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
+    (report_dir / f"axe-{scheme}.txt").write_text(
+        "\n".join(report) + "\n", encoding="utf-8"
+    )
     assert not serious, "serious axe-core violations:\n" + "\n".join(serious)
 
 
 def test_axe_is_served_locally():
     assert AXE.is_file() and AXE.stat().st_size > 100_000
     pinned = (ROOT / "book" / "js" / "package.json").read_text(encoding="utf-8")
-    assert re.search(r'"axe-core": "\d+\.\d+\.\d+"', pinned), "axe-core is not pinned"
-
+    assert re.search(r'"axe-core": "\d+\.\d+\.\d+"', pinned), (
+        "axe-core is not pinned"
+    )

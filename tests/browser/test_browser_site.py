@@ -6,8 +6,11 @@ from __future__ import annotations
 import pytest
 from sitecheck import book_dir, broken_links, heading_jumps, pages, scan
 
-SHOTS = {"home": "book/cover.html", "4_1": "notebooks/04_math/4_1_perceptron.html",
-         "5_3": "notebooks/05_practice/5_3_finetuning.html"}
+SHOTS = {
+    "home": "book/cover.html",
+    "4_1": "notebooks/04_math/4_1_perceptron.html",
+    "5_3": "notebooks/05_practice/5_3_finetuning.html",
+}
 
 
 def test_internal_links_and_anchors():
@@ -22,14 +25,19 @@ def test_internal_links_and_anchors():
         if broken:
             bad[page] = broken
     print(f"\n{total} internal links checked on {len(listed)} pages")
-    assert total > 10 * len(listed)   # the theme's navigation alone links every chapter
+    assert total > 10 * len(
+        listed
+    )  # the theme's navigation alone links every chapter
     assert not bad, f"broken internal links: {bad}"
 
 
 def test_every_id_is_unique_on_its_page():
     html = book_dir()
-    repeated = {page: sorted(set(ids)) for page in pages(html)
-                if (ids := scan(html / page).repeated_ids)}
+    repeated = {
+        page: sorted(set(ids))
+        for page in pages(html)
+        if (ids := scan(html / page).repeated_ids)
+    }
     assert not repeated, f"ids used twice on one page: {repeated}"
 
 
@@ -62,9 +70,14 @@ def test_home_redirect_and_screenshots(browser, site, report_dir):
         page.close()
 
 
-@pytest.mark.parametrize("term, expected", [("perceptron", "4_1_perceptron.html"),
-                                            ("fine-tuning", "5_3_finetuning.html"),
-                                            ("speech", "6_3_speech.html")])
+@pytest.mark.parametrize(
+    "term, expected",
+    [
+        ("perceptron", "4_1_perceptron.html"),
+        ("fine-tuning", "5_3_finetuning.html"),
+        ("speech", "6_3_speech.html"),
+    ],
+)
 def test_search_finds_the_chapter(browser, site, term, expected):
     page = browser.new_page()
     try:
@@ -74,7 +87,10 @@ def test_search_finds_the_chapter(browser, site, term, expected):
         box.press("Enter")
         page.wait_for_selector("#search-results ul.search li", timeout=30_000)
         hits = page.locator("#search-results ul.search li a").evaluate_all(
-            "links => links.map(a => a.getAttribute('href'))")
-        assert any(expected in (h or "") for h in hits[:5]), f"top hits for {term!r}: {hits[:5]}"
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+        assert any(expected in (h or "") for h in hits[:5]), (
+            f"top hits for {term!r}: {hits[:5]}"
+        )
     finally:
         page.close()

@@ -27,13 +27,19 @@ from layoutcheck import (
 )
 from sitecheck import book_dir, pages
 
-pytestmark = pytest.mark.skipif(os.environ.get("BOOK_BROWSER_TESTS") != "1",
-                                reason="browser tests run with `make browser-test`")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("BOOK_BROWSER_TESTS") != "1",
+    reason="browser tests run with `make browser-test`",
+)
 
 PAGES = pages(book_dir()) if book_dir().is_dir() else []
 CHAPTERS = [p for p in PAGES if p.startswith("notebooks/")]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
 TABLET = {"viewport": {"width": 900, "height": 1000}}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 # Smallest tick-label height, in CSS pixels, of a figure shown in a page at 1366 px.
@@ -43,7 +49,10 @@ MIN_TICK_PX = 9.0
 def _open(browser, site, path, **context):
     ctx = browser.new_context(**context)
     page = ctx.new_page()
-    page.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    page.route(
+        "**/*",
+        lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort(),
+    )
     page.goto(site + path, wait_until="load")
     page.evaluate("() => window.MathJax?.startup?.promise")
     page.wait_for_load_state("networkidle")
@@ -65,13 +74,17 @@ def _visible_button(page, kind: str):
 
 @pytest.mark.parametrize("size", ["phone", "tablet"])
 def test_menu_opens_the_navigation(browser, site, size):
-    ctx, page = _open(browser, site, "notebooks/04_math/4_1_perceptron.html",
-                      **(PHONE if size == "phone" else TABLET))
+    ctx, page = _open(
+        browser,
+        site,
+        "notebooks/04_math/4_1_perceptron.html",
+        **(PHONE if size == "phone" else TABLET),
+    )
     try:
         sidebar = page.locator("#pst-primary-sidebar")
         assert not sidebar.evaluate(
-            "e => { const r = e.getBoundingClientRect(); return r.right > 0 && r.width > 0 }"),\
-            "the sidebar should start off screen"
+            "e => { const r = e.getBoundingClientRect(); return r.right > 0 && r.width > 0 }"
+        ), "the sidebar should start off screen"
         button = _visible_button(page, "primary")
         if size == "phone":
             button.tap()
@@ -81,25 +94,33 @@ def test_menu_opens_the_navigation(browser, site, size):
         dialog.wait_for(state="visible", timeout=15_000)
         links = dialog.locator("nav a.reference")
         shown = [links.nth(i).evaluate(VISIBLE) for i in range(links.count())]
-        assert sum(shown) >= 20, f"{sum(shown)} navigation links visible after the tap"
+        assert sum(shown) >= 20, (
+            f"{sum(shown)} navigation links visible after the tap"
+        )
         page.keyboard.press("Escape")
         dialog.wait_for(state="hidden", timeout=15_000)
         _visible_button(page, "secondary").click()
         secondary = page.locator("#pst-secondary-sidebar-modal")
         secondary.wait_for(state="visible", timeout=15_000)
-        assert secondary.locator("a").count() >= 5, "the page's contents did not open"
+        assert secondary.locator("a").count() >= 5, (
+            "the page's contents did not open"
+        )
     finally:
         ctx.close()
 
 
 def test_menu_hides_the_sidebar_on_a_wide_screen_and_one_search_box(browser, site):
-    ctx, page = _open(browser, site, "notebooks/04_math/4_1_perceptron.html", **DESKTOP)
+    ctx, page = _open(
+        browser, site, "notebooks/04_math/4_1_perceptron.html", **DESKTOP
+    )
     try:
         sidebar = page.locator("#pst-primary-sidebar")
         assert sidebar.evaluate(VISIBLE), "the sidebar should show at 1366 px"
         boxes = page.locator(".search-button-field, .search-button")
         shown = sum(boxes.nth(i).evaluate(VISIBLE) for i in range(boxes.count()))
-        assert shown == 1, f"{shown} search buttons or boxes visible (one in the sidebar)"
+        assert shown == 1, (
+            f"{shown} search buttons or boxes visible (one in the sidebar)"
+        )
         _visible_button(page, "primary").click()
         page.wait_for_timeout(1000)
         assert not sidebar.evaluate(VISIBLE), "☰ did not hide the sidebar"
@@ -129,7 +150,9 @@ def test_controls_act_on_what_they_show(browser, site, path):
     figures do); a saved ipywidget, which only moves its own readout, must not be on a page."""
     assert CHAPTERS, "no chapter pages: run `make book`"
     html = (book_dir() / path).read_text(encoding="utf-8")
-    assert "application/vnd.jupyter.widget-state+json" not in html, "saved widget state"
+    assert "application/vnd.jupyter.widget-state+json" not in html, (
+        "saved widget state"
+    )
     ctx, page = _open(browser, site, path, **DESKTOP)
     try:
         stray = page.evaluate(CONTROLS_JS)
@@ -141,13 +164,23 @@ def test_controls_act_on_what_they_show(browser, site, path):
             before = (image.get_attribute("src"), label.inner_text())
             scrub.locator(".bu-next").click()
             after = (image.get_attribute("src"), label.inner_text())
-            assert after[1] != before[1], f"scrub figure {i}: the label did not move"
-            assert after[0] != before[0], f"scrub figure {i}: label moved, picture did not"
+            assert after[1] != before[1], (
+                f"scrub figure {i}: the label did not move"
+            )
+            assert after[0] != before[0], (
+                f"scrub figure {i}: label moved, picture did not"
+            )
             dpi = png_dpi(image_bytes(after[0], book_dir() / path))
-            assert dpi and dpi >= 100, f"scrub figure {i}: frames at {dpi} dpi (< 100)"
+            assert dpi and dpi >= 100, (
+                f"scrub figure {i}: frames at {dpi} dpi (< 100)"
+            )
             shown = image.evaluate("e => e.getBoundingClientRect().width")
-            column = scrub.evaluate("e => e.parentElement.getBoundingClientRect().width")
-            assert shown >= column - 2, f"scrub figure {i}: {shown:.0f} px of {column:.0f} px"
+            column = scrub.evaluate(
+                "e => e.parentElement.getBoundingClientRect().width"
+            )
+            assert shown >= column - 2, (
+                f"scrub figure {i}: {shown:.0f} px of {column:.0f} px"
+            )
     finally:
         ctx.close()
 
@@ -164,13 +197,15 @@ def test_figure_text_is_readable(browser, site, path):
     assert CHAPTERS, "no chapter pages: run `make book`"
     ctx, page = _open(browser, site, path, **DESKTOP)
     try:
-        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        page.evaluate(
+            "() => document.querySelectorAll('details').forEach(d => d.open = true)"
+        )
         images = page.evaluate(SIZES_JS)
     finally:
         ctx.close()
     small, unknown = [], []
     for img in images:
-        if img["shown"] < 50:          # icons and badges, not figures
+        if img["shown"] < 50:  # icons and badges, not figures
             continue
         data = image_bytes(img["src"], book_dir() / path)
         inches, points = figure_inches(data), tick_points(data)
@@ -179,8 +214,10 @@ def test_figure_text_is_readable(browser, site, path):
             continue
         px = tick_label_px(img["shown"], inches, points)
         if points and px < MIN_TICK_PX:
-            small.append(f"{px:.1f} px ({points:g} pt, {inches:.1f} in shown"
-                         f" {img['shown']:.0f} px): {img['alt'][:50]!r}")
+            small.append(
+                f"{px:.1f} px ({points:g} pt, {inches:.1f} in shown"
+                f" {img['shown']:.0f} px): {img['alt'][:50]!r}"
+            )
     assert not unknown, f"figures that do not record their size: {unknown}"
     assert not small, f"tick labels below {MIN_TICK_PX} px: {small}"
 
@@ -188,8 +225,11 @@ def test_figure_text_is_readable(browser, site, path):
 def test_outputs_are_clean():
     """No stderr, temporary paths, raw log dictionaries, progress redraws or BibTeX keys."""
     html, keys = book_dir(), bib_keys()
-    noisy = {p: found for p in pages(html)
-             if (found := output_noise((html / p).read_text(encoding="utf-8"), keys))}
+    noisy = {
+        p: found
+        for p in pages(html)
+        if (found := output_noise((html / p).read_text(encoding="utf-8"), keys))
+    }
     assert not noisy, f"noise in outputs: {noisy}"
 
 
@@ -214,7 +254,8 @@ def test_no_sideways_scroll_on_a_phone(browser, site, path):
     finally:
         ctx.close()
     assert found["scroll"] <= found["width"] + 1, (
-        f"page {found['scroll']} px wide at {found['width']} px: {found['wide']}")
+        f"page {found['scroll']} px wide at {found['width']} px: {found['wide']}"
+    )
 
 
 MATH_JS = """() => {
@@ -238,4 +279,6 @@ def test_display_maths_fits_the_column(browser, site, path):
         wide = page.evaluate(MATH_JS)
     finally:
         ctx.close()
-    assert not wide, f"display equations wider than the column at 1366 px: {wide[:3]}"
+    assert not wide, (
+        f"display equations wider than the column at 1366 px: {wide[:3]}"
+    )

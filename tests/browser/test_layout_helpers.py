@@ -43,7 +43,7 @@ def test_png_dpi_and_figure_inches():
     assert png_width(data) == 600
     assert png_dpi(data) == pytest.approx(100, abs=0.1)
     assert figure_inches(data) == pytest.approx(6, abs=0.01)
-    retina = _png(6, 200)                      # twice the pixels, the same figure
+    retina = _png(6, 200)  # twice the pixels, the same figure
     assert figure_inches(retina) == pytest.approx(6, abs=0.01)
     with pytest.raises(ValueError, match="expected PNG"):
         png_dpi(b"GIF89a")
@@ -88,26 +88,36 @@ def test_tick_points_reads_what_bookutils_writes():
     retina = base64.b64decode(inline_png(fig)[0])
     assert tick_points(retina) == 7.0 and figure_inches(retina) < 3.01
     ax.axis("off")
-    assert tick_points(figure_to_png(fig, dpi=100)) == 0.0      # no tick labels at all
-    assert tick_points(_png(1, 50)) is None                     # matplotlib alone: unknown
+    assert tick_points(figure_to_png(fig, dpi=100)) == 0.0  # no tick labels at all
+    assert tick_points(_png(1, 50)) is None  # matplotlib alone: unknown
 
 
 def test_output_noise_finds_each_kind():
     def page(text, cls="output stream highlight-myst-ansi"):
-        return (f'<div class="cell_output docutils container"><div class="{cls}">'
-                f"<pre><span></span>{text}</pre></div></div>")
+        return (
+            f'<div class="cell_output docutils container"><div class="{cls}">'
+            f"<pre><span></span>{text}</pre></div></div>"
+        )
 
     assert output_noise(page("test accuracy 0.84")) == []
     assert output_noise("<pre>/tmp/outside an output</pre>") == []
     assert output_noise(page("x", "output stderr")) == ["1 stderr block(s)"]
-    found = output_noise(page("/tmp/ipykernel_123/456.py:9: UserWarning: not writable"))
+    found = output_noise(
+        page("/tmp/ipykernel_123/456.py:9: UserWarning: not writable")
+    )
     assert found and "temporary path" in found[0]
-    assert "raw log dictionary" in output_noise(page("{'eval_loss': '0.69', 'epoch': 2}"))[0]
+    assert (
+        "raw log dictionary"
+        in output_noise(page("{'eval_loss': '0.69', 'epoch': 2}"))[0]
+    )
     bars = "training:  17%|█▋   | 190/1128\ntraining: 100%|█████| 1128/1128"
     assert output_noise(page(bars)) == ["a progress bar drawn more than once"]
     assert output_noise(page(bars.split("\n")[1])) == []
     keys = {"hebb1949organization"}
-    assert "raw BibTeX keys" in output_noise(page("their linkhebb1949organization"), keys)[0]
+    assert (
+        "raw BibTeX keys"
+        in output_noise(page("their linkhebb1949organization"), keys)[0]
+    )
 
 
 def test_bib_keys_reads_the_bibliography():
@@ -116,17 +126,22 @@ def test_bib_keys_reads_the_bibliography():
 
 
 def test_collapse_progress_keeps_each_bar_once():
-    text = ("data ready\nfit:   0%|   | 0/9\nfit:  50%|█  | 4/9\nfit: 100%|███| 9/9\n"
-            "eval:   0%|   | 0/2\neval: 100%|███| 2/2\ndone")
+    text = (
+        "data ready\nfit:   0%|   | 0/9\nfit:  50%|█  | 4/9\nfit: 100%|███| 9/9\n"
+        "eval:   0%|   | 0/2\neval: 100%|███| 2/2\ndone"
+    )
     assert reader_layout.collapse_progress(text) == (
-        "data ready\nfit: 100%|███| 9/9\neval: 100%|███| 2/2\ndone")
+        "data ready\nfit: 100%|███| 9/9\neval: 100%|███| 2/2\ndone"
+    )
     plain = "50% of the weights\n50% of the weights"
     assert reader_layout.collapse_progress(plain) == plain
 
 
 def test_without_widget_scripts_drops_state_and_manager():
-    state = SimpleNamespace(filename=None,
-                            attributes={"type": "application/vnd.jupyter.widget-state+json"})
+    state = SimpleNamespace(
+        filename=None,
+        attributes={"type": "application/vnd.jupyter.widget-state+json"},
+    )
     manager = SimpleNamespace(filename="widgets/embed-amd.js", attributes={})
     keep = SimpleNamespace(filename="reader-layout.js", attributes={})
     assert reader_layout.without_widget_scripts([state, manager, keep]) == [keep]

@@ -5,15 +5,28 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..selfcheck import Case, CheckResult, Mistake, generated_case, make_rng, run_check
+from ..selfcheck import (
+    Case,
+    CheckResult,
+    Mistake,
+    generated_case,
+    make_rng,
+    run_check,
+)
 from ..training.compression import QMAX, QMIN, quantize_int8
 
 _T = torch.tensor
 
 # No scaled weight sits on a rounding tie (x.5), where float32 and float64 may round apart.
 QUANT_CASES = (
-    Case((_T([-1.0, -0.45, 0.0, 0.25, 2.0]),), "weights of both signs, min -1 and max 2"),
-    Case((_T([0.55, 1.0, 1.45, 3.0]),), "only positive weights (the range must still hold 0)"),
+    Case(
+        (_T([-1.0, -0.45, 0.0, 0.25, 2.0]),),
+        "weights of both signs, min -1 and max 2",
+    ),
+    Case(
+        (_T([0.55, 1.0, 1.45, 3.0]),),
+        "only positive weights (the range must still hold 0)",
+    ),
     Case((_T([[-0.3, 0.1], [0.75, -0.05]]),), "a 2×2 matrix"),
     Case((_T([-2.0, -0.9, -0.1]),), "only negative weights"),
 )
@@ -38,8 +51,14 @@ def _generated() -> tuple[Case, ...]:
     weight lies within 1e-3 of a rounding tie."""
     rng = make_rng(81)
     cases = []
-    for shape, scale, shift in [((7,), 1.0, 0.0), ((3, 4), 0.01, 0.0), ((2, 3, 2), 10.0, 0.0),
-                                ((6,), 1.0, 2.0), ((5,), 0.001, -0.004), ((4, 4), 3.0, 0.5)]:
+    for shape, scale, shift in [
+        ((7,), 1.0, 0.0),
+        ((3, 4), 0.01, 0.0),
+        ((2, 3, 2), 10.0, 0.0),
+        ((6,), 1.0, 2.0),
+        ((5,), 0.001, -0.004),
+        ((4, 4), 3.0, 0.5),
+    ]:
         while True:
             w = torch.from_numpy(rng.normal(shift, scale, shape).astype(np.float32))
             if rounding_margin(w) > 1e-3:
@@ -70,19 +89,29 @@ def _symmetric(w):
 
 
 QUANT_MISTAKES = (
-    Mistake(lambda w: _affine(w, lo_fn=_with_zero, levels=QMAX - QMIN + 1),
-            "int8 has 256 values but 255 steps between -128 and 127: divide the range by 255."),
-    Mistake(lambda w: _affine(w, lo_fn=_with_zero, rounding=torch.floor),
-            "round to the nearest integer (torch.round), do not truncate with floor."),
-    Mistake(lambda w: _affine(w, lo_fn=_with_zero, zp_sign=+1),
-            "sign error in the zero point: it is qmin - round(min / scale), so that the"
-            " smallest weight lands on -128."),
-    Mistake(lambda w: _affine(w, lo_fn=lambda t: float(t.min())),
-            "the range must contain 0, so use min(w.min(), 0) and max(w.max(), 0); then 0 is"
-            " stored exactly."),
-    Mistake(_symmetric,
-            "that is symmetric quantisation (zero point 0, scale max|w| / 127); this exercise"
-            " asks for the affine form with scale (max - min) / 255 and a zero point."),
+    Mistake(
+        lambda w: _affine(w, lo_fn=_with_zero, levels=QMAX - QMIN + 1),
+        "int8 has 256 values but 255 steps between -128 and 127: divide the range by 255.",
+    ),
+    Mistake(
+        lambda w: _affine(w, lo_fn=_with_zero, rounding=torch.floor),
+        "round to the nearest integer (torch.round), do not truncate with floor.",
+    ),
+    Mistake(
+        lambda w: _affine(w, lo_fn=_with_zero, zp_sign=+1),
+        "sign error in the zero point: it is qmin - round(min / scale), so that the"
+        " smallest weight lands on -128.",
+    ),
+    Mistake(
+        lambda w: _affine(w, lo_fn=lambda t: float(t.min())),
+        "the range must contain 0, so use min(w.min(), 0) and max(w.max(), 0); then 0 is"
+        " stored exactly.",
+    ),
+    Mistake(
+        _symmetric,
+        "that is symmetric quantisation (zero point 0, scale max|w| / 127); this exercise"
+        " asks for the affine form with scale (max - min) / 255 and a zero point.",
+    ),
 )
 
 
@@ -91,5 +120,12 @@ def check_quantize_int8(fn) -> CheckResult:
 
     ``q`` must be an int8 tensor (or array) and ``zero_point`` an integer.
     """
-    return run_check("check_quantize_int8", fn, quantize_int8, QUANT_CASES + QUANT_GENERATED,
-                     QUANT_MISTAKES, signature="(w)", types=True)
+    return run_check(
+        "check_quantize_int8",
+        fn,
+        quantize_int8,
+        QUANT_CASES + QUANT_GENERATED,
+        QUANT_MISTAKES,
+        signature="(w)",
+        types=True,
+    )

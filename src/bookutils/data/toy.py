@@ -17,7 +17,9 @@ Labels = Literal["01", "pm1"]
 
 def _check_common(n: int, noise: float, labels: str, min_n: int = 2) -> None:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < min_n:
-        raise ValueError(f"n must be an int >= {min_n} (both classes need points), got {n!r}")
+        raise ValueError(
+            f"n must be an int >= {min_n} (both classes need points), got {n!r}"
+        )
     if not np.isfinite(noise) or noise < 0:
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
     if labels not in ("01", "pm1"):
@@ -28,9 +30,16 @@ def _relabel(y01: np.ndarray, labels: str) -> np.ndarray:
     return y01.astype(np.int64) if labels == "01" else 2 * y01.astype(np.int64) - 1
 
 
-def make_separable(n: int = 100, margin: float = 0.1, *, dim: int = 2, radius: float = 1.0,
-                   seed: int | None = None, labels: Labels = "pm1",
-                   return_separator: bool = False):
+def make_separable(
+    n: int = 100,
+    margin: float = 0.1,
+    *,
+    dim: int = 2,
+    radius: float = 1.0,
+    seed: int | None = None,
+    labels: Labels = "pm1",
+    return_separator: bool = False,
+):
     """Points in a ball of ``radius`` that a hyperplane separates with at least ``margin``.
 
     A unit normal ``u`` and offset ``b`` are drawn at random; points are drawn uniformly in
@@ -45,8 +54,10 @@ def make_separable(n: int = 100, margin: float = 0.1, *, dim: int = 2, radius: f
     if not (np.isfinite(radius) and radius > 0):
         raise ValueError(f"radius must be a positive number, got {radius!r}")
     if not (np.isfinite(margin) and 0 < margin < radius / 2):
-        raise ValueError(f"margin must satisfy 0 < margin < radius/2 = {radius / 2:g},"
-                         f" got {margin!r}")
+        raise ValueError(
+            f"margin must satisfy 0 < margin < radius/2 = {radius / 2:g},"
+            f" got {margin!r}"
+        )
     rng = np.random.default_rng(seed)
     u = rng.normal(size=dim)
     u /= np.linalg.norm(u)
@@ -74,16 +85,25 @@ def make_separable(n: int = 100, margin: float = 0.1, *, dim: int = 2, radius: f
     return (X, y, u, b) if return_separator else (X, y)
 
 
-def make_moons(n: int = 200, noise: float = 0.1, *, seed: int | None = None,
-               labels: Labels = "01") -> tuple[np.ndarray, np.ndarray]:
+def make_moons(
+    n: int = 200,
+    noise: float = 0.1,
+    *,
+    seed: int | None = None,
+    labels: Labels = "01",
+) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved half circles: separable, but not by a straight line."""
     _check_common(n, noise, labels)
     rng = np.random.default_rng(seed)
     n0 = n // 2
     t0 = np.linspace(0, np.pi, n0)
     t1 = np.linspace(0, np.pi, n - n0)
-    X = np.concatenate([np.column_stack([np.cos(t0), np.sin(t0)]),
-                        np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)])])
+    X = np.concatenate(
+        [
+            np.column_stack([np.cos(t0), np.sin(t0)]),
+            np.column_stack([1 - np.cos(t1), 0.5 - np.sin(t1)]),
+        ]
+    )
     X = X + rng.normal(scale=noise, size=X.shape)
     y01 = np.concatenate([np.zeros(n0), np.ones(n - n0)])
     order = rng.permutation(n)
@@ -98,8 +118,13 @@ def xor_truth_table(labels: Labels = "01") -> tuple[np.ndarray, np.ndarray]:
     return X, _relabel(np.array([0, 1, 1, 0]), labels)
 
 
-def make_xor(n: int = 200, noise: float = 0.2, *, seed: int | None = None,
-             labels: Labels = "01") -> tuple[np.ndarray, np.ndarray]:
+def make_xor(
+    n: int = 200,
+    noise: float = 0.2,
+    *,
+    seed: int | None = None,
+    labels: Labels = "01",
+) -> tuple[np.ndarray, np.ndarray]:
     """Four clouds around (±1, ±1); the label is 1 where the two signs differ."""
     _check_common(n, noise, labels, min_n=4)
     rng = np.random.default_rng(seed)
@@ -111,8 +136,14 @@ def make_xor(n: int = 200, noise: float = 0.2, *, seed: int | None = None,
     return X[order], _relabel(y01[order], labels)
 
 
-def make_spirals(n: int = 200, noise: float = 0.1, *, turns: float = 1.5,
-                 seed: int | None = None, labels: Labels = "01") -> tuple[np.ndarray, np.ndarray]:
+def make_spirals(
+    n: int = 200,
+    noise: float = 0.1,
+    *,
+    turns: float = 1.5,
+    seed: int | None = None,
+    labels: Labels = "01",
+) -> tuple[np.ndarray, np.ndarray]:
     """Two arms of a spiral wound ``turns`` times around each other: hard for small nets."""
     _check_common(n, noise, labels)
     if not (np.isfinite(turns) and turns > 0):
@@ -123,7 +154,10 @@ def make_spirals(n: int = 200, noise: float = 0.1, *, turns: float = 1.5,
     for k, m in enumerate((n0, n - n0)):
         t = np.sqrt(rng.uniform(size=m)) * turns * 2 * np.pi
         angle = t + k * np.pi
-        arms.append(np.column_stack([t * np.cos(angle), t * np.sin(angle)]) / (turns * 2 * np.pi))
+        arms.append(
+            np.column_stack([t * np.cos(angle), t * np.sin(angle)])
+            / (turns * 2 * np.pi)
+        )
     X = np.concatenate(arms) + rng.normal(scale=noise, size=(n, 2))
     y01 = np.concatenate([np.zeros(n0), np.ones(n - n0)])
     order = rng.permutation(n)

@@ -26,12 +26,17 @@ LEAKY_SLOPE = sp.Rational(1, 100)  # PyTorch's default negative_slope, 0.01
 
 _sigmoid = 1 / (1 + sp.exp(-Z))
 
-_DEFINITIONS: dict[str, tuple[str, sp.Expr, Callable[[torch.Tensor], torch.Tensor]]] = {
+_DEFINITIONS: dict[
+    str, tuple[str, sp.Expr, Callable[[torch.Tensor], torch.Tensor]]
+] = {
     "sigmoid": (r"\sigma(z)", _sigmoid, torch.sigmoid),
     "tanh": (r"\tanh(z)", sp.tanh(Z), torch.tanh),
     "relu": (r"\mathrm{ReLU}(z)", sp.Piecewise((Z, Z > 0), (0, True)), F.relu),
-    "leaky_relu": (r"\mathrm{LeakyReLU}(z)", sp.Piecewise((Z, Z > 0), (LEAKY_SLOPE * Z, True)),
-                   partial(F.leaky_relu, negative_slope=float(LEAKY_SLOPE))),
+    "leaky_relu": (
+        r"\mathrm{LeakyReLU}(z)",
+        sp.Piecewise((Z, Z > 0), (LEAKY_SLOPE * Z, True)),
+        partial(F.leaky_relu, negative_slope=float(LEAKY_SLOPE)),
+    ),
     "gelu": (r"\mathrm{GELU}(z)", Z / 2 * (1 + sp.erf(Z / sp.sqrt(2))), F.gelu),
     "softplus": (r"\mathrm{softplus}(z)", sp.log(1 + sp.exp(Z)), F.softplus),
     "silu": (r"\mathrm{SiLU}(z)", Z * _sigmoid, F.silu),
@@ -60,20 +65,28 @@ class Activation:
     torch_fn: Callable[[torch.Tensor], torch.Tensor]
 
 
-def _vectorised(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[np.ndarray], np.ndarray]:
+def _vectorised(
+    fn: Callable[[np.ndarray], np.ndarray],
+) -> Callable[[np.ndarray], np.ndarray]:
     """Wrap a lambdified function so it always returns a float array shaped like its input
     (a constant such as ReLU's derivative on one branch would otherwise come back a scalar)."""
+
     def wrapped(z: np.ndarray) -> np.ndarray:
         z = np.asarray(z, dtype=float)
         return np.broadcast_to(np.asarray(fn(z), dtype=float), z.shape).copy()
+
     return wrapped
 
 
 def _check_name(name: object) -> str:
     if not isinstance(name, str):
-        raise TypeError(f"an activation is named by a string, got {type(name).__name__}")
+        raise TypeError(
+            f"an activation is named by a string, got {type(name).__name__}"
+        )
     if name not in _DEFINITIONS:
-        raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATION_NAMES}")
+        raise ValueError(
+            f"unknown activation {name!r}; expected one of {ACTIVATION_NAMES}"
+        )
     return name
 
 
@@ -83,10 +96,15 @@ def get_activation(name: str) -> Activation:
     _check_name(name)
     latex, expr, torch_fn = _DEFINITIONS[name]
     derivative = sp.diff(expr, Z)
-    return Activation(name, latex, expr, derivative,
-                      _vectorised(sp.lambdify(Z, expr, modules=_MODULES)),
-                      _vectorised(sp.lambdify(Z, derivative, modules=_MODULES)),
-                      torch_fn)
+    return Activation(
+        name,
+        latex,
+        expr,
+        derivative,
+        _vectorised(sp.lambdify(Z, expr, modules=_MODULES)),
+        _vectorised(sp.lambdify(Z, derivative, modules=_MODULES)),
+        torch_fn,
+    )
 
 
 def autograd_derivative(name: str, z: np.ndarray) -> np.ndarray:
@@ -95,6 +113,8 @@ def autograd_derivative(name: str, z: np.ndarray) -> np.ndarray:
     Each output depends only on its own input, so the gradient of ``sum(f(z))`` is f'(z).
     """
     act = get_activation(name)
-    z_t = torch.tensor(np.asarray(z, dtype=float), dtype=torch.float64, requires_grad=True)
+    z_t = torch.tensor(
+        np.asarray(z, dtype=float), dtype=torch.float64, requires_grad=True
+    )
     act.torch_fn(z_t).sum().backward()
     return z_t.grad.numpy()

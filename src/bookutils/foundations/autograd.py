@@ -40,20 +40,29 @@ class Value:
 
     def __init__(self, data: float, label: str = "") -> None:
         if not _is_number(data):
-            raise TypeError(f"Value holds a real number (int or float), got "
-                            f"{type(data).__name__}: {data!r}")
+            raise TypeError(
+                f"Value holds a real number (int or float), got "
+                f"{type(data).__name__}: {data!r}"
+            )
         if not isinstance(label, str):
             raise TypeError(f"label must be a string, got {type(label).__name__}")
         self.data = float(data)
         self.grad = 0.0
         self.label = label
-        self.op = ""                                  # "" for a leaf: an input or a weight
+        self.op = ""  # "" for a leaf: an input or a weight
         self._parents: tuple[Value, ...] = ()
-        self._local_grads: tuple[float, ...] = ()     # d(self)/d(parent), one per parent
+        self._local_grads: tuple[
+            float, ...
+        ] = ()  # d(self)/d(parent), one per parent
 
     @classmethod
-    def _result(cls, data: float, op: str, parents: tuple[Value, ...],
-                local_grads: tuple[float, ...]) -> Value:
+    def _result(
+        cls,
+        data: float,
+        op: str,
+        parents: tuple[Value, ...],
+        local_grads: tuple[float, ...],
+    ) -> Value:
         """The node for ``op`` applied to ``parents``, with its local derivatives."""
         out = cls(data)
         out.op, out._parents, out._local_grads = op, parents, local_grads
@@ -93,7 +102,9 @@ class Value:
         o = self._lift(other)
         if o is None:
             return NotImplemented
-        return Value._result(self.data * o.data, "*", (self, o), (o.data, self.data))
+        return Value._result(
+            self.data * o.data, "*", (self, o), (o.data, self.data)
+        )
 
     def __sub__(self, other: Value | float) -> Value:
         o = self._lift(other)
@@ -106,7 +117,9 @@ class Value:
         if o is None:
             return NotImplemented
         if o.data == 0.0:
-            raise ZeroDivisionError(f"division of {self.data:g} by a Value equal to 0")
+            raise ZeroDivisionError(
+                f"division of {self.data:g} by a Value equal to 0"
+            )
         q = self.data / o.data
         return Value._result(q, "/", (self, o), (1.0 / o.data, -q / o.data))
 
@@ -132,17 +145,21 @@ class Value:
     def __pow__(self, k: float) -> Value:
         """``self ** k`` for a fixed number k (not a Value)."""
         if not _is_number(k):
-            raise TypeError(f"the exponent must be a number, got {type(k).__name__}; "
-                            "for a Value exponent write (k * x.log()).exp()")
+            raise TypeError(
+                f"the exponent must be a number, got {type(k).__name__}; "
+                "for a Value exponent write (k * x.log()).exp()"
+            )
         k, x = float(k), self.data
         if x < 0 and not k.is_integer():
-            raise ValueError(f"a negative base ({x:g}) needs an integer exponent, got {k:g}")
+            raise ValueError(
+                f"a negative base ({x:g}) needs an integer exponent, got {k:g}"
+            )
         if x == 0 and k < 0:
             raise ZeroDivisionError(f"0 raised to the negative power {k:g}")
         if k == 0:
             local = 0.0
         elif x == 0 and k < 1:
-            local = math.inf                          # e.g. the slope of sqrt at 0
+            local = math.inf  # e.g. the slope of sqrt at 0
         else:
             local = k * x ** (k - 1)
         return Value._result(x**k, f"**{k:g}", (self,), (local,))
@@ -163,18 +180,22 @@ class Value:
         """The natural logarithm of a positive Value; its derivative is 1/x."""
         if self.data <= 0:
             raise ValueError(f"log needs a positive Value, got {self.data:g}")
-        return Value._result(math.log(self.data), "log", (self,), (1.0 / self.data,))
+        return Value._result(
+            math.log(self.data), "log", (self,), (1.0 / self.data,)
+        )
 
     def relu(self) -> Value:
         """max(0, x); its derivative is taken as 0 at x = 0, as in PyTorch."""
         on = self.data > 0
-        return Value._result(self.data if on else 0.0, "relu", (self,), (1.0 if on else 0.0,))
+        return Value._result(
+            self.data if on else 0.0, "relu", (self,), (1.0 if on else 0.0,)
+        )
 
     def sigmoid(self) -> Value:
         """The logistic function 1 / (1 + e^(-x)); its derivative is s(1 - s)."""
         if self.data >= 0:
             s = 1.0 / (1.0 + math.exp(-self.data))
-        else:                                         # avoids overflow for very negative x
+        else:  # avoids overflow for very negative x
             e = math.exp(self.data)
             s = e / (1.0 + e)
         return Value._result(s, "sigmoid", (self,), (s * (1.0 - s),))
@@ -192,7 +213,7 @@ class Value:
         for node in order:
             node.grad = 0.0
         self.grad = 1.0
-        for node in reversed(order):                  # every node after all its consumers
+        for node in reversed(order):  # every node after all its consumers
             for parent, local in zip(node._parents, node._local_grads, strict=True):
                 parent.grad += local * node.grad
 
@@ -204,7 +225,9 @@ def topological_order(root: Value) -> list[Value]:
     done), so the depth of the graph is not limited by Python's recursion limit.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"topological_order needs a Value, got {type(root).__name__}")
+        raise TypeError(
+            f"topological_order needs a Value, got {type(root).__name__}"
+        )
     order: list[Value] = []
     visited: set[int] = set()
     stack: list[tuple[Value, bool]] = [(root, False)]
@@ -216,6 +239,6 @@ def topological_order(root: Value) -> list[Value]:
         if id(node) in visited:
             continue
         visited.add(id(node))
-        stack.append((node, True))                    # emitted after the parents below
+        stack.append((node, True))  # emitted after the parents below
         stack.extend((p, False) for p in node._parents if id(p) not in visited)
     return order

@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["UNARY", "BINARY", "POWERS", "random_expression", "evaluate", "expression_str"]
+__all__ = [
+    "UNARY",
+    "BINARY",
+    "POWERS",
+    "random_expression",
+    "evaluate",
+    "expression_str",
+]
 
 Tree = tuple
 
@@ -37,7 +44,7 @@ BINARY: dict[str, Callable[[float, float], float]] = {
     "/": lambda a, b: a / b,
 }
 POWERS = (2, 3, -1, 0.5, 1.5, -2)
-_SAFE_DISTANCE = 0.1   # how far a value must stay from a singularity or a kink
+_SAFE_DISTANCE = 0.1  # how far a value must stay from a singularity or a kink
 
 
 def _safe(op: str, x: float, k: float | None = None) -> bool:
@@ -57,8 +64,9 @@ def _safe(op: str, x: float, k: float | None = None) -> bool:
     return True
 
 
-def random_expression(rng: np.random.Generator, n_inputs: int = 3, depth: int = 4,
-                      bound: float = 20.0) -> tuple[Tree, list[float]]:
+def random_expression(
+    rng: np.random.Generator, n_inputs: int = 3, depth: int = 4, bound: float = 20.0
+) -> tuple[Tree, list[float]]:
     """A random expression of ``n_inputs`` inputs, and input values it is safe at.
 
     ``depth`` limits the nesting. Inputs are reused at random, and sometimes a whole
@@ -67,10 +75,16 @@ def random_expression(rng: np.random.Generator, n_inputs: int = 3, depth: int = 
     ``[-bound, bound]`` at the returned inputs.
     """
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), "
-                        f"got {type(rng).__name__}")
+        raise TypeError(
+            f"rng must be a numpy Generator (np.random.default_rng(seed)), "
+            f"got {type(rng).__name__}"
+        )
     for name, value, least in (("n_inputs", n_inputs, 1), ("depth", depth, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, np.integer))
+            or value < least
+        ):
             raise ValueError(f"{name} must be an int >= {least}, got {value!r}")
     if not (isinstance(bound, (int, float)) and bound >= 2.0):
         raise ValueError(f"bound must be a number >= 2, got {bound!r}")
@@ -78,7 +92,7 @@ def random_expression(rng: np.random.Generator, n_inputs: int = 3, depth: int = 
     built: list[tuple[Tree, float]] = []
 
     def leaf() -> tuple[Tree, float]:
-        if built and rng.random() < 0.2:                       # reuse a subexpression
+        if built and rng.random() < 0.2:  # reuse a subexpression
             return built[int(rng.integers(len(built)))]
         if rng.random() < 0.15:
             c = round(float(rng.uniform(-2, 2)), 2)
@@ -89,7 +103,7 @@ def random_expression(rng: np.random.Generator, n_inputs: int = 3, depth: int = 
     def grow(level: int) -> tuple[Tree, float]:
         if level == 0 or rng.random() < 0.05:
             return leaf()
-        for _ in range(20):                                    # retry until it is safe
+        for _ in range(20):  # retry until it is safe
             kind = rng.random()
             if kind < 0.45:
                 op = str(rng.choice(list(BINARY)))
@@ -125,7 +139,9 @@ def evaluate(tree: Tree, inputs: Sequence[Any]) -> Any:
     once and shared, so the result is a graph with the same shape as the expression.
     """
     if not isinstance(tree, tuple) or not tree:
-        raise TypeError(f"tree must be a non-empty tuple such as ('leaf', 0), got {tree!r}")
+        raise TypeError(
+            f"tree must be a non-empty tuple such as ('leaf', 0), got {tree!r}"
+        )
     memo: dict[int, Any] = {}
 
     def build(node: Tree) -> Any:
@@ -135,7 +151,9 @@ def evaluate(tree: Tree, inputs: Sequence[Any]) -> Any:
         op = node[0]
         if op == "leaf":
             if not 0 <= node[1] < len(inputs):
-                raise ValueError(f"the tree uses input {node[1]}, but {len(inputs)} were given")
+                raise ValueError(
+                    f"the tree uses input {node[1]}, but {len(inputs)} were given"
+                )
             out = inputs[node[1]]
         elif op == "const":
             out = node[1]
@@ -143,12 +161,24 @@ def evaluate(tree: Tree, inputs: Sequence[Any]) -> Any:
             out = build(node[1]) ** node[2]
         elif op in BINARY and len(node) == 3:
             a, b = build(node[1]), build(node[2])
-            out = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
+            out = (
+                a + b
+                if op == "+"
+                else a - b
+                if op == "-"
+                else a * b
+                if op == "*"
+                else a / b
+            )
         elif op == "neg":
             out = -build(node[1])
         elif op in UNARY:
             arg = build(node[1])
-            out = UNARY[op](float(arg)) if isinstance(arg, (int, float)) else getattr(arg, op)()
+            out = (
+                UNARY[op](float(arg))
+                if isinstance(arg, (int, float))
+                else getattr(arg, op)()
+            )
         else:
             raise ValueError(f"unknown operation {op!r} in the tree")
         memo[key] = out
@@ -160,7 +190,9 @@ def evaluate(tree: Tree, inputs: Sequence[Any]) -> Any:
 def expression_str(tree: Tree) -> str:
     """The expression as readable text, inputs named x0, x1, ..."""
     if not isinstance(tree, tuple) or not tree:
-        raise TypeError(f"tree must be a non-empty tuple such as ('leaf', 0), got {tree!r}")
+        raise TypeError(
+            f"tree must be a non-empty tuple such as ('leaf', 0), got {tree!r}"
+        )
     op = tree[0]
     if op == "leaf":
         return f"x{tree[1]}"

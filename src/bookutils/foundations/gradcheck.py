@@ -15,21 +15,27 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 
-def numerical_gradient(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[], float], x: np.ndarray, eps: float = 1e-6
+) -> np.ndarray:
     """Central-difference gradient of ``f()`` with respect to the array ``x``.
 
     ``f`` takes no arguments and reads ``x``; each entry of ``x`` is nudged in place by
     ±eps and restored exactly afterwards. ``x`` must be a float64 array.
     """
     if not callable(f):
-        raise TypeError(f"f must be a function of no arguments, got {type(f).__name__}")
+        raise TypeError(
+            f"f must be a function of no arguments, got {type(f).__name__}"
+        )
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
-        raise TypeError("x must be a float64 NumPy array (float32 is too coarse for"
-                        f" central differences), got {getattr(x, 'dtype', type(x).__name__)}")
+        raise TypeError(
+            "x must be a float64 NumPy array (float32 is too coarse for"
+            f" central differences), got {getattr(x, 'dtype', type(x).__name__)}"
+        )
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive number, got {eps!r}")
     grad = np.empty_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)     # views: writing flat changes x
+    flat, gflat = x.reshape(-1), grad.reshape(-1)  # views: writing flat changes x
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + eps
@@ -50,14 +56,22 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
-def gradient_check(f: Callable[[], float], params: Mapping[str, np.ndarray],
-                   grads: Mapping[str, np.ndarray], eps: float = 1e-6) -> dict[str, float]:
+def gradient_check(
+    f: Callable[[], float],
+    params: Mapping[str, np.ndarray],
+    grads: Mapping[str, np.ndarray],
+    eps: float = 1e-6,
+) -> dict[str, float]:
     """Relative error between ``grads`` and central differences, for every parameter.
 
     ``f()`` computes the loss from the arrays in ``params`` (which it must read, not copy).
     """
     missing = set(params) ^ set(grads)
     if missing:
-        raise ValueError(f"params and grads must have the same keys; differ in {sorted(missing)}")
-    return {key: relative_error(grads[key], numerical_gradient(f, params[key], eps))
-            for key in params}
+        raise ValueError(
+            f"params and grads must have the same keys; differ in {sorted(missing)}"
+        )
+    return {
+        key: relative_error(grads[key], numerical_gradient(f, params[key], eps))
+        for key in params
+    }

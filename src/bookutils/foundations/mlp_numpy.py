@@ -31,7 +31,7 @@ def _check_activation(name: str) -> None:
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """The logistic function 1 / (1 + exp(-z)), computed without overflow."""
     z = np.asarray(z)
-    e = np.exp(-np.abs(z))                       # never overflows
+    e = np.exp(-np.abs(z))  # never overflows
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
@@ -55,8 +55,13 @@ def activation_grad(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return a * (1 - a)
 
 
-def init_params(sizes: Sequence[int], *, activation: str = "relu", seed: int = 0,
-                dtype: type = np.float64) -> Params:
+def init_params(
+    sizes: Sequence[int],
+    *,
+    activation: str = "relu",
+    seed: int = 0,
+    dtype: type = np.float64,
+) -> Params:
     """Random weights and zero biases for an MLP with layer widths ``sizes``.
 
     ``sizes = (64, 32, 10)`` means 64 inputs, one hidden layer of 32 and 10 outputs.
@@ -65,13 +70,19 @@ def init_params(sizes: Sequence[int], *, activation: str = "relu", seed: int = 0
     _check_activation(activation)
     sizes = [int(s) for s in sizes]
     if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"sizes needs at least 2 positive layer widths, got {sizes}")
+        raise ValueError(
+            f"sizes needs at least 2 positive layer widths, got {sizes}"
+        )
     rng = np.random.default_rng(seed)
     gain = 2.0 if activation == "relu" else 1.0
     params: Params = {}
-    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), 1):
+    for layer, (fan_in, fan_out) in enumerate(
+        zip(sizes[:-1], sizes[1:], strict=True), 1
+    ):
         std = np.sqrt(gain / fan_in)
-        params[f"W{layer}"] = (std * rng.standard_normal((fan_out, fan_in))).astype(dtype)
+        params[f"W{layer}"] = (std * rng.standard_normal((fan_out, fan_in))).astype(
+            dtype
+        )
         params[f"b{layer}"] = np.zeros(fan_out, dtype=dtype)
     return params
 
@@ -79,11 +90,15 @@ def init_params(sizes: Sequence[int], *, activation: str = "relu", seed: int = 0
 def num_layers(params: Params) -> int:
     """How many weight layers ``params`` holds (checks that the keys are W1, b1, W2, ...)."""
     if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict of arrays, got {type(params).__name__}")
+        raise TypeError(
+            f"params must be a dict of arrays, got {type(params).__name__}"
+        )
     n = len(params) // 2
     expected = {f"{k}{i}" for i in range(1, n + 1) for k in "Wb"}
     if n == 0 or set(params) != expected:
-        raise ValueError(f"params must have keys W1, b1, ..., W{n}, b{n}; got {sorted(params)}")
+        raise ValueError(
+            f"params must have keys W1, b1, ..., W{n}, b{n}; got {sorted(params)}"
+        )
     return n
 
 
@@ -92,18 +107,24 @@ class Cache:
     """What the forward pass keeps for the backward pass: each layer's input and output."""
 
     activation: str
-    inputs: list[np.ndarray] = field(default_factory=list)   # X_prev of every layer
-    pre: list[np.ndarray] = field(default_factory=list)      # Z of every layer
-    post: list[np.ndarray] = field(default_factory=list)     # f(Z) of every hidden layer
+    inputs: list[np.ndarray] = field(default_factory=list)  # X_prev of every layer
+    pre: list[np.ndarray] = field(default_factory=list)  # Z of every layer
+    post: list[np.ndarray] = field(
+        default_factory=list
+    )  # f(Z) of every hidden layer
 
 
-def forward(params: Params, X: np.ndarray, activation: str = "relu") -> tuple[np.ndarray, Cache]:
+def forward(
+    params: Params, X: np.ndarray, activation: str = "relu"
+) -> tuple[np.ndarray, Cache]:
     """Logits (n × classes) for the rows of X, and the cache the backward pass needs."""
     n_layers = num_layers(params)
     _check_activation(activation)
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != params["W1"].shape[1]:
-        raise ValueError(f"X must have shape (n, {params['W1'].shape[1]}), got {X.shape}")
+        raise ValueError(
+            f"X must have shape (n, {params['W1'].shape[1]}), got {X.shape}"
+        )
     cache = Cache(activation)
     A = X
     for layer in range(1, n_layers + 1):
@@ -134,14 +155,18 @@ def _check_targets(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     if logits.ndim != 2:
         raise ValueError(f"logits must have shape (n, classes), got {logits.shape}")
     if y.shape != (logits.shape[0],) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be {logits.shape[0]} integer class labels, got "
-                         f"{y.dtype} array of shape {y.shape}")
+        raise ValueError(
+            f"y must be {logits.shape[0]} integer class labels, got "
+            f"{y.dtype} array of shape {y.shape}"
+        )
     if y.size and (y.min() < 0 or y.max() >= logits.shape[1]):
         raise ValueError(f"labels must lie in 0..{logits.shape[1] - 1}")
     return y
 
 
-def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(
+    logits: np.ndarray, y: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of softmax(logits) against integer labels y, and its gradient.
 
     The gradient with respect to the logits is (softmax(logits) - one_hot(y)) / n.
@@ -155,14 +180,17 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
     return float(loss), dlogits / n
 
 
-def layer_backward(X_prev: np.ndarray, W: np.ndarray,
-                   dZ: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def layer_backward(
+    X_prev: np.ndarray, W: np.ndarray, dZ: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of one linear layer Z = X_prev @ W.T + b, given dZ = ∂L/∂Z.
 
     Returns (dW, db, dX_prev) = (dZᵀ X_prev, column sums of dZ, dZ W).
     """
     if dZ.shape != (X_prev.shape[0], W.shape[0]) or X_prev.shape[1] != W.shape[1]:
-        raise ValueError(f"shapes do not fit: X_prev {X_prev.shape}, W {W.shape}, dZ {dZ.shape}")
+        raise ValueError(
+            f"shapes do not fit: X_prev {X_prev.shape}, W {W.shape}, dZ {dZ.shape}"
+        )
     return dZ.T @ X_prev, dZ.sum(axis=0), dZ @ W
 
 
@@ -170,11 +198,15 @@ def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
     """Gradients of the loss for every parameter, given dlogits = ∂L/∂logits."""
     n_layers = num_layers(params)
     if len(cache.inputs) != n_layers:
-        raise ValueError("the cache does not come from a forward pass with these params")
+        raise ValueError(
+            "the cache does not come from a forward pass with these params"
+        )
     grads: Params = {}
     dZ = dlogits
     for layer in range(n_layers, 0, -1):
-        dW, db, dA = layer_backward(cache.inputs[layer - 1], params[f"W{layer}"], dZ)
+        dW, db, dA = layer_backward(
+            cache.inputs[layer - 1], params[f"W{layer}"], dZ
+        )
         grads[f"W{layer}"], grads[f"b{layer}"] = dW, db
         if layer > 1:
             Z, A = cache.pre[layer - 2], cache.post[layer - 2]
@@ -182,8 +214,9 @@ def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
     return {key: grads[key] for key in params}
 
 
-def loss_and_grads(params: Params, X: np.ndarray, y: np.ndarray,
-                   activation: str = "relu") -> tuple[float, Params]:
+def loss_and_grads(
+    params: Params, X: np.ndarray, y: np.ndarray, activation: str = "relu"
+) -> tuple[float, Params]:
     """Forward pass, loss and backward pass in one call: returns (loss, grads)."""
     logits, cache = forward(params, X, activation)
     loss, dlogits = softmax_cross_entropy(logits, y)
@@ -193,7 +226,9 @@ def loss_and_grads(params: Params, X: np.ndarray, y: np.ndarray,
 def sgd_update(params: Params, grads: Params, lr: float) -> None:
     """One gradient-descent step, in place: every parameter p ← p − lr · ∂L/∂p."""
     if set(grads) != set(params):
-        raise ValueError(f"grads has keys {sorted(grads)}, params has {sorted(params)}")
+        raise ValueError(
+            f"grads has keys {sorted(grads)}, params has {sorted(params)}"
+        )
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     for key, p in params.items():
@@ -213,27 +248,40 @@ class TrainingRun:
     test_accuracy: list[float] = field(default_factory=list)
 
 
-def train_mlp(params: Params, X: np.ndarray, y: np.ndarray, *, activation: str = "relu",
-              lr: float = 0.1, epochs: int = 10, batch_size: int = 32, seed: int = 0,
-              X_test: np.ndarray | None = None, y_test: np.ndarray | None = None
-              ) -> TrainingRun:
+def train_mlp(
+    params: Params,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    activation: str = "relu",
+    lr: float = 0.1,
+    epochs: int = 10,
+    batch_size: int = 32,
+    seed: int = 0,
+    X_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+) -> TrainingRun:
     """Mini-batch SGD on the softmax cross-entropy; updates ``params`` in place.
 
     Each epoch visits the examples in a fresh random order drawn from ``seed``.
     """
     if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be positive, got {epochs}, {batch_size}")
+        raise ValueError(
+            f"epochs and batch_size must be positive, got {epochs}, {batch_size}"
+        )
     rng = np.random.default_rng(seed)
     run = TrainingRun()
     for _ in range(epochs):
         order = rng.permutation(len(X))
         for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             loss, grads = loss_and_grads(params, X[idx], y[idx], activation)
             sgd_update(params, grads, lr)
             run.losses.append(loss)
         if X_test is not None and y_test is not None:
-            run.test_accuracy.append(float(np.mean(predict(params, X_test, activation) == y_test)))
+            run.test_accuracy.append(
+                float(np.mean(predict(params, X_test, activation) == y_test))
+            )
     return run
 
 
@@ -243,7 +291,11 @@ def to_torch(params: Params, activation: str = "relu", *, dtype=None, device=Non
 
     n_layers = num_layers(params)
     _check_activation(activation)
-    act = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
+    act = {
+        "relu": torch.nn.ReLU,
+        "tanh": torch.nn.Tanh,
+        "sigmoid": torch.nn.Sigmoid,
+    }
     modules: list[torch.nn.Module] = []
     for layer in range(1, n_layers + 1):
         W, b = params[f"W{layer}"], params[f"b{layer}"]

@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
-def _as_weights(w: np.ndarray, b: float, dim: int | None = None) -> tuple[np.ndarray, float]:
+def _as_weights(
+    w: np.ndarray, b: float, dim: int | None = None
+) -> tuple[np.ndarray, float]:
     w = np.asarray(w, dtype=float)
     if w.ndim != 1:
         raise ValueError(f"w must be a 1-D weight vector, got shape {w.shape}")
     if dim is not None and w.shape[0] != dim:
-        raise ValueError(f"w has {w.shape[0]} weights but the inputs have {dim} features")
+        raise ValueError(
+            f"w has {w.shape[0]} weights but the inputs have {dim} features"
+        )
     if not np.isscalar(b) and np.ndim(b) != 0:
         raise ValueError(f"b must be a number, got an array of shape {np.shape(b)}")
     return w, float(b)
@@ -28,7 +32,9 @@ def _check_labels(y: np.ndarray, n: int) -> np.ndarray:
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},) to match X, got {y.shape}")
     if not np.all(np.isin(y, (-1, 1))):
-        raise ValueError("perceptron labels must be -1 or +1 (use labels='pm1' in bookutils.data)")
+        raise ValueError(
+            "perceptron labels must be -1 or +1 (use labels='pm1' in bookutils.data)"
+        )
     return y.astype(float)
 
 
@@ -39,8 +45,9 @@ def perceptron_predict(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
     return np.where(X @ w + b > 0, 1, -1)
 
 
-def perceptron_update(w: np.ndarray, b: float, x: np.ndarray, y: int,
-                      lr: float = 1.0) -> tuple[np.ndarray, float]:
+def perceptron_update(
+    w: np.ndarray, b: float, x: np.ndarray, y: int, lr: float = 1.0
+) -> tuple[np.ndarray, float]:
     """One step of the learning rule on the example (x, y); returns new ``(w, b)``.
 
     Nothing changes when the example is classified correctly (y·(w·x + b) > 0).
@@ -48,7 +55,9 @@ def perceptron_update(w: np.ndarray, b: float, x: np.ndarray, y: int,
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:
-        raise ValueError(f"x must be one example (a 1-D array), got shape {x.shape}")
+        raise ValueError(
+            f"x must be one example (a 1-D array), got shape {x.shape}"
+        )
     w, b = _as_weights(w, b, x.shape[0])
     if y not in (-1, 1):
         raise ValueError(f"y must be -1 or +1, got {y!r}")
@@ -68,11 +77,19 @@ class PerceptronRun:
     mistakes: int
     epochs: int
     converged: bool
-    history: list[tuple[np.ndarray, float]] = field(repr=False, default_factory=list)
+    history: list[tuple[np.ndarray, float]] = field(
+        repr=False, default_factory=list
+    )
 
 
-def train_perceptron(X: np.ndarray, y: np.ndarray, *, lr: float = 1.0, max_epochs: int = 100,
-                     seed: int | None = None) -> PerceptronRun:
+def train_perceptron(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    lr: float = 1.0,
+    max_epochs: int = 100,
+    seed: int | None = None,
+) -> PerceptronRun:
     """Run the perceptron rule over the data, epoch after epoch, from w = 0, b = 0.
 
     Examples are visited in order (or, with ``seed``, in a fresh random order every epoch)
@@ -88,8 +105,11 @@ def train_perceptron(X: np.ndarray, y: np.ndarray, *, lr: float = 1.0, max_epoch
     if X.ndim != 2 or X.shape[0] == 0:
         raise ValueError(f"X must have shape (n, d) with n >= 1, got {X.shape}")
     y = _check_labels(y, X.shape[0])
-    if isinstance(max_epochs, bool) or not isinstance(max_epochs, (int, np.integer)) \
-            or max_epochs < 1:
+    if (
+        isinstance(max_epochs, bool)
+        or not isinstance(max_epochs, (int, np.integer))
+        or max_epochs < 1
+    ):
         raise ValueError(f"max_epochs must be an int >= 1, got {max_epochs!r}")
     rng = np.random.default_rng(seed) if seed is not None else None
     n = len(y)
@@ -115,8 +135,9 @@ def train_perceptron(X: np.ndarray, y: np.ndarray, *, lr: float = 1.0, max_epoch
     return PerceptronRun(w, b, mistakes, max_epochs, False, history)
 
 
-def margin_and_radius(X: np.ndarray, y: np.ndarray, u: np.ndarray,
-                      b: float) -> tuple[float, float]:
+def margin_and_radius(
+    X: np.ndarray, y: np.ndarray, u: np.ndarray, b: float
+) -> tuple[float, float]:
     """γ and R of Novikoff's theorem for the separator (u, b), with the bias folded in.
 
     The perceptron with a bias is the perceptron without one on inputs x̃ = (x, 1) with
@@ -135,7 +156,9 @@ def margin_and_radius(X: np.ndarray, y: np.ndarray, u: np.ndarray,
         raise ValueError("the separator (u, b) is zero and separates nothing")
     gamma = float(np.min(y * (X_aug @ u_aug)) / norm)
     if gamma <= 0:
-        raise ValueError(f"(u, b) does not separate the data: smallest signed margin {gamma:.3g}")
+        raise ValueError(
+            f"(u, b) does not separate the data: smallest signed margin {gamma:.3g}"
+        )
     return gamma, float(np.max(np.linalg.norm(X_aug, axis=1)))
 
 

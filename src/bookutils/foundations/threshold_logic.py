@@ -26,14 +26,22 @@ GATES: dict[str, Callable[..., int]] = {
 def _binary(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x)
     if x.ndim not in (1, 2):
-        raise ValueError(f"x must be one input vector (d,) or rows of them (n, d), got {x.shape}")
+        raise ValueError(
+            f"x must be one input vector (d,) or rows of them (n, d), got {x.shape}"
+        )
     if not np.all(np.isin(x, (0, 1))):
-        raise ValueError("a McCulloch–Pitts unit takes binary inputs: every x must be 0 or 1")
+        raise ValueError(
+            "a McCulloch–Pitts unit takes binary inputs: every x must be 0 or 1"
+        )
     return x.astype(int)
 
 
-def threshold_unit(x: np.ndarray, weights: Sequence[float], threshold: float,
-                   inhibitory: Sequence[bool] | None = None) -> np.ndarray:
+def threshold_unit(
+    x: np.ndarray,
+    weights: Sequence[float],
+    threshold: float,
+    inhibitory: Sequence[bool] | None = None,
+) -> np.ndarray:
     """Output (0 or 1) of a McCulloch–Pitts unit for the input ``x`` or each row of ``x``.
 
     Fires when no input marked in ``inhibitory`` is 1 and ``weights · x >= threshold``.
@@ -41,15 +49,21 @@ def threshold_unit(x: np.ndarray, weights: Sequence[float], threshold: float,
     x = _binary(x)
     w = np.asarray(weights, dtype=float)
     if w.ndim != 1 or w.shape[0] != x.shape[-1]:
-        raise ValueError(f"need one weight per input: {x.shape[-1]} inputs, weights {w.shape}")
+        raise ValueError(
+            f"need one weight per input: {x.shape[-1]} inputs, weights {w.shape}"
+        )
     if not np.isscalar(threshold) or isinstance(threshold, (bool, str)):
-        raise TypeError(f"threshold must be a number, got {type(threshold).__name__}")
+        raise TypeError(
+            f"threshold must be a number, got {type(threshold).__name__}"
+        )
     fires = x @ w >= threshold
     if inhibitory is not None:
         mask = np.asarray(inhibitory, dtype=bool)
         if mask.shape != w.shape:
-            raise ValueError(f"inhibitory must mark each of the {w.shape[0]} inputs,"
-                             f" got shape {mask.shape}")
+            raise ValueError(
+                f"inhibitory must mark each of the {w.shape[0]} inputs,"
+                f" got shape {mask.shape}"
+            )
         fires &= ~np.any(x[..., mask] == 1, axis=-1)
     return fires.astype(int)
 
@@ -61,10 +75,14 @@ def binary_inputs(n_inputs: int) -> np.ndarray:
     return np.array(list(itertools.product((0, 1), repeat=n_inputs)), dtype=int)
 
 
-def truth_table(fn: Callable[..., int], n_inputs: int) -> tuple[np.ndarray, np.ndarray]:
+def truth_table(
+    fn: Callable[..., int], n_inputs: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Inputs ``X`` (all binary rows) and outputs ``y = fn(*row)`` of a Boolean function."""
     if not callable(fn):
-        raise TypeError(f"fn must be a function of {n_inputs} bits, got {type(fn).__name__}")
+        raise TypeError(
+            f"fn must be a function of {n_inputs} bits, got {type(fn).__name__}"
+        )
     X = binary_inputs(n_inputs)
     return X, np.array([int(fn(*row)) for row in X], dtype=int)
 
@@ -77,8 +95,9 @@ def gate_table(name: str) -> tuple[np.ndarray, np.ndarray]:
     return truth_table(fn, fn.__code__.co_argcount)
 
 
-def find_threshold_units(X: np.ndarray, y: np.ndarray, values: Iterable[int] = range(-3, 4)
-                         ) -> list[tuple[tuple[int, ...], int]]:
+def find_threshold_units(
+    X: np.ndarray, y: np.ndarray, values: Iterable[int] = range(-3, 4)
+) -> list[tuple[tuple[int, ...], int]]:
     """Every ``(weights, threshold)`` with entries in ``values`` whose unit maps X to y.
 
     An exhaustive search (no inhibitory inputs): (len(values))**(d + 1) candidates.
@@ -86,7 +105,9 @@ def find_threshold_units(X: np.ndarray, y: np.ndarray, values: Iterable[int] = r
     X = _binary(np.atleast_2d(X))
     y = np.asarray(y)
     if y.shape != (X.shape[0],) or not np.all(np.isin(y, (0, 1))):
-        raise ValueError(f"y must hold one target bit (0 or 1) per row of X, got {y.shape}")
+        raise ValueError(
+            f"y must hold one target bit (0 or 1) per row of X, got {y.shape}"
+        )
     grid = sorted(set(values))
     if not grid:
         raise ValueError("values must hold at least one candidate weight")

@@ -23,8 +23,10 @@ QUADRATIC_EIGENVALUES = (0.2, 5.0)
 def _xy(xy: Any) -> tuple[Any, Any]:
     shape = getattr(xy, "shape", None)
     if shape is None or len(shape) == 0 or shape[-1] != 2:
-        raise ValueError(f"xy must be an array or tensor whose last axis has length 2, "
-                         f"got shape {shape}")
+        raise ValueError(
+            f"xy must be an array or tensor whose last axis has length 2, "
+            f"got shape {shape}"
+        )
     return xy[..., 0], xy[..., 1]
 
 
@@ -32,7 +34,9 @@ def quadratic(xy: Any) -> Any:
     """An elongated bowl ``½(λ₁u² + λ₂v²)`` in coordinates (u, v) turned by 30°; min at 0."""
     x, y = _xy(xy)
     u, v = _C * x + _S * y, -_S * x + _C * y
-    return 0.5 * (QUADRATIC_EIGENVALUES[0] * u * u + QUADRATIC_EIGENVALUES[1] * v * v)
+    return 0.5 * (
+        QUADRATIC_EIGENVALUES[0] * u * u + QUADRATIC_EIGENVALUES[1] * v * v
+    )
 
 
 def quadratic_hessian() -> np.ndarray:
@@ -53,11 +57,14 @@ def rosenbrock_grad(xy: np.ndarray, a: float = 1.0, b: float = 100.0) -> np.ndar
     return np.array([-2 * (a - x) - 4 * b * x * (y - x * x), 2 * b * (y - x * x)])
 
 
-def rosenbrock_hessian(xy: np.ndarray, a: float = 1.0, b: float = 100.0) -> np.ndarray:
+def rosenbrock_hessian(
+    xy: np.ndarray, a: float = 1.0, b: float = 100.0
+) -> np.ndarray:
     """The Hessian of :func:`rosenbrock` at one point (shape (2, 2))."""
     x, y = _point(xy)
-    return np.array([[2 - 4 * b * (y - x * x) + 8 * b * x * x, -4 * b * x],
-                     [-4 * b * x, 2 * b]])
+    return np.array(
+        [[2 - 4 * b * (y - x * x) + 8 * b * x * x, -4 * b * x], [-4 * b * x, 2 * b]]
+    )
 
 
 def himmelblau(xy: Any) -> Any:
@@ -95,13 +102,37 @@ class Surface:
 
 #: The test functions by name, as :func:`get_surface` returns them.
 SURFACES: dict[str, Surface] = {
-    "quadratic": Surface("elongated quadratic", quadratic, (-4.0, 4.0), (-3.0, 3.0),
-                         (-3.5, -1.0), ((0.0, 0.0),)),
-    "rosenbrock": Surface("Rosenbrock", rosenbrock, (-2.0, 2.0), (-1.0, 3.0), (-1.2, 1.0),
-                          ((1.0, 1.0),), log_levels=True),
-    "himmelblau": Surface("Himmelblau", himmelblau, (-5.0, 5.0), (-5.0, 5.0), (0.0, -4.5),
-                          ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186),
-                           (3.584428, -1.848127)), log_levels=True),
+    "quadratic": Surface(
+        "elongated quadratic",
+        quadratic,
+        (-4.0, 4.0),
+        (-3.0, 3.0),
+        (-3.5, -1.0),
+        ((0.0, 0.0),),
+    ),
+    "rosenbrock": Surface(
+        "Rosenbrock",
+        rosenbrock,
+        (-2.0, 2.0),
+        (-1.0, 3.0),
+        (-1.2, 1.0),
+        ((1.0, 1.0),),
+        log_levels=True,
+    ),
+    "himmelblau": Surface(
+        "Himmelblau",
+        himmelblau,
+        (-5.0, 5.0),
+        (-5.0, 5.0),
+        (0.0, -4.5),
+        (
+            (3.0, 2.0),
+            (-2.805118, 3.131312),
+            (-3.779310, -3.283186),
+            (3.584428, -1.848127),
+        ),
+        log_levels=True,
+    ),
 }
 
 
@@ -110,18 +141,29 @@ def get_surface(name: str | Surface) -> Surface:
     if isinstance(name, Surface):
         return name
     if name not in SURFACES:
-        raise ValueError(f"unknown surface {name!r}; expected one of {list(SURFACES)}")
+        raise ValueError(
+            f"unknown surface {name!r}; expected one of {list(SURFACES)}"
+        )
     return SURFACES[name]
 
 
-def plot_surface(ax: Axes, surface: str | Surface, *, n: int = 150, levels: int = 20) -> None:
+def plot_surface(
+    ax: Axes, surface: str | Surface, *, n: int = 150, levels: int = 20
+) -> None:
     """Draw the contours of ``surface`` on ``ax`` and mark its minima with stars."""
     s = get_surface(surface)
     X, Y, Z = s.grid(n)
     if s.log_levels:
         lo = max(float(Z.min()), 1e-3)
-        ax.contour(X, Y, Z, levels=np.geomspace(lo, float(Z.max()), levels), cmap="viridis",
-                   linewidths=0.8, zorder=1)
+        ax.contour(
+            X,
+            Y,
+            Z,
+            levels=np.geomspace(lo, float(Z.max()), levels),
+            cmap="viridis",
+            linewidths=0.8,
+            zorder=1,
+        )
     else:
         ax.contour(X, Y, Z, levels=levels, cmap="viridis", linewidths=0.8, zorder=1)
     mins = np.array(s.minima)
@@ -130,12 +172,21 @@ def plot_surface(ax: Axes, surface: str | Surface, *, n: int = 150, levels: int 
     ax.set_ylim(*s.ylim)
 
 
-def plot_path(ax: Axes, path: np.ndarray, *, label: str | None = None,
-              color: str | None = None) -> None:
+def plot_path(
+    ax: Axes,
+    path: np.ndarray,
+    *,
+    label: str | None = None,
+    color: str | None = None,
+) -> None:
     """Draw an optimizer's path (an (m, 2) array of points) with its start marked."""
     path = np.asarray(path, dtype=float)
     if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
-        raise ValueError(f"path must have shape (m, 2) with m >= 1, got {path.shape}")
-    line, = ax.plot(path[:, 0], path[:, 1], "-", lw=1.5, color=color, label=label, zorder=3)
+        raise ValueError(
+            f"path must have shape (m, 2) with m >= 1, got {path.shape}"
+        )
+    (line,) = ax.plot(
+        path[:, 0], path[:, 1], "-", lw=1.5, color=color, label=label, zorder=3
+    )
     ax.plot(path[:1, 0], path[:1, 1], "o", color=line.get_color(), ms=6, zorder=4)
     ax.plot(path[-1:, 0], path[-1:, 1], "x", color=line.get_color(), ms=7, zorder=4)

@@ -15,14 +15,22 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["accumulate_gradients", "clip_grad_norm", "dropout", "l1_penalty", "l2_penalty",
-           "soft_threshold"]
+__all__ = [
+    "accumulate_gradients",
+    "clip_grad_norm",
+    "dropout",
+    "l1_penalty",
+    "l2_penalty",
+    "soft_threshold",
+]
 
 
 def _tensors(params: torch.Tensor | Iterable[torch.Tensor]) -> list[torch.Tensor]:
     items = [params] if isinstance(params, torch.Tensor) else list(params)
     if not items or not all(isinstance(p, torch.Tensor) for p in items):
-        raise TypeError("params must be a tensor or a non-empty iterable of tensors")
+        raise TypeError(
+            "params must be a tensor or a non-empty iterable of tensors"
+        )
     return items
 
 
@@ -34,13 +42,17 @@ def _strength(name: str, value: object) -> float:
     return float(value)
 
 
-def l1_penalty(params: torch.Tensor | Iterable[torch.Tensor], lam: float) -> torch.Tensor:
+def l1_penalty(
+    params: torch.Tensor | Iterable[torch.Tensor], lam: float
+) -> torch.Tensor:
     """``lam * Σ|w|`` over every entry of ``params``; add it to the loss."""
     lam = _strength("lam", lam)
     return lam * sum(p.abs().sum() for p in _tensors(params))
 
 
-def l2_penalty(params: torch.Tensor | Iterable[torch.Tensor], lam: float) -> torch.Tensor:
+def l2_penalty(
+    params: torch.Tensor | Iterable[torch.Tensor], lam: float
+) -> torch.Tensor:
     """``lam / 2 * Σw²`` over every entry of ``params``; its gradient is ``lam * w``."""
     lam = _strength("lam", lam)
     return lam / 2 * sum((p * p).sum() for p in _tensors(params))
@@ -53,11 +65,17 @@ def soft_threshold(w: Any, threshold: float) -> Any:
         return w.sign() * (w.abs() - threshold).clamp(min=0.0)
     if isinstance(w, np.ndarray):
         return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
-    raise TypeError(f"w must be a NumPy array or a torch tensor, got {type(w).__name__}")
+    raise TypeError(
+        f"w must be a NumPy array or a torch tensor, got {type(w).__name__}"
+    )
 
 
-def dropout(x: torch.Tensor, p: float, training: bool = True,
-            generator: torch.Generator | None = None) -> torch.Tensor:
+def dropout(
+    x: torch.Tensor,
+    p: float,
+    training: bool = True,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Inverted dropout: zero each entry with probability ``p``, scale the rest by 1/(1-p).
 
     In evaluation mode (``training=False``) or with ``p = 0`` it returns ``x`` itself, so
@@ -77,18 +95,25 @@ def dropout(x: torch.Tensor, p: float, training: bool = True,
     return x * keep.to(x.dtype) / (1.0 - p)
 
 
-def clip_grad_norm(grads: Sequence[Any], max_norm: float,
-                   eps: float = 1e-6) -> tuple[list[Any], float]:
+def clip_grad_norm(
+    grads: Sequence[Any], max_norm: float, eps: float = 1e-6
+) -> tuple[list[Any], float]:
     """Scale all gradients by one factor so that their global L2 norm is at most ``max_norm``.
 
     Returns new arrays (NumPy arrays or tensors, as given) and the total norm *before*
     clipping. The factor is ``min(1, max_norm / (norm + eps))``, as in torch's
     ``clip_grad_norm_``; ``eps`` keeps it finite when every gradient is zero.
     """
-    if isinstance(grads, (np.ndarray, torch.Tensor)) or not isinstance(grads, Sequence):
+    if isinstance(grads, (np.ndarray, torch.Tensor)) or not isinstance(
+        grads, Sequence
+    ):
         raise TypeError("grads must be a list or tuple of arrays or tensors")
-    if not grads or not all(isinstance(g, (np.ndarray, torch.Tensor)) for g in grads):
-        raise TypeError("grads must be a non-empty list of NumPy arrays or torch tensors")
+    if not grads or not all(
+        isinstance(g, (np.ndarray, torch.Tensor)) for g in grads
+    ):
+        raise TypeError(
+            "grads must be a non-empty list of NumPy arrays or torch tensors"
+        )
     max_norm = _strength("max_norm", max_norm)
     eps = _strength("eps", eps)
     total = math.sqrt(sum(float((g * g).sum()) for g in grads))
@@ -96,9 +121,11 @@ def clip_grad_norm(grads: Sequence[Any], max_norm: float,
     return [g * scale for g in grads], total
 
 
-def accumulate_gradients(model: torch.nn.Module,
-                         loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-                         micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> float:
+def accumulate_gradients(
+    model: torch.nn.Module,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
+) -> float:
     """Zero the gradients, then add up the gradient of the mean loss over all micro-batches.
 
     ``loss_fn`` must return the *mean* loss of a micro-batch. Each micro-batch's loss is
@@ -107,10 +134,14 @@ def accumulate_gradients(model: torch.nn.Module,
     loss; call ``optimizer.step()`` afterwards.
     """
     if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
     batches = list(micro_batches)
     if not batches:
-        raise ValueError("micro_batches is empty: give at least one (inputs, targets) pair")
+        raise ValueError(
+            "micro_batches is empty: give at least one (inputs, targets) pair"
+        )
     total = sum(len(x) for x, _ in batches)
     if total == 0:
         raise ValueError("the micro-batches hold no examples")

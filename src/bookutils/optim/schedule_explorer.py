@@ -23,7 +23,9 @@ from .schedules import step_lr, warmup_cosine_lr
 SCHEDULE_KINDS = ("constant", "step", "warm-up + cosine")
 
 
-def quadratic_curvatures(d: int = 20, low: float = 0.01, high: float = 1.0) -> np.ndarray:
+def quadratic_curvatures(
+    d: int = 20, low: float = 0.01, high: float = 1.0
+) -> np.ndarray:
     """``d`` curvatures h_i spaced evenly on a log scale from ``low`` to ``high``."""
     if isinstance(d, bool) or not isinstance(d, int) or d < 1:
         raise ValueError(f"d must be a positive integer, got {d!r}")
@@ -40,27 +42,39 @@ def schedule_rates(kind: str, base_lr: float, total_steps: int) -> np.ndarray:
     """
     if kind not in SCHEDULE_KINDS:
         raise ValueError(f"kind must be one of {SCHEDULE_KINDS}, got {kind!r}")
-    if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 4:
-        raise ValueError(f"total_steps must be an integer >= 4, got {total_steps!r}")
+    if (
+        isinstance(total_steps, bool)
+        or not isinstance(total_steps, int)
+        or total_steps < 4
+    ):
+        raise ValueError(
+            f"total_steps must be an integer >= 4, got {total_steps!r}"
+        )
     if not base_lr > 0:
         raise ValueError(f"base_lr must be positive, got {base_lr!r}")
     rate: Callable[[int], float] = {
         "constant": lambda t: base_lr,
         "step": lambda t: step_lr(t, base_lr, total_steps // 4, 0.5),
-        "warm-up + cosine": lambda t: warmup_cosine_lr(t, base_lr, total_steps // 10,
-                                                       total_steps, 0.0),
+        "warm-up + cosine": lambda t: warmup_cosine_lr(
+            t, base_lr, total_steps // 10, total_steps, 0.0
+        ),
     }[kind]
     return np.array([rate(t) for t in range(total_steps)])
 
 
-def expected_losses(rates: np.ndarray, curvatures: np.ndarray, *, w0: float = 1.0,
-                    noise: float = 0.1) -> np.ndarray:
+def expected_losses(
+    rates: np.ndarray,
+    curvatures: np.ndarray,
+    *,
+    w0: float = 1.0,
+    noise: float = 0.1,
+) -> np.ndarray:
     """Expected loss after each SGD step with the given rates (length len(rates) + 1).
 
     Entry 0 is the loss at the start, every weight equal to ``w0``.
     """
     h = np.asarray(curvatures, dtype=float)
-    second_moment = np.full_like(h, float(w0) ** 2)            # E[w_i²]
+    second_moment = np.full_like(h, float(w0) ** 2)  # E[w_i²]
     losses = [0.5 * float(h @ second_moment)]
     for eta in np.asarray(rates, dtype=float):
         second_moment = (1 - eta * h) ** 2 * second_moment + eta**2 * noise**2

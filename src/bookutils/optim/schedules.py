@@ -22,8 +22,14 @@ def _int(name: str, value: object, minimum: int) -> int:
     return int(value)
 
 
-def _real(name: str, value: object, low: float, high: float = math.inf,
-          *, open_low: bool = False) -> float:
+def _real(
+    name: str,
+    value: object,
+    low: float,
+    high: float = math.inf,
+    *,
+    open_low: bool = False,
+) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     x = float(value)
@@ -48,8 +54,14 @@ def exponential_lr(step: int, base_lr: float, gamma: float) -> float:
     return base_lr * gamma**step
 
 
-def warmup_cosine_lr(step: int, base_lr: float, warmup_steps: int, total_steps: int,
-                     min_lr: float = 0.0, start_factor: float = 0.0) -> float:
+def warmup_cosine_lr(
+    step: int,
+    base_lr: float,
+    warmup_steps: int,
+    total_steps: int,
+    min_lr: float = 0.0,
+    start_factor: float = 0.0,
+) -> float:
     """Linear warm-up for ``warmup_steps`` steps, then cosine decay to ``min_lr``.
 
     During warm-up the rate rises linearly from ``start_factor * base_lr`` at step 0 to
@@ -66,7 +78,9 @@ def warmup_cosine_lr(step: int, base_lr: float, warmup_steps: int, total_steps: 
     start_factor = _real("start_factor", start_factor, 0.0, 1.0)
     if step < warmup_steps:
         return base_lr * (start_factor + (1.0 - start_factor) * step / warmup_steps)
-    progress = min(step - warmup_steps, total_steps - warmup_steps) / (total_steps - warmup_steps)
+    progress = min(step - warmup_steps, total_steps - warmup_steps) / (
+        total_steps - warmup_steps
+    )
     return min_lr + (base_lr - min_lr) * (1.0 + math.cos(math.pi * progress)) / 2.0
 
 
@@ -76,9 +90,15 @@ def _anneal(start: float, end: float, pct: float, strategy: str) -> float:
     return start + (end - start) * pct
 
 
-def one_cycle_lr(step: int, max_lr: float, total_steps: int, pct_start: float = 0.3,
-                 div_factor: float = 25.0, final_div_factor: float = 1e4,
-                 anneal_strategy: str = "cos") -> float:
+def one_cycle_lr(
+    step: int,
+    max_lr: float,
+    total_steps: int,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+    anneal_strategy: str = "cos",
+) -> float:
     """The two-phase one-cycle policy of torch's ``OneCycleLR`` (``three_phase=False``).
 
     The rate rises from ``max_lr / div_factor`` to ``max_lr`` until step
@@ -89,17 +109,25 @@ def one_cycle_lr(step: int, max_lr: float, total_steps: int, pct_start: float = 
     total_steps = _int("total_steps", total_steps, 2)
     step = _int("step", step, 0)
     if step >= total_steps:
-        raise ValueError(f"step must be below total_steps={total_steps}, got {step}")
+        raise ValueError(
+            f"step must be below total_steps={total_steps}, got {step}"
+        )
     max_lr = _real("max_lr", max_lr, 0.0)
     pct_start = _real("pct_start", pct_start, 0.0, 1.0)
     div_factor = _real("div_factor", div_factor, 0.0, open_low=True)
-    final_div_factor = _real("final_div_factor", final_div_factor, 0.0, open_low=True)
+    final_div_factor = _real(
+        "final_div_factor", final_div_factor, 0.0, open_low=True
+    )
     if anneal_strategy not in ("cos", "linear"):
-        raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
-    peak = pct_start * total_steps - 1.0          # the step where the rate is max_lr
+        raise ValueError(
+            f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
+        )
+    peak = pct_start * total_steps - 1.0  # the step where the rate is max_lr
     if not 0.0 < peak < total_steps - 1:
-        raise ValueError("pct_start * total_steps must lie strictly between 1 and"
-                         f" total_steps, got {pct_start * total_steps}")
+        raise ValueError(
+            "pct_start * total_steps must lie strictly between 1 and"
+            f" total_steps, got {pct_start * total_steps}"
+        )
     initial_lr = max_lr / div_factor
     min_lr = initial_lr / final_div_factor
     if step <= peak:

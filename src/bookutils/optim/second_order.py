@@ -40,13 +40,16 @@ class MinimizeResult:
         return self.losses[-1]
 
 
-def _check_inputs(fun: object, grad: object, x0: object, tol: float,
-                  max_iter: int) -> np.ndarray:
+def _check_inputs(
+    fun: object, grad: object, x0: object, tol: float, max_iter: int
+) -> np.ndarray:
     if not callable(fun) or not callable(grad):
         raise TypeError("fun and grad must be functions of a 1-D array")
     x = np.array(x0, dtype=float)
     if x.ndim != 1 or x.size == 0 or not np.all(np.isfinite(x)):
-        raise ValueError(f"x0 must be a finite, non-empty 1-D array, got shape {x.shape}")
+        raise ValueError(
+            f"x0 must be a finite, non-empty 1-D array, got shape {x.shape}"
+        )
     if not (isinstance(tol, (int, float)) and tol > 0):
         raise ValueError(f"tol must be a positive number, got {tol!r}")
     if not isinstance(max_iter, int) or isinstance(max_iter, bool) or max_iter < 1:
@@ -54,16 +57,26 @@ def _check_inputs(fun: object, grad: object, x0: object, tol: float,
     return x
 
 
-def backtracking(fun: Fun, x: np.ndarray, f: float, g: np.ndarray, d: np.ndarray, *,
-                 c1: float = 1e-4, shrink: float = 0.5,
-                 max_halvings: int = 60) -> tuple[float, int]:
+def backtracking(
+    fun: Fun,
+    x: np.ndarray,
+    f: float,
+    g: np.ndarray,
+    d: np.ndarray,
+    *,
+    c1: float = 1e-4,
+    shrink: float = 0.5,
+    max_halvings: int = 60,
+) -> tuple[float, int]:
     """Largest ``t`` in 1, ½, ¼, ... with ``fun(x + t d) <= f + c1 t g·d`` (Armijo).
 
     Returns ``(t, evaluations)``. Raises ValueError if ``d`` is not a descent direction.
     """
     slope = float(g @ d)
     if not slope < 0:
-        raise ValueError(f"d is not a descent direction (g·d = {slope:.3g} must be < 0)")
+        raise ValueError(
+            f"d is not a descent direction (g·d = {slope:.3g} must be < 0)"
+        )
     t = 1.0
     for k in range(1, max_halvings + 1):
         if fun(x + t * d) <= f + c1 * t * slope:
@@ -72,8 +85,18 @@ def backtracking(fun: Fun, x: np.ndarray, f: float, g: np.ndarray, d: np.ndarray
     return t, max_halvings
 
 
-def wolfe(fun: Fun, grad: Grad, x: np.ndarray, f: float, g: np.ndarray, d: np.ndarray, *,
-          c1: float = 1e-4, c2: float = 0.9, max_tries: int = 60) -> tuple[float, int]:
+def wolfe(
+    fun: Fun,
+    grad: Grad,
+    x: np.ndarray,
+    f: float,
+    g: np.ndarray,
+    d: np.ndarray,
+    *,
+    c1: float = 1e-4,
+    c2: float = 0.9,
+    max_tries: int = 60,
+) -> tuple[float, int]:
     """A step ``t`` meeting the weak Wolfe conditions, by bracketing and bisection.
 
     Sufficient decrease ``fun(x + t d) <= f + c1 t g·d`` and curvature
@@ -82,7 +105,9 @@ def wolfe(fun: Fun, grad: Grad, x: np.ndarray, f: float, g: np.ndarray, d: np.nd
     """
     slope = float(g @ d)
     if not slope < 0:
-        raise ValueError(f"d is not a descent direction (g·d = {slope:.3g} must be < 0)")
+        raise ValueError(
+            f"d is not a descent direction (g·d = {slope:.3g} must be < 0)"
+        )
     lo, hi, t = 0.0, np.inf, 1.0
     for k in range(1, max_tries + 1):
         if fun(x + t * d) > f + c1 * t * slope:
@@ -95,12 +120,20 @@ def wolfe(fun: Fun, grad: Grad, x: np.ndarray, f: float, g: np.ndarray, d: np.nd
     return t, max_tries
 
 
-def _run(fun: Fun, grad: Grad, x: np.ndarray, tol: float, max_iter: int,
-         direction: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
-         update: Callable[[np.ndarray, np.ndarray], None], line_search: str | None
-         ) -> MinimizeResult:
+def _run(
+    fun: Fun,
+    grad: Grad,
+    x: np.ndarray,
+    tol: float,
+    max_iter: int,
+    direction: Callable[[np.ndarray, np.ndarray, int], np.ndarray],
+    update: Callable[[np.ndarray, np.ndarray], None],
+    line_search: str | None,
+) -> MinimizeResult:
     f, g = float(fun(x)), np.asarray(grad(x), dtype=float)
-    res = MinimizeResult(x, False, 0, 1, [x.copy()], [f], [float(np.linalg.norm(g))])
+    res = MinimizeResult(
+        x, False, 0, 1, [x.copy()], [f], [float(np.linalg.norm(g))]
+    )
     for k in range(max_iter):
         if res.grad_norms[-1] <= tol:
             res.converged = True
@@ -128,9 +161,16 @@ def _run(fun: Fun, grad: Grad, x: np.ndarray, tol: float, max_iter: int,
     return res
 
 
-def newton(fun: Fun, grad: Grad, hess: Callable[[np.ndarray], np.ndarray], x0: Sequence[float],
-           *, tol: float = 1e-10, max_iter: int = 100, line_search: bool = True
-           ) -> MinimizeResult:
+def newton(
+    fun: Fun,
+    grad: Grad,
+    hess: Callable[[np.ndarray], np.ndarray],
+    x0: Sequence[float],
+    *,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    line_search: bool = True,
+) -> MinimizeResult:
     """Newton's method: step ``d = -H⁻¹g`` (solved, never inverted), damped by a line search.
 
     Where the Hessian is not positive definite, the Newton step may point uphill; then the
@@ -144,8 +184,16 @@ def newton(fun: Fun, grad: Grad, hess: Callable[[np.ndarray], np.ndarray], x0: S
         d = np.linalg.solve(np.asarray(hess(x), dtype=float), -g)
         return d if g @ d < 0 or not line_search else -g
 
-    return _run(fun, grad, x, tol, max_iter, direction, lambda s, y: None,
-                "armijo" if line_search else None)
+    return _run(
+        fun,
+        grad,
+        x,
+        tol,
+        max_iter,
+        direction,
+        lambda s, y: None,
+        "armijo" if line_search else None,
+    )
 
 
 def bfgs_inverse_update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -162,8 +210,14 @@ def bfgs_inverse_update(H: np.ndarray, s: np.ndarray, y: np.ndarray) -> np.ndarr
     return V @ H @ V.T + rho * np.outer(s, s)
 
 
-def bfgs(fun: Fun, grad: Grad, x0: Sequence[float], *, tol: float = 1e-8,
-         max_iter: int = 1000) -> MinimizeResult:
+def bfgs(
+    fun: Fun,
+    grad: Grad,
+    x0: Sequence[float],
+    *,
+    tol: float = 1e-8,
+    max_iter: int = 1000,
+) -> MinimizeResult:
     """BFGS with a weak-Wolfe line search (:func:`wolfe`), which keeps ``y·s > 0``.
 
     Starts from ``H = I`` and, after the first step, rescales it to ``(y·s / y·y) I``
@@ -189,24 +243,33 @@ def bfgs(fun: Fun, grad: Grad, x0: Sequence[float], *, tol: float = 1e-8,
     return _run(fun, grad, x, tol, max_iter, direction, update, "wolfe")
 
 
-def lbfgs_direction(g: np.ndarray, s_list: Sequence[np.ndarray],
-                    y_list: Sequence[np.ndarray]) -> np.ndarray:
+def lbfgs_direction(
+    g: np.ndarray, s_list: Sequence[np.ndarray], y_list: Sequence[np.ndarray]
+) -> np.ndarray:
     """The L-BFGS step ``-H g`` by the two-loop recursion over the pairs (oldest first).
 
     ``H`` is the BFGS inverse Hessian built from ``γ I`` with ``γ = s·y / y·y`` of the
     newest pair by the given pairs; with no pairs the step is ``-g``.
     """
     if len(s_list) != len(y_list):
-        raise ValueError(f"s_list and y_list must be equally long, got {len(s_list)} and "
-                         f"{len(y_list)}")
+        raise ValueError(
+            f"s_list and y_list must be equally long, got {len(s_list)} and "
+            f"{len(y_list)}"
+        )
     q = np.array(g, dtype=float)
     rhos = [1.0 / float(y @ s) for s, y in zip(s_list, y_list, strict=True)]
     alphas = []
-    for s, y, rho in zip(reversed(s_list), reversed(y_list), reversed(rhos), strict=True):
+    for s, y, rho in zip(
+        reversed(s_list), reversed(y_list), reversed(rhos), strict=True
+    ):
         a = rho * float(s @ q)
         q = q - a * y
         alphas.append(a)
-    gamma = float(s_list[-1] @ y_list[-1] / (y_list[-1] @ y_list[-1])) if s_list else 1.0
+    gamma = (
+        float(s_list[-1] @ y_list[-1] / (y_list[-1] @ y_list[-1]))
+        if s_list
+        else 1.0
+    )
     r = gamma * q
     for s, y, rho, a in zip(s_list, y_list, rhos, reversed(alphas), strict=True):
         b = rho * float(y @ r)
@@ -214,8 +277,15 @@ def lbfgs_direction(g: np.ndarray, s_list: Sequence[np.ndarray],
     return -r
 
 
-def lbfgs(fun: Fun, grad: Grad, x0: Sequence[float], *, memory: int = 10, tol: float = 1e-8,
-          max_iter: int = 1000) -> MinimizeResult:
+def lbfgs(
+    fun: Fun,
+    grad: Grad,
+    x0: Sequence[float],
+    *,
+    memory: int = 10,
+    tol: float = 1e-8,
+    max_iter: int = 1000,
+) -> MinimizeResult:
     """Limited-memory BFGS: keeps the last ``memory`` pairs, O(memory · d) per step."""
     x = _check_inputs(fun, grad, x0, tol, max_iter)
     if not isinstance(memory, int) or isinstance(memory, bool) or memory < 1:

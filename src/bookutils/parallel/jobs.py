@@ -36,7 +36,9 @@ def state_bytes(optimizer: torch.optim.Optimizer) -> int:
     Adam's step counters are left out; for a sharded tensor it counts the local shard.
     """
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer)}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer)}"
+        )
     total = 0
     for state in optimizer.state.values():
         for key, value in state.items():
@@ -46,10 +48,15 @@ def state_bytes(optimizer: torch.optim.Optimizer) -> int:
     return total
 
 
-
-
-def train_reference(*, steps: int = 20, lr: float = 0.01, n: int = 32, d: int = 4,
-                    hidden: int = 16, seed: int = 0) -> dict[str, torch.Tensor]:
+def train_reference(
+    *,
+    steps: int = 20,
+    lr: float = 0.01,
+    n: int = 32,
+    d: int = 4,
+    hidden: int = 16,
+    seed: int = 0,
+) -> dict[str, torch.Tensor]:
     """Full-batch Adam in one process: the weights every sharded run must reproduce."""
     _check_sizes(n, d, hidden, steps)
     X, y = make_regression(n, d, seed=seed)
@@ -58,8 +65,17 @@ def train_reference(*, steps: int = 20, lr: float = 0.01, n: int = 32, d: int = 
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
 
-def sharding_job(rank: int, world_size: int, *, steps: int = 20, lr: float = 0.01,
-                 n: int = 32, d: int = 4, hidden: int = 16, seed: int = 0) -> dict[str, Any]:
+def sharding_job(
+    rank: int,
+    world_size: int,
+    *,
+    steps: int = 20,
+    lr: float = 0.01,
+    n: int = 32,
+    d: int = 4,
+    hidden: int = 16,
+    seed: int = 0,
+) -> dict[str, Any]:
     """Train with Adam three ways in one rank: DDP, DDP + ZeRO-1, and FSDP (``fully_shard``).
 
     Each rank keeps its contiguous slice of the ``n`` examples. For each run ``name`` in
@@ -90,15 +106,17 @@ def sharding_job(rank: int, world_size: int, *, steps: int = 20, lr: float = 0.0
         else:
             wrapped = DistributedDataParallel(model)
             if name == "zero1":
-                optimizer = ZeroRedundancyOptimizer(wrapped.parameters(), torch.optim.Adam,
-                                                    lr=lr)
+                optimizer = ZeroRedundancyOptimizer(
+                    wrapped.parameters(), torch.optim.Adam, lr=lr
+                )
             else:
                 optimizer = torch.optim.Adam(wrapped.parameters(), lr=lr)
         result[f"{name}_losses"] = _train(wrapped, optimizer, X, y, steps)
         inner = optimizer.optim if name == "zero1" else optimizer
         result[f"{name}_state_bytes"] = state_bytes(inner)
-        result[f"{name}_param_bytes"] = sum(_local(p).numel() * _local(p).element_size()
-                                            for p in model.parameters())
+        result[f"{name}_param_bytes"] = sum(
+            _local(p).numel() * _local(p).element_size() for p in model.parameters()
+        )
         weights = {}
         for key, value in model.state_dict().items():
             full = value.full_tensor() if hasattr(value, "full_tensor") else value

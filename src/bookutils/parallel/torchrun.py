@@ -34,9 +34,14 @@ TOLERANCE = 1e-12  # float64 round-off only: the ranks average the same gradient
 
 
 def _ddp_reference() -> dict[str, dict[str, torch.Tensor]]:
-    return {run: distributed.train_single(opt, steps=20, lr=lr, n=32)
-            for run, opt, lr in (("sgd", "sgd", 0.1), ("adam", "adam", 0.01),
-                                 ("zero1", "adam", 0.01))}
+    return {
+        run: distributed.train_single(opt, steps=20, lr=lr, n=32)
+        for run, opt, lr in (
+            ("sgd", "sgd", 0.1),
+            ("adam", "adam", 0.01),
+            ("zero1", "adam", 0.01),
+        )
+    }
 
 
 def _sharding_reference() -> dict[str, dict[str, torch.Tensor]]:
@@ -47,33 +52,54 @@ def _sharding_reference() -> dict[str, dict[str, torch.Tensor]]:
 # name -> (the job of chapter 2.3 or 9.3, its arguments there, the one-process reference)
 JOBS: dict[str, tuple[Callable[..., Any], dict[str, Any], Callable[[], dict]]] = {
     "ddp": (distributed.ddp_job, {"steps": 20, "n": 32}, _ddp_reference),
-    "sharding": (distributed_jobs.sharding_job, {"steps": 20, "n": 32, "hidden": 16},
-                 _sharding_reference),
+    "sharding": (
+        distributed_jobs.sharding_job,
+        {"steps": 20, "n": 32, "hidden": 16},
+        _sharding_reference,
+    ),
 }
 
 
-def largest_gaps(result: dict[str, Any], reference: dict[str, dict[str, torch.Tensor]]
-                 ) -> dict[str, float]:
+def largest_gaps(
+    result: dict[str, Any], reference: dict[str, dict[str, torch.Tensor]]
+) -> dict[str, float]:
     """For each run of a job, the largest absolute difference between its final weights and the
     reference's."""
-    return {run: max((result[run][k] - v).abs().max().item() for k, v in weights.items())
-            for run, weights in reference.items()}
+    return {
+        run: max(
+            (result[run][k] - v).abs().max().item() for k, v in weights.items()
+        )
+        for run, weights in reference.items()
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one job as this rank of a ``torchrun`` launch; returns the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m bookutils.parallel.torchrun",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bookutils.parallel.torchrun",
+        description=__doc__.split("\n\n")[0],
+    )
     parser.add_argument("job", choices=sorted(JOBS))
-    parser.add_argument("--out", type=Path, default=Path("results"),
-                        help="folder for rank<r>.pt (default: results)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds (default 120)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results"),
+        help="folder for rank<r>.pt (default: results)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds (default 120)"
+    )
     args = parser.parse_args(argv)
-    missing = [k for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
-               if k not in os.environ]
+    missing = [
+        k
+        for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
+        if k not in os.environ
+    ]
     if missing:
-        parser.error(f"{', '.join(missing)} not set: start this module with torchrun"
-                     " (see the module's help), not with python directly")
+        parser.error(
+            f"{', '.join(missing)} not set: start this module with torchrun"
+            " (see the module's help), not with python directly"
+        )
     torch.set_num_threads(1)
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
     job, kwargs, reference = JOBS[args.job]
@@ -86,8 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.save(result, args.out / f"rank{rank}.pt")
     gaps = largest_gaps(result, reference())
     worst = max(gaps.values())
-    print(f"rank {rank} of {world_size} ({args.job}): largest difference from one process "
-          + ", ".join(f"{run} {gap:.1e}" for run, gap in gaps.items()), flush=True)
+    print(
+        f"rank {rank} of {world_size} ({args.job}): largest difference from one process "
+        + ", ".join(f"{run} {gap:.1e}" for run, gap in gaps.items()),
+        flush=True,
+    )
     return 0 if worst <= TOLERANCE else 1
 
 

@@ -67,8 +67,11 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_number(v: Any) -> bool:
-    return (isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-            and math.isfinite(v))
+    return (
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, bool)
+        and math.isfinite(v)
+    )
 
 
 @dataclass(frozen=True)
@@ -100,36 +103,68 @@ class PlaygroundConfig:
 
     def __post_init__(self) -> None:
         def bad(name: str, expected: str) -> ValueError:
-            return ValueError(f"{name} must be {expected}, got {getattr(self, name)!r}")
+            return ValueError(
+                f"{name} must be {expected}, got {getattr(self, name)!r}"
+            )
 
         if self.data not in DATASETS:
             raise bad("data", f"one of {list(DATASETS)}")
-        for name, low, high in (("noise", 0.0, 1.0), ("split", 0.05, 0.95),
-                                ("beta", 0.0, 0.99)):
+        for name, low, high in (
+            ("noise", 0.0, 1.0),
+            ("split", 0.05, 0.95),
+            ("beta", 0.0, 0.99),
+        ):
             value = getattr(self, name)
             if not _is_number(value) or not low <= value <= high:
                 raise bad(name, f"a number in [{low:g}, {high:g}]")
             object.__setattr__(self, name, float(value))
         for name, low in (("lr", 0.0), ("reg_rate", 0.0)):
             value = getattr(self, name)
-            if not _is_number(value) or value < low or (name == "lr" and value == 0):
-                raise bad(name, "a positive number" if name == "lr" else "a number >= 0")
+            if (
+                not _is_number(value)
+                or value < low
+                or (name == "lr" and value == 0)
+            ):
+                raise bad(
+                    name, "a positive number" if name == "lr" else "a number >= 0"
+                )
             object.__setattr__(self, name, float(value))
-        for name, low, high in (("points", 20, 2000), ("batch", 1, 2000), ("seed", 0, 2**31),
-                                ("epochs", 0, 10**6)):
+        for name, low, high in (
+            ("points", 20, 2000),
+            ("batch", 1, 2000),
+            ("seed", 0, 2**31),
+            ("epochs", 0, 10**6),
+        ):
             value = getattr(self, name)
             if not _is_int(value) or not low <= value <= high:
                 raise bad(name, f"an int in [{low}, {high}]")
             object.__setattr__(self, name, int(value))
-        features = tuple(self.features) if not isinstance(self.features, str) else ()
-        if not features or len(set(features)) != len(features) or \
-                any(f not in FEATURES for f in features):
-            raise bad("features", f"a non-empty tuple of distinct names from {list(FEATURES)}")
-        object.__setattr__(self, "features", tuple(f for f in FEATURES if f in features))
+        features = (
+            tuple(self.features) if not isinstance(self.features, str) else ()
+        )
+        if (
+            not features
+            or len(set(features)) != len(features)
+            or any(f not in FEATURES for f in features)
+        ):
+            raise bad(
+                "features",
+                f"a non-empty tuple of distinct names from {list(FEATURES)}",
+            )
+        object.__setattr__(
+            self, "features", tuple(f for f in FEATURES if f in features)
+        )
         hidden = self.hidden
-        if isinstance(hidden, (str, bytes)) or not all(_is_int(h) for h in hidden) or \
-                len(hidden) > MAX_LAYERS or any(not 1 <= h <= MAX_WIDTH for h in hidden):
-            raise bad("hidden", f"up to {MAX_LAYERS} layer widths, each from 1 to {MAX_WIDTH}")
+        if (
+            isinstance(hidden, (str, bytes))
+            or not all(_is_int(h) for h in hidden)
+            or len(hidden) > MAX_LAYERS
+            or any(not 1 <= h <= MAX_WIDTH for h in hidden)
+        ):
+            raise bad(
+                "hidden",
+                f"up to {MAX_LAYERS} layer widths, each from 1 to {MAX_WIDTH}",
+            )
         object.__setattr__(self, "hidden", tuple(int(h) for h in hidden))
         if self.activation not in mn.ACTIVATIONS:
             raise bad("activation", f"one of {mn.ACTIVATIONS}")
@@ -139,8 +174,11 @@ class PlaygroundConfig:
             raise bad("reg", f"one of {REGULARIZERS}")
         # The book's optimizer classes validate (and complete) their hyper-parameters.
         probe = torch.zeros(1, dtype=torch.float64)
-        hyper = make_optimizer(self.optimizer, [probe],
-                               **hyperparameters_for(self.optimizer, self.lr, self.beta)).hyper
+        hyper = make_optimizer(
+            self.optimizer,
+            [probe],
+            **hyperparameters_for(self.optimizer, self.lr, self.beta),
+        ).hyper
         object.__setattr__(self, "hyper", dict(hyper))
 
     # ------------------------------------------------------------------ serialisation
@@ -161,19 +199,25 @@ class PlaygroundConfig:
     def from_string(cls, text: str) -> PlaygroundConfig:
         """Parse a string written by :meth:`to_string` (unknown keys are an error)."""
         if not isinstance(text, str):
-            raise TypeError(f"expected a playground string, got {type(text).__name__}")
+            raise TypeError(
+                f"expected a playground string, got {type(text).__name__}"
+            )
         text = text.strip()
         prefix = f"{FORMAT}:"
         if not text.startswith(prefix):
-            raise ValueError(f"a playground string starts with {prefix!r}, got {text[:20]!r}")
-        body = text[len(prefix):]
+            raise ValueError(
+                f"a playground string starts with {prefix!r}, got {text[:20]!r}"
+            )
+        body = text[len(prefix) :]
         values: dict[str, Any] = {}
         known = {f.name: f for f in _FIELDS}
         for part in body.split("&") if body else []:
             key, sep, raw = part.partition("=")
             if not sep or key not in known:
-                raise ValueError(f"unknown setting {part!r}; expected key=value with a key"
-                                 f" from {list(known)}")
+                raise ValueError(
+                    f"unknown setting {part!r}; expected key=value with a key"
+                    f" from {list(known)}"
+                )
             if key in values:
                 raise ValueError(f"setting {key!r} given twice")
             values[key] = _parse(known[key].default, raw, key)
@@ -191,7 +235,7 @@ def _format(value: Any) -> str:
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     if isinstance(value, float):
-        return repr(value)          # the shortest string that reads back to the same float
+        return repr(value)  # the shortest string that reads back to the same float
     return str(value)
 
 
@@ -219,7 +263,9 @@ def feature_matrix(points: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
         raise ValueError(f"points must have shape (n, 2), got {points.shape}")
     unknown = [f for f in features if f not in FEATURES]
     if unknown or not features:
-        raise ValueError(f"features must be names from {list(FEATURES)}, got {features!r}")
+        raise ValueError(
+            f"features must be names from {list(FEATURES)}, got {features!r}"
+        )
     return np.column_stack([FEATURES[f][1](points) for f in features])
 
 
@@ -258,16 +304,23 @@ class PlaygroundModel:
         elif isinstance(config, str):
             config = PlaygroundConfig.from_string(config)
         elif not isinstance(config, PlaygroundConfig):
-            raise TypeError(f"config must be a PlaygroundConfig or its string, got"
-                            f" {type(config).__name__}")
+            raise TypeError(
+                f"config must be a PlaygroundConfig or its string, got"
+                f" {type(config).__name__}"
+            )
         self.settings = config.replace(epochs=0)
         X, y = DATASETS[config.data](config.points, config.noise, config.seed)
         n_train = max(2, min(len(y) - 2, round(config.split * len(y))))
         self.points, self.labels = X, y.astype(np.int64)
-        self.train_idx, self.test_idx = np.arange(n_train), np.arange(n_train, len(y))
+        self.train_idx, self.test_idx = (
+            np.arange(n_train),
+            np.arange(n_train, len(y)),
+        )
         self.inputs = feature_matrix(X, config.features)
         sizes = (len(config.features), *config.hidden, 2)
-        self.params = mn.init_params(sizes, activation=config.activation, seed=config.seed)
+        self.params = mn.init_params(
+            sizes, activation=config.activation, seed=config.seed
+        )
         self.rule = OPTIMIZERS[config.optimizer][0].rule
         self.state: dict[str, dict] = {k: {} for k in self.params}
         self.epoch = 0
@@ -283,13 +336,17 @@ class PlaygroundModel:
     def loss(self, which: str = "train") -> float:
         """Mean cross-entropy on the training or the test points (without the penalty)."""
         idx = self._split(which)
-        logits, _ = mn.forward(self.params, self.inputs[idx], self.settings.activation)
+        logits, _ = mn.forward(
+            self.params, self.inputs[idx], self.settings.activation
+        )
         return mn.softmax_cross_entropy(logits, self.labels[idx])[0]
 
     def accuracy(self, which: str = "test") -> float:
         """Fraction of the training or the test points classified correctly."""
         idx = self._split(which)
-        predicted = mn.predict(self.params, self.inputs[idx], self.settings.activation)
+        predicted = mn.predict(
+            self.params, self.inputs[idx], self.settings.activation
+        )
         return float(np.mean(predicted == self.labels[idx]))
 
     def _split(self, which: str) -> np.ndarray:
@@ -304,8 +361,9 @@ class PlaygroundModel:
     def gradients(self, idx: np.ndarray) -> tuple[float, mn.Params]:
         """Loss (data plus penalty) and gradients on the examples ``idx``."""
         s = self.settings
-        loss, grads = mn.loss_and_grads(self.params, self.inputs[idx], self.labels[idx],
-                                        s.activation)
+        loss, grads = mn.loss_and_grads(
+            self.params, self.inputs[idx], self.labels[idx], s.activation
+        )
         extra, extra_grads = penalty(self.params, s.reg, s.reg_rate)
         return loss + extra, {k: g + extra_grads[k] for k, g in grads.items()}
 
@@ -313,8 +371,9 @@ class PlaygroundModel:
         """One optimizer step on the mini-batch ``idx``; returns its loss before the step."""
         loss, grads = self.gradients(idx)
         for key, p in self.params.items():
-            self.params[key], self.state[key] = self.rule(p, grads[key], self.state[key],
-                                                          **self.settings.hyper)
+            self.params[key], self.state[key] = self.rule(
+                p, grads[key], self.state[key], **self.settings.hyper
+            )
         return loss
 
     def train(self, epochs: int = 1) -> None:
@@ -328,17 +387,21 @@ class PlaygroundModel:
         batch = self.settings.batch
         with np.errstate(over="ignore", invalid="ignore"):
             for _ in range(epochs):
-                order = np.random.default_rng([self.settings.seed, self.epoch]).permutation(
-                    self.train_idx)
+                order = np.random.default_rng(
+                    [self.settings.seed, self.epoch]
+                ).permutation(self.train_idx)
                 for start in range(0, len(order), batch):
-                    self.step(order[start:start + batch])
+                    self.step(order[start : start + batch])
                 self.epoch += 1
                 self._record()
 
     def predict_proba(self, points: np.ndarray) -> np.ndarray:
         """The network's probability of class 1 at every row (x₁, x₂) of ``points``."""
-        logits, _ = mn.forward(self.params, feature_matrix(points, self.settings.features),
-                               self.settings.activation)
+        logits, _ = mn.forward(
+            self.params,
+            feature_matrix(points, self.settings.features),
+            self.settings.activation,
+        )
         return mn.softmax(logits)[:, 1]
 
     def neuron_outputs(self, points: np.ndarray) -> list[np.ndarray]:

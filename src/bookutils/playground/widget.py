@@ -45,8 +45,10 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         raise TypeError(f"expected text such as '4, 2', got {type(text).__name__}")
     parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
     if not all(p.isdigit() for p in parts):
-        raise ValueError(f"hidden layers: type widths separated by commas, e.g. '4, 2';"
-                         f" got {text!r}")
+        raise ValueError(
+            f"hidden layers: type widths separated by commas, e.g. '4, 2';"
+            f" got {text!r}"
+        )
     return tuple(int(p) for p in parts)
 
 
@@ -54,59 +56,116 @@ class Playground:
     """Controls for every :class:`~bookutils.playground.engine.PlaygroundConfig` setting,
     and a three-panel picture."""
 
-    def __init__(self, config: PlaygroundConfig | str | None = None, *,
-                 figsize: tuple[float, float] = (11.0, 3.4), dpi: float = 72,
-                 epochs_per_tick: int = 2) -> None:
+    def __init__(
+        self,
+        config: PlaygroundConfig | str | None = None,
+        *,
+        figsize: tuple[float, float] = (11.0, 3.4),
+        dpi: float = 72,
+        epochs_per_tick: int = 2,
+    ) -> None:
         self.model = PlaygroundModel(config)
-        self.figsize, self.dpi, self.epochs_per_tick = figsize, dpi, int(epochs_per_tick)
+        self.figsize, self.dpi, self.epochs_per_tick = (
+            figsize,
+            dpi,
+            int(epochs_per_tick),
+        )
         c = self.model.config
         dd, fs = widgets.Dropdown, widgets.FloatSlider
         self.controls: dict[str, widgets.Widget] = {
             "data": dd(options=list(DATASETS), value=c.data, description="data"),
-            "noise": fs(value=c.noise, min=0, max=0.5, step=0.05, description="noise"),
-            "split": fs(value=c.split, min=0.1, max=0.9, step=0.1, description="train part"),
+            "noise": fs(
+                value=c.noise, min=0, max=0.5, step=0.05, description="noise"
+            ),
+            "split": fs(
+                value=c.split, min=0.1, max=0.9, step=0.1, description="train part"
+            ),
             "features": widgets.SelectMultiple(
-                options=[(FEATURES[f][0].strip("$").replace("\\", ""), f) for f in FEATURES],
-                value=c.features, rows=4, description="features"),
-            "hidden": widgets.Text(value=", ".join(map(str, c.hidden)), description="hidden",
-                                   placeholder="e.g. 4, 2", continuous_update=False),
-            "activation": dd(options=list(ACTIVATIONS), value=c.activation,
-                             description="activation"),
-            "optimizer": dd(options=list(OPTIMIZERS), value=c.optimizer,
-                            description="optimizer"),
-            "lr": widgets.FloatLogSlider(value=c.lr, base=10, min=-4, max=0, step=0.1,
-                                         description="η", readout_format=".4f"),
+                options=[
+                    (FEATURES[f][0].strip("$").replace("\\", ""), f)
+                    for f in FEATURES
+                ],
+                value=c.features,
+                rows=4,
+                description="features",
+            ),
+            "hidden": widgets.Text(
+                value=", ".join(map(str, c.hidden)),
+                description="hidden",
+                placeholder="e.g. 4, 2",
+                continuous_update=False,
+            ),
+            "activation": dd(
+                options=list(ACTIVATIONS),
+                value=c.activation,
+                description="activation",
+            ),
+            "optimizer": dd(
+                options=list(OPTIMIZERS), value=c.optimizer, description="optimizer"
+            ),
+            "lr": widgets.FloatLogSlider(
+                value=c.lr,
+                base=10,
+                min=-4,
+                max=0,
+                step=0.1,
+                description="η",
+                readout_format=".4f",
+            ),
             "beta": fs(value=c.beta, min=0, max=0.99, step=0.01, description="β"),
-            "reg": dd(options=list(REGULARIZERS), value=c.reg, description="regularizer"),
-            "reg_rate": dd(options=sorted({*REG_RATES, c.reg_rate}), value=c.reg_rate,
-                           description="reg. rate"),
-            "batch": widgets.IntSlider(value=c.batch, min=1, max=50, description="batch"),
-            "seed": widgets.BoundedIntText(value=c.seed, min=0, max=2**31,
-                                           description="seed"),
+            "reg": dd(
+                options=list(REGULARIZERS), value=c.reg, description="regularizer"
+            ),
+            "reg_rate": dd(
+                options=sorted({*REG_RATES, c.reg_rate}),
+                value=c.reg_rate,
+                description="reg. rate",
+            ),
+            "batch": widgets.IntSlider(
+                value=c.batch, min=1, max=50, description="batch"
+            ),
+            "seed": widgets.BoundedIntText(
+                value=c.seed, min=0, max=2**31, description="seed"
+            ),
         }
         self._quiet = False
         for control in self.controls.values():
             control.observe(self._on_control, names="value")
-        self.play = widgets.Play(value=0, min=0, max=10**6, interval=150, show_repeat=False,
-                                 description="play")
+        self.play = widgets.Play(
+            value=0,
+            min=0,
+            max=10**6,
+            interval=150,
+            show_repeat=False,
+            description="play",
+        )
         self.play.observe(self._on_tick, names="value")
         self.step_button = widgets.Button(description="step", icon="step-forward")
         self.reset_button = widgets.Button(description="reset", icon="undo")
         self.step_button.on_click(lambda _b: self.step())
         self.reset_button.on_click(lambda _b: self.reset())
-        self.setting = widgets.Text(description="setting", continuous_update=False,
-                                    layout=widgets.Layout(width="95%"))
+        self.setting = widgets.Text(
+            description="setting",
+            continuous_update=False,
+            layout=widgets.Layout(width="95%"),
+        )
         self.setting.observe(self._on_setting, names="value")
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png")
         self.figure = Figure(figsize=figsize, dpi=dpi)
         FigureCanvasAgg(self.figure)
         self.view = PlaygroundView(self.figure)
-        col = [list(self.controls.values())[i:i + 5] for i in (0, 5, 10)]
-        self.widget = widgets.VBox([
-            widgets.HBox([self.play, self.step_button, self.reset_button, self.status]),
-            widgets.HBox([widgets.VBox(c_) for c_ in col]),
-            self.setting, self.image])
+        col = [list(self.controls.values())[i : i + 5] for i in (0, 5, 10)]
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox(
+                    [self.play, self.step_button, self.reset_button, self.status]
+                ),
+                widgets.HBox([widgets.VBox(c_) for c_ in col]),
+                self.setting,
+                self.image,
+            ]
+        )
         self.redraw()
 
     # ---------------------------------------------------------------- state changes
@@ -190,9 +249,11 @@ class Playground:
         """Redraw the picture and update the status line and the setting box."""
         self.image.value = self.render()
         m = self.model
-        self.status.value = (f"epoch <b>{m.epoch}</b> · train loss {m.history['train'][-1]:.3f}"
-                             f" · test loss {m.history['test'][-1]:.3f}"
-                             f" · test accuracy {m.accuracy('test'):.0%}")
+        self.status.value = (
+            f"epoch <b>{m.epoch}</b> · train loss {m.history['train'][-1]:.3f}"
+            f" · test loss {m.history['test'][-1]:.3f}"
+            f" · test accuracy {m.accuracy('test'):.0%}"
+        )
         self._quiet = True
         try:
             self.setting.value = m.config.to_string()
@@ -200,10 +261,16 @@ class Playground:
             self._quiet = False
 
 
-def playground(config: PlaygroundConfig | str | None = None, **kwargs: Any) -> Playground:
+def playground(
+    config: PlaygroundConfig | str | None = None, **kwargs: Any
+) -> Playground:
     """Build a :class:`Playground`, display it, and return it for inspection."""
     pg = Playground(config, **kwargs)
-    show_widget(pg.widget, pg.figure, alt="The playground's network after training: its"
-                " decision map over the data, its layers with links drawn by weight, and the"
-                " training and test loss curves, for the settings listed below.")
+    show_widget(
+        pg.widget,
+        pg.figure,
+        alt="The playground's network after training: its"
+        " decision map over the data, its layers with links drawn by weight, and the"
+        " training and test loss curves, for the settings listed below.",
+    )
     return pg

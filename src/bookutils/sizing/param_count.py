@@ -32,8 +32,13 @@ def mlp_params(sizes: Sequence[int], bias: bool = True) -> int:
     """
     sizes = list(sizes)
     if len(sizes) < 2:
-        raise ValueError(f"sizes needs an input and at least one layer width, got {sizes}")
-    return sum(linear_params(a, b, bias) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        raise ValueError(
+            f"sizes needs an input and at least one layer width, got {sizes}"
+        )
+    return sum(
+        linear_params(a, b, bias)
+        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+    )
 
 
 def attention_params(d_model: int) -> int:
@@ -61,11 +66,16 @@ def transformer_block_params(d_model: int, d_ff: int) -> int:
 
     Equals 4d² + 4d + 2·d·d_ff + d_ff + d + 4d; with d_ff = 4d that is 12d² + 13d.
     """
-    return attention_params(d_model) + ffn_params(d_model, d_ff) + 2 * layer_norm_params(d_model)
+    return (
+        attention_params(d_model)
+        + ffn_params(d_model, d_ff)
+        + 2 * layer_norm_params(d_model)
+    )
 
 
-def gpt_params(n_layers: int, d_model: int, vocab: int, n_ctx: int, d_ff: int | None = None
-               ) -> int:
+def gpt_params(
+    n_layers: int, d_model: int, vocab: int, n_ctx: int, d_ff: int | None = None
+) -> int:
     """A GPT-2/GPT-3 style decoder: token and position embeddings, blocks, a final layer norm.
 
     The output layer shares the token-embedding matrix, so it adds nothing; ``d_ff``
@@ -82,8 +92,11 @@ def count_parameters(module: Any, trainable_only: bool = False) -> int:
     """``sum(p.numel())`` over a torch module's parameters (only those needing grads if asked)."""
     if not hasattr(module, "parameters") or not callable(module.parameters):
         raise TypeError(f"expected a torch.nn.Module, got {type(module).__name__}")
-    return sum(p.numel() for p in module.parameters()
-               if p.requires_grad or not trainable_only)
+    return sum(
+        p.numel()
+        for p in module.parameters()
+        if p.requires_grad or not trainable_only
+    )
 
 
 def linear_flops(n_rows: int, d_in: int, d_out: int) -> int:
@@ -92,8 +105,9 @@ def linear_flops(n_rows: int, d_in: int, d_out: int) -> int:
     return 2 * n_rows * d_in * d_out
 
 
-def mlp_training_flops(sizes: Sequence[int], n_examples: int,
-                       input_grad: bool = False) -> int:
+def mlp_training_flops(
+    sizes: Sequence[int], n_examples: int, input_grad: bool = False
+) -> int:
     """Matrix-product FLOPs of one forward and backward pass of an MLP on ``n_examples``.
 
     Forward: 2·n·d_in·d_out per layer. Backward: the same again for the weight gradient and
@@ -102,7 +116,9 @@ def mlp_training_flops(sizes: Sequence[int], n_examples: int,
     """
     sizes = list(sizes)
     if len(sizes) < 2:
-        raise ValueError(f"sizes needs an input and at least one layer width, got {sizes}")
+        raise ValueError(
+            f"sizes needs an input and at least one layer width, got {sizes}"
+        )
     total = 0
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         per = linear_flops(n_examples, a, b)

@@ -29,7 +29,9 @@ def _positive_array(name: str, values: object) -> np.ndarray:
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ValueError(f"{name} must hold finite positive numbers (logarithms are taken)")
+        raise ValueError(
+            f"{name} must hold finite positive numbers (logarithms are taken)"
+        )
     return arr
 
 
@@ -45,12 +47,18 @@ def fit_power_law(x: np.ndarray, y: np.ndarray) -> PowerLawFit:
     """Least-squares fit of ``log y = log a - alpha · log x``; needs at least 3 points."""
     x, y = _positive_array("x", x), _positive_array("y", y)
     if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+        raise ValueError(
+            f"x and y must have the same length, got {len(x)} and {len(y)}"
+        )
     if len(x) < 3:
-        raise ValueError(f"need at least 3 points to fit and judge a line, got {len(x)}")
+        raise ValueError(
+            f"need at least 3 points to fit and judge a line, got {len(x)}"
+        )
     lx, ly = np.log(x), np.log(y)
     slope, intercept = np.polyfit(lx, ly, 1)
     residual = ly - (intercept + slope * lx)
     total = np.sum((ly - ly.mean()) ** 2)
     r2 = 1.0 - np.sum(residual**2) / total if total > 0 else 1.0
-    return PowerLawFit(a=float(np.exp(intercept)), alpha=float(-slope), r2=float(r2))
+    return PowerLawFit(
+        a=float(np.exp(intercept)), alpha=float(-slope), r2=float(r2)
+    )

@@ -21,22 +21,30 @@ class BigramLM:
     """``P(c | previous)`` from counts with add-``k`` smoothing over ``alphabet`` and ``$``."""
 
     def __init__(self, alphabet: str, k: float = 0.1):
-        if not alphabet or len(set(alphabet)) != len(alphabet) or BOS in alphabet \
-                or EOS in alphabet:
-            raise ValueError(f"alphabet must be distinct characters without ^ or $, "
-                             f"got {alphabet!r}")
+        if (
+            not alphabet
+            or len(set(alphabet)) != len(alphabet)
+            or BOS in alphabet
+            or EOS in alphabet
+        ):
+            raise ValueError(
+                f"alphabet must be distinct characters without ^ or $, "
+                f"got {alphabet!r}"
+            )
         if k <= 0:
             raise ValueError(f"the smoothing k must be positive, got {k}")
         self.alphabet, self.k = alphabet, float(k)
-        self.rows = BOS + alphabet                  # the histories
-        self.cols = alphabet + EOS                  # what can follow
+        self.rows = BOS + alphabet  # the histories
+        self.cols = alphabet + EOS  # what can follow
         self.counts = np.zeros((len(self.rows), len(self.cols)))
 
     def fit(self, words: Sequence[str]) -> BigramLM:
         """Count the bigrams of ``words`` (each word framed by ``^`` and ``$``)."""
         for word in words:
             if any(c not in self.alphabet for c in word):
-                raise ValueError(f"word {word!r} uses characters outside {self.alphabet!r}")
+                raise ValueError(
+                    f"word {word!r} uses characters outside {self.alphabet!r}"
+                )
             chars = BOS + word + EOS
             for a, b in zip(chars[:-1], chars[1:], strict=True):
                 self.counts[self.rows.index(a), self.cols.index(b)] += 1
@@ -51,8 +59,12 @@ class BigramLM:
     def log_prob(self, word: str) -> float:
         """Natural-log probability of the whole word, its end included."""
         lp, chars = self.log_probs, BOS + word + EOS
-        return float(sum(lp[self.rows.index(a), self.cols.index(b)]
-                         for a, b in zip(chars[:-1], chars[1:], strict=True)))
+        return float(
+            sum(
+                lp[self.rows.index(a), self.cols.index(b)]
+                for a, b in zip(chars[:-1], chars[1:], strict=True)
+            )
+        )
 
     def perplexity(self, words: Sequence[str]) -> float:
         """``exp`` of the mean negative log-probability per predicted symbol (ends included)."""
@@ -62,7 +74,9 @@ class BigramLM:
         return float(np.exp(-sum(self.log_prob(w) for w in words) / n))
 
 
-def lm_viterbi(frame_log_probs: np.ndarray, lm: BigramLM, lm_weight: float = 1.0) -> list[int]:
+def lm_viterbi(
+    frame_log_probs: np.ndarray, lm: BigramLM, lm_weight: float = 1.0
+) -> list[int]:
     """Best frame labels under ``silence, c1+, c2+, ..., cn+, silence`` with an LM bonus.
 
     ``frame_log_probs`` is ``(T, 1 + len(alphabet))``, column 0 silence. A labelling scores
@@ -74,10 +88,12 @@ def lm_viterbi(frame_log_probs: np.ndarray, lm: BigramLM, lm_weight: float = 1.0
     lp = np.asarray(frame_log_probs, dtype=float)
     K = len(lm.alphabet)
     if lp.ndim != 2 or lp.shape[1] != K + 1 or lp.shape[0] < 3:
-        raise ValueError(f"frame_log_probs must be (T >= 3, {K + 1}), got {lp.shape}")
+        raise ValueError(
+            f"frame_log_probs must be (T >= 3, {K + 1}), got {lp.shape}"
+        )
     lm_lp = lm_weight * lm.log_probs
     start, move, end = lm_lp[0, :K], lm_lp[1:, :K].copy(), lm_lp[1:, K]
-    np.fill_diagonal(move, -np.inf)                 # a change must be to another character
+    np.fill_diagonal(move, -np.inf)  # a change must be to another character
     # states: 0 = leading silence, 1..K = characters, K + 1 = trailing silence
     T, n_states = lp.shape[0], K + 2
     emit = np.concatenate([lp[:, :1], lp[:, 1:], lp[:, :1]], axis=1)
@@ -87,15 +103,17 @@ def lm_viterbi(frame_log_probs: np.ndarray, lm: BigramLM, lm_weight: float = 1.0
     for t in range(1, T):
         new = np.full(n_states, -np.inf)
         new[0], back[t, 0] = score[0], 0
-        chars = score[1:K + 1]
+        chars = score[1 : K + 1]
         # into character j: stay on j, come from silence, or change from another character i
-        cand = np.column_stack([chars, score[0] + start,
-                                (chars[:, None] + move).max(axis=0)])
+        cand = np.column_stack(
+            [chars, score[0] + start, (chars[:, None] + move).max(axis=0)]
+        )
         choice = cand.argmax(axis=1)
-        new[1:K + 1] = cand.max(axis=1)
+        new[1 : K + 1] = cand.max(axis=1)
         from_char = (chars[:, None] + move).argmax(axis=0) + 1
-        back[t, 1:K + 1] = np.where(choice == 0, np.arange(1, K + 1),
-                                    np.where(choice == 1, 0, from_char))
+        back[t, 1 : K + 1] = np.where(
+            choice == 0, np.arange(1, K + 1), np.where(choice == 1, 0, from_char)
+        )
         exits = np.append(score[K + 1], chars + end)
         new[K + 1] = exits.max()
         back[t, K + 1] = K + 1 if exits.argmax() == 0 else exits.argmax()

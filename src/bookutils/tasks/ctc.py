@@ -29,18 +29,24 @@ def ctc_collapse(path: Sequence[int], blank: int = 0) -> list[int]:
     return out
 
 
-def greedy_decode(log_probs: torch.Tensor | np.ndarray, blank: int = 0) -> list[int]:
+def greedy_decode(
+    log_probs: torch.Tensor | np.ndarray, blank: int = 0
+) -> list[int]:
     """Best path decoding: the most likely symbol of each frame, collapsed.
 
     ``log_probs`` has shape ``(T, C)`` (scores of any kind: only the arg-max matters).
     """
     scores = torch.as_tensor(log_probs)
     if scores.ndim != 2:
-        raise ValueError(f"log_probs must have shape (T, C), got {tuple(scores.shape)}")
+        raise ValueError(
+            f"log_probs must have shape (T, C), got {tuple(scores.shape)}"
+        )
     return ctc_collapse(scores.argmax(dim=1).tolist(), blank)
 
 
-def ctc_loss(log_probs: torch.Tensor, target: Sequence[int], blank: int = 0) -> torch.Tensor:
+def ctc_loss(
+    log_probs: torch.Tensor, target: Sequence[int], blank: int = 0
+) -> torch.Tensor:
     """``-log p(target | x)`` summed over every alignment, for one sequence.
 
     ``log_probs`` is ``(T, C)``, log-softmax outputs. The target is extended with blanks,
@@ -51,7 +57,9 @@ def ctc_loss(log_probs: torch.Tensor, target: Sequence[int], blank: int = 0) -> 
     Differentiable with autograd; returns ``inf`` when the target cannot fit in ``T`` frames.
     """
     if not isinstance(log_probs, torch.Tensor) or log_probs.ndim != 2:
-        raise ValueError("log_probs must be a (T, C) torch.Tensor of log-probabilities")
+        raise ValueError(
+            "log_probs must be a (T, C) torch.Tensor of log-probabilities"
+        )
     target = [int(c) for c in target]
     if blank in target:
         raise ValueError(f"the target must not contain the blank symbol {blank}")
@@ -63,28 +71,46 @@ def ctc_loss(log_probs: torch.Tensor, target: Sequence[int], blank: int = 0) -> 
     n_ext, dev, dtype = len(y_ext), log_probs.device, log_probs.dtype
     log_zero = torch.tensor(_LOG_ZERO, dtype=dtype, device=dev)
     y_ext_t = torch.tensor(y_ext, device=dev)
-    can_skip = torch.tensor([s >= 2 and y_ext[s] != blank and y_ext[s] != y_ext[s - 2]
-                             for s in range(n_ext)], device=dev)
-    xi = torch.cat([log_probs[0, y_ext[:2]], log_zero.expand(n_ext - min(n_ext, 2))])
+    can_skip = torch.tensor(
+        [
+            s >= 2 and y_ext[s] != blank and y_ext[s] != y_ext[s - 2]
+            for s in range(n_ext)
+        ],
+        device=dev,
+    )
+    xi = torch.cat(
+        [log_probs[0, y_ext[:2]], log_zero.expand(n_ext - min(n_ext, 2))]
+    )
     for t in range(1, log_probs.shape[0]):
         step = torch.cat([log_zero.view(1), xi[:-1]])
-        skip = torch.where(can_skip, torch.cat([log_zero.expand(2), xi[:-2]])[:n_ext], log_zero)
-        xi = torch.logsumexp(torch.stack([xi, step, skip]), dim=0) + log_probs[t, y_ext_t]
+        skip = torch.where(
+            can_skip, torch.cat([log_zero.expand(2), xi[:-2]])[:n_ext], log_zero
+        )
+        xi = (
+            torch.logsumexp(torch.stack([xi, step, skip]), dim=0)
+            + log_probs[t, y_ext_t]
+        )
     loss = -torch.logsumexp(xi[-2:] if n_ext > 1 else xi, dim=0)
-    return torch.where(loss > -_LOG_ZERO / 2, torch.full_like(loss, float("inf")), loss)
+    return torch.where(
+        loss > -_LOG_ZERO / 2, torch.full_like(loss, float("inf")), loss
+    )
 
 
 def edit_distance(ref: Sequence, hyp: Sequence) -> int:
     """Levenshtein distance: fewest insertions, deletions and substitutions from ref to hyp."""
     if isinstance(ref, (int, float)) or isinstance(hyp, (int, float)):
         raise TypeError("ref and hyp must be sequences (strings or lists)")
-    previous = list(range(len(hyp) + 1))        # distances from the empty prefix of ref
+    previous = list(range(len(hyp) + 1))  # distances from the empty prefix of ref
     for i, r in enumerate(ref, start=1):
         current = [i]
         for j, h in enumerate(hyp, start=1):
-            current.append(min(previous[j] + 1,              # delete r
-                               current[j - 1] + 1,           # insert h
-                               previous[j - 1] + (r != h)))  # substitute (or keep)
+            current.append(
+                min(
+                    previous[j] + 1,  # delete r
+                    current[j - 1] + 1,  # insert h
+                    previous[j - 1] + (r != h),
+                )
+            )  # substitute (or keep)
         previous = current
     return previous[-1]
 
@@ -92,7 +118,9 @@ def edit_distance(ref: Sequence, hyp: Sequence) -> int:
 def character_error_rate(refs: Sequence[str], hyps: Sequence[str]) -> float:
     """Total edit distance divided by the total length of the references."""
     if isinstance(refs, str) or isinstance(hyps, str):
-        raise TypeError("refs and hyps must be lists of transcripts, not single strings")
+        raise TypeError(
+            "refs and hyps must be lists of transcripts, not single strings"
+        )
     if len(refs) != len(hyps):
         raise ValueError(f"got {len(refs)} references but {len(hyps)} hypotheses")
     total = sum(len(r) for r in refs)

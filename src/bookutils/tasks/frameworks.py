@@ -38,18 +38,23 @@ __all__ = [
 def check_sizes(sizes: Sequence[int]) -> list[int]:
     """Validate layer widths ``[d_in, h_1, ..., d_out]`` (at least two positive ints)."""
     if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-        raise TypeError(f"sizes must be a sequence of layer widths, got {type(sizes).__name__}")
+        raise TypeError(
+            f"sizes must be a sequence of layer widths, got {type(sizes).__name__}"
+        )
     sizes = list(sizes)
     if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output width, got {sizes}")
+        raise ValueError(
+            f"sizes needs at least an input and an output width, got {sizes}"
+        )
     for s in sizes:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
             raise ValueError(f"every width must be a positive integer, got {sizes}")
     return [int(s) for s in sizes]
 
 
-def torch_mlp(sizes: Sequence[int], *, seed: int = 0,
-              dtype: torch.dtype = torch.float32) -> nn.Sequential:
+def torch_mlp(
+    sizes: Sequence[int], *, seed: int = 0, dtype: torch.dtype = torch.float32
+) -> nn.Sequential:
     """``Linear → Tanh → ... → Linear`` with PyTorch's default initialisation, seeded."""
     sizes = check_sizes(sizes)
     generator_state = torch.random.get_rng_state()
@@ -62,16 +67,22 @@ def torch_mlp(sizes: Sequence[int], *, seed: int = 0,
                 layers.append(nn.Tanh())
         return nn.Sequential(*layers)
     finally:
-        torch.random.set_rng_state(generator_state)      # leave the caller's stream alone
+        torch.random.set_rng_state(
+            generator_state
+        )  # leave the caller's stream alone
 
 
-def linear_to_dense(weight: np.ndarray, bias: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def linear_to_dense(
+    weight: np.ndarray, bias: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """A ``torch.nn.Linear``'s ``(weight (out, in), bias (out,))`` as a Keras/TF dense
     layer's ``(kernel (in, out), bias (out,))``: the kernel is the transpose."""
     weight, bias = np.asarray(weight), np.asarray(bias)
     if weight.ndim != 2 or bias.shape != (weight.shape[0],):
-        raise ValueError(f"expected weight (out, in) and bias (out,), got {weight.shape} and"
-                         f" {bias.shape}")
+        raise ValueError(
+            f"expected weight (out, in) and bias (out,), got {weight.shape} and"
+            f" {bias.shape}"
+        )
     return weight.T.copy(), bias.copy()
 
 
@@ -91,39 +102,55 @@ def dense_weights_from_torch(model: nn.Module) -> list[np.ndarray]:
     for layer in _linears(model):
         if layer.bias is None:
             raise ValueError("every nn.Linear must have a bias")
-        weights.extend(linear_to_dense(layer.weight.detach().cpu().numpy(),
-                                       layer.bias.detach().cpu().numpy()))
+        weights.extend(
+            linear_to_dense(
+                layer.weight.detach().cpu().numpy(),
+                layer.bias.detach().cpu().numpy(),
+            )
+        )
     return weights
 
 
 def _check_dense(weights: Sequence[Any]) -> list[np.ndarray]:
     weights = [np.asarray(w) for w in weights]
     if len(weights) < 2 or len(weights) % 2:
-        raise ValueError(f"expected [kernel, bias, kernel, bias, ...], got {len(weights)} arrays")
+        raise ValueError(
+            f"expected [kernel, bias, kernel, bias, ...], got {len(weights)} arrays"
+        )
     for i in range(0, len(weights), 2):
         k, b = weights[i], weights[i + 1]
         if k.ndim != 2 or b.shape != (k.shape[1],):
-            raise ValueError(f"layer {i // 2}: expected kernel (in, out) and bias (out,), got"
-                             f" {k.shape} and {b.shape}")
+            raise ValueError(
+                f"layer {i // 2}: expected kernel (in, out) and bias (out,), got"
+                f" {k.shape} and {b.shape}"
+            )
         if i and k.shape[0] != weights[i - 2].shape[1]:
-            raise ValueError(f"layer {i // 2} takes {k.shape[0]} inputs but the layer before"
-                             f" gives {weights[i - 2].shape[1]}")
+            raise ValueError(
+                f"layer {i // 2} takes {k.shape[0]} inputs but the layer before"
+                f" gives {weights[i - 2].shape[1]}"
+            )
     return weights
 
 
 @torch.no_grad()
-def load_dense_weights_into_torch(model: nn.Module, weights: Sequence[Any]) -> nn.Module:
+def load_dense_weights_into_torch(
+    model: nn.Module, weights: Sequence[Any]
+) -> nn.Module:
     """Copy dense-layout weights ``[K₁, b₁, ...]`` into the ``nn.Linear`` layers of
     ``model`` (kernel transposed into ``weight``); returns ``model``."""
     weights = _check_dense(weights)
     linears = _linears(model)
     if len(linears) != len(weights) // 2:
-        raise ValueError(f"the model has {len(linears)} linear layers, the weights describe"
-                         f" {len(weights) // 2}")
+        raise ValueError(
+            f"the model has {len(linears)} linear layers, the weights describe"
+            f" {len(weights) // 2}"
+        )
     for layer, k, b in zip(linears, weights[::2], weights[1::2], strict=True):
         if layer.weight.shape != k.T.shape:
-            raise ValueError(f"kernel {k.shape} does not fit nn.Linear weight"
-                             f" {tuple(layer.weight.shape)} (the kernel is its transpose)")
+            raise ValueError(
+                f"kernel {k.shape} does not fit nn.Linear weight"
+                f" {tuple(layer.weight.shape)} (the kernel is its transpose)"
+            )
         layer.weight.copy_(torch.as_tensor(k.T, dtype=layer.weight.dtype))
         layer.bias.copy_(torch.as_tensor(b, dtype=layer.bias.dtype))
     return model
@@ -134,7 +161,9 @@ def numpy_mlp(weights: Sequence[Any], x: np.ndarray) -> np.ndarray:
     weights = _check_dense(weights)
     h = np.asarray(x, dtype=np.float64)
     if h.ndim != 2 or h.shape[1] != weights[0].shape[0]:
-        raise ValueError(f"x must have shape (n, {weights[0].shape[0]}), got {h.shape}")
+        raise ValueError(
+            f"x must have shape (n, {weights[0].shape[0]}), got {h.shape}"
+        )
     n_layers = len(weights) // 2
     for i in range(n_layers):
         h = h @ weights[2 * i] + weights[2 * i + 1]
@@ -145,6 +174,7 @@ def numpy_mlp(weights: Sequence[Any], x: np.ndarray) -> np.ndarray:
 
 def _tensorflow() -> Any:
     import tensorflow as tf  # noqa: PLC0415 (imported on first use: it is large)
+
     return tf
 
 
@@ -158,8 +188,10 @@ class TFMLP:
     def __init__(self, weights: Sequence[Any], dtype: str = "float32") -> None:
         tf = _tensorflow()
         weights = _check_dense(weights)
-        self.variables = [tf.Variable(w.astype(dtype), name=f"{'kb'[i % 2]}{i // 2 + 1}")
-                          for i, w in enumerate(weights)]
+        self.variables = [
+            tf.Variable(w.astype(dtype), name=f"{'kb'[i % 2]}{i // 2 + 1}")
+            for i, w in enumerate(weights)
+        ]
 
     def __call__(self, x: Any) -> Any:
         """Forward pass: ``tanh`` after every layer but the last."""
@@ -181,18 +213,26 @@ def keras_mlp(sizes: Sequence[int], weights: Sequence[Any] | None = None) -> Any
     """The network as a ``keras.Sequential`` of ``Dense`` layers (``tanh`` hidden), built for
     inputs of width ``sizes[0]``; ``weights`` in the dense layout are loaded if given."""
     import keras  # noqa: PLC0415 (the backend is fixed by KERAS_BACKEND at first import)
+
     sizes = check_sizes(sizes)
     layers = [keras.Input(shape=(sizes[0],))]
     for i, width in enumerate(sizes[1:]):
-        layers.append(keras.layers.Dense(width, activation="tanh" if i < len(sizes) - 2
-                                         else None, name=f"dense_{i + 1}"))
+        layers.append(
+            keras.layers.Dense(
+                width,
+                activation="tanh" if i < len(sizes) - 2 else None,
+                name=f"dense_{i + 1}",
+            )
+        )
     model = keras.Sequential(layers)
     if weights is not None:
         weights = _check_dense(weights)
         expected = [tuple(w.shape) for w in model.get_weights()]
         if [w.shape for w in weights] != expected:
-            raise ValueError(f"weights of shapes {[w.shape for w in weights]} do not fit"
-                             f" the model's {expected}")
+            raise ValueError(
+                f"weights of shapes {[w.shape for w in weights]} do not fit"
+                f" the model's {expected}"
+            )
         model.set_weights(weights)
     return model
 
@@ -203,8 +243,10 @@ def torch_graph_ops(output: torch.Tensor) -> list[str]:
     if not isinstance(output, torch.Tensor):
         raise TypeError(f"expected a torch.Tensor, got {type(output).__name__}")
     if output.grad_fn is None:
-        raise ValueError("this tensor has no grad_fn: nothing was recorded (is requires_grad"
-                         " set on an input, and is grad mode on?)")
+        raise ValueError(
+            "this tensor has no grad_fn: nothing was recorded (is requires_grad"
+            " set on an input, and is grad mode on?)"
+        )
     names, seen, queue = [], set(), [output.grad_fn]
     while queue:
         node = queue.pop(0)

@@ -48,8 +48,13 @@ class Vocab:
     Unknown tokens encode to the ``<unk>`` id.
     """
 
-    def __init__(self, token_lists: Iterable[Sequence[str]], *, min_freq: int = 1,
-                 specials: Sequence[str] = ("<pad>", "<unk>")) -> None:
+    def __init__(
+        self,
+        token_lists: Iterable[Sequence[str]],
+        *,
+        min_freq: int = 1,
+        specials: Sequence[str] = ("<pad>", "<unk>"),
+    ) -> None:
         if not isinstance(min_freq, int) or min_freq < 1:
             raise ValueError(f"min_freq must be a positive int, got {min_freq!r}")
         if "<unk>" not in specials:
@@ -57,10 +62,14 @@ class Vocab:
         counts: Counter[str] = Counter()
         for tokens in token_lists:
             if isinstance(tokens, str):
-                raise TypeError("token_lists must hold lists of tokens, not strings")
+                raise TypeError(
+                    "token_lists must hold lists of tokens, not strings"
+                )
             counts.update(tokens)
-        kept = sorted((t for t, c in counts.items() if c >= min_freq and t not in specials),
-                      key=lambda t: (-counts[t], t))
+        kept = sorted(
+            (t for t, c in counts.items() if c >= min_freq and t not in specials),
+            key=lambda t: (-counts[t], t),
+        )
         self.itos: list[str] = [*specials, *kept]
         self.stoi: dict[str, int] = {t: i for i, t in enumerate(self.itos)}
         self.unk_id = self.stoi["<unk>"]
@@ -79,12 +88,15 @@ class Vocab:
         for i in ids:
             i = int(i)
             if not 0 <= i < len(self.itos):
-                raise ValueError(f"id {i} is outside the vocabulary of size {len(self.itos)}")
+                raise ValueError(
+                    f"id {i} is outside the vocabulary of size {len(self.itos)}"
+                )
             out.append(self.itos[i])
         return out
 
 
 # --------------------------------------------------------------------------- BIO tags
+
 
 def _split_tag(tag: str) -> tuple[str, str]:
     if tag == "O":
@@ -113,30 +125,38 @@ def bio_spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
     return spans
 
 
-def entity_scores(true_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]
-                  ) -> tuple[float, float, float]:
+def entity_scores(
+    true_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]
+) -> tuple[float, float, float]:
     """Entity-level ``(precision, recall, f1)`` over a list of tagged sentences.
 
     An entity counts as found only if its type, first and last token all match. A score
     whose denominator is zero (no predicted or no true entities) is 0.
     """
     if len(true_tags) != len(pred_tags):
-        raise ValueError(f"{len(true_tags)} true sentences but {len(pred_tags)} predicted")
+        raise ValueError(
+            f"{len(true_tags)} true sentences but {len(pred_tags)} predicted"
+        )
     found = n_true = n_pred = 0
     for t, p in zip(true_tags, pred_tags, strict=True):
         if len(t) != len(p):
-            raise ValueError(f"a sentence has {len(t)} true tags but {len(p)} predicted")
+            raise ValueError(
+                f"a sentence has {len(t)} true tags but {len(p)} predicted"
+            )
         true_spans, pred_spans = bio_spans(t), bio_spans(p)
         found += len(true_spans & pred_spans)
         n_true += len(true_spans)
         n_pred += len(pred_spans)
     precision = found / n_pred if n_pred else 0.0
     recall = found / n_true if n_true else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    f1 = (
+        2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    )
     return precision, recall, f1
 
 
 # --------------------------------------------------------------------------- corpora
+
 
 def _rng(seed: int | None) -> np.random.Generator:
     return np.random.default_rng(seed)
@@ -150,22 +170,27 @@ def _check_n(n: object) -> int:
 TOPICS = ("sport", "science", "cooking", "finance")
 TOPIC_WORDS = {
     "sport": "match goal team coach season league striker referee stadium score fans "
-             "tournament keeper penalty".split(),
+    "tournament keeper penalty".split(),
     "science": "experiment theory cell molecule physics lab data hypothesis telescope "
-               "protein energy particle researchers measurement".split(),
+    "protein energy particle researchers measurement".split(),
     "cooking": "recipe oven flour sauce garlic butter dish chef onion bake soup salt "
-               "dough kitchen".split(),
+    "dough kitchen".split(),
     "finance": "market stock bank price investors shares interest inflation profit loan "
-               "budget trading bond economy".split(),
+    "budget trading bond economy".split(),
 }
-_SHARED = ("new report results record growth plan week study big first strong team data "
-           "market energy kitchen").split()
-_FILLER = ("the a this that and of in on for with after before was is were has "
-           "today again very").split()
+_SHARED = (
+    "new report results record growth plan week study big first strong team data "
+    "market energy kitchen"
+).split()
+_FILLER = (
+    "the a this that and of in on for with after before was is were has "
+    "today again very"
+).split()
 
 
-def make_topic_corpus(n: int, *, seed: int | None = None, noise: float = 0.5
-                      ) -> tuple[list[str], np.ndarray]:
+def make_topic_corpus(
+    n: int, *, seed: int | None = None, noise: float = 0.5
+) -> tuple[list[str], np.ndarray]:
     """``n`` short generated sentences and their topic ids (indices into :data:`TOPICS`).
 
     Each sentence mixes 1-3 words of its topic with filler words, words shared by all
@@ -179,8 +204,11 @@ def make_topic_corpus(n: int, *, seed: int | None = None, noise: float = 0.5
     labels = rng.integers(len(TOPICS), size=n)
     sentences = []
     for y in labels:
-        words = list(rng.choice(TOPIC_WORDS[TOPICS[y]], size=rng.integers(1, 4),
-                                replace=False))
+        words = list(
+            rng.choice(
+                TOPIC_WORDS[TOPICS[y]], size=rng.integers(1, 4), replace=False
+            )
+        )
         words += list(rng.choice(_FILLER, size=rng.integers(3, 7)))
         words += list(rng.choice(_SHARED, size=rng.integers(0, 3)))
         if rng.random() < noise:
@@ -193,12 +221,37 @@ def make_topic_corpus(n: int, *, seed: int | None = None, noise: float = 0.5
 
 ENTITY_TYPES = ("PER", "LOC", "ORG")
 _FIRST = "Anna Ben Chen Dara Elif Farid Grace Hiro Ines Jonas Kemal Lena Mateo Nora".split()
-_LAST = "Berg Okafor Silva Tanaka Novak Haddad Larsen Moreau Quinn Ivanova Park".split()
-_PLACES = ["Lisbon", "Nairobi", "Oslo", "Kyoto", "Quito", "New York", "Cape Town",
-           "Buenos Aires", "Hanoi", "Jordan", "Washington", "Lima", "Tunis"]
-_ORGS = ["Acme Labs", "Globex", "the Red Cross", "Initech", "Vertex Bank", "Nordic Rail",
-         "Umbrella Corp", "Blue Harbor Foods", "Washington Post", "Orbital Systems"]
-_PEOPLE_EXTRA = ["Jordan", "Washington", "Lima"]       # names that are also places
+_LAST = (
+    "Berg Okafor Silva Tanaka Novak Haddad Larsen Moreau Quinn Ivanova Park".split()
+)
+_PLACES = [
+    "Lisbon",
+    "Nairobi",
+    "Oslo",
+    "Kyoto",
+    "Quito",
+    "New York",
+    "Cape Town",
+    "Buenos Aires",
+    "Hanoi",
+    "Jordan",
+    "Washington",
+    "Lima",
+    "Tunis",
+]
+_ORGS = [
+    "Acme Labs",
+    "Globex",
+    "the Red Cross",
+    "Initech",
+    "Vertex Bank",
+    "Nordic Rail",
+    "Umbrella Corp",
+    "Blue Harbor Foods",
+    "Washington Post",
+    "Orbital Systems",
+]
+_PEOPLE_EXTRA = ["Jordan", "Washington", "Lima"]  # names that are also places
 _TEMPLATES = [
     "{PER} flew to {LOC} on Monday .",
     "{PER} works for {ORG} in {LOC} .",
@@ -224,8 +277,9 @@ def _entity(kind: str, rng: np.random.Generator) -> list[str]:
     return str(pool[rng.integers(len(pool))]).split()
 
 
-def make_ner_corpus(n: int, *, seed: int | None = None
-                    ) -> list[tuple[list[str], list[str]]]:
+def make_ner_corpus(
+    n: int, *, seed: int | None = None
+) -> list[tuple[list[str], list[str]]]:
     """``n`` generated sentences as ``(tokens, BIO tags)`` with PER, LOC and ORG entities.
 
     Some words are ambiguous on purpose ("Jordan", "Washington" and "Lima" are places,
@@ -251,21 +305,40 @@ def make_ner_corpus(n: int, *, seed: int | None = None
     return out
 
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-         "fourteen fifteen sixteen seventeen eighteen nineteen").split()
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+    "fourteen fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_ORDINAL = {"one": "first", "two": "second", "three": "third", "five": "fifth",
-            "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
-MONTHS = ("january february march april may june july august september october november "
-          "december").split()
+_ORDINAL = {
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
+}
+MONTHS = (
+    "january february march april may june july august september october november "
+    "december"
+).split()
 
 
 def number_words(k: int, *, ordinal: bool = False) -> str:
     """``k`` (0-99) in English words, e.g. 42 -> 'forty-two', or 'forty-second' if ordinal."""
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= 99:
+    if (
+        not isinstance(k, (int, np.integer))
+        or isinstance(k, bool)
+        or not 0 <= k <= 99
+    ):
         raise ValueError(f"k must be an int from 0 to 99, got {k!r}")
     k = int(k)
-    words = _ONES[k] if k < 20 else _TENS[k // 10] + ("" if k % 10 == 0 else "-" + _ONES[k % 10])
+    words = (
+        _ONES[k]
+        if k < 20
+        else _TENS[k // 10] + ("" if k % 10 == 0 else "-" + _ONES[k % 10])
+    )
     if not ordinal:
         return words
     head, _, last = words.rpartition("-")
@@ -287,8 +360,13 @@ def _year_words(year: int) -> str:
     return f"{number_words(hi)} {'oh ' if lo < 10 else ''}{number_words(lo)}"
 
 
-def make_date_pairs(n: int, *, seed: int | None = None, first_year: int = 1950,
-                    last_year: int = 2049) -> list[tuple[str, str]]:
+def make_date_pairs(
+    n: int,
+    *,
+    seed: int | None = None,
+    first_year: int = 1950,
+    last_year: int = 2049,
+) -> list[tuple[str, str]]:
     """``n`` pairs ``(date written out in English, ISO date 'YYYY-MM-DD')``.
 
     The source uses one of several styles, e.g. 'the third of march, nineteen ninety-eight',
@@ -297,8 +375,10 @@ def make_date_pairs(n: int, *, seed: int | None = None, first_year: int = 1950,
     """
     n = _check_n(n)
     if not 1900 <= first_year <= last_year <= 2099:
-        raise ValueError(f"need 1900 <= first_year <= last_year <= 2099, got "
-                         f"{first_year}, {last_year}")
+        raise ValueError(
+            f"need 1900 <= first_year <= last_year <= 2099, got "
+            f"{first_year}, {last_year}"
+        )
     rng = _rng(seed)
     pairs = []
     for _ in range(n):
@@ -306,10 +386,14 @@ def make_date_pairs(n: int, *, seed: int | None = None, first_year: int = 1950,
         m = int(rng.integers(1, 13))
         d = int(rng.integers(1, 29))
         month = MONTHS[m - 1]
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(d % 10 if d not in (11, 12, 13) else 0, "th")
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(
+            d % 10 if d not in (11, 12, 13) else 0, "th"
+        )
         style = int(rng.integers(5))
         if style == 0:
-            src = f"the {number_words(d, ordinal=True)} of {month}, {_year_words(y)}"
+            src = (
+                f"the {number_words(d, ordinal=True)} of {month}, {_year_words(y)}"
+            )
         elif style == 1:
             src = f"{month} {d}{suffix} {y}"
         elif style == 2:

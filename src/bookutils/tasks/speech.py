@@ -25,9 +25,13 @@ HOP = 80  # 10 ms frames at 8 kHz
 # are rounded averages for adult male speakers from Peterson and Barney (1952); the nasals
 # have one strong low resonance, as a closed mouth leaves only the nasal tract to ring.
 _VOICED = {
-    "a": (730.0, 1090.0, 1.0), "e": (530.0, 1840.0, 1.0), "i": (270.0, 2290.0, 1.0),
-    "o": (570.0, 840.0, 1.0), "u": (300.0, 870.0, 1.0),
-    "m": (250.0, 1100.0, 0.15), "n": (250.0, 1700.0, 0.15),
+    "a": (730.0, 1090.0, 1.0),
+    "e": (530.0, 1840.0, 1.0),
+    "i": (270.0, 2290.0, 1.0),
+    "o": (570.0, 840.0, 1.0),
+    "u": (300.0, 870.0, 1.0),
+    "m": (250.0, 1100.0, 0.15),
+    "n": (250.0, 1700.0, 0.15),
 }
 _HISS_BAND = (3000.0, 3900.0)  # "s": noise in a high band
 
@@ -47,8 +51,9 @@ WORD_BIGRAMS: dict[str, dict[str, float]] = {
 }
 
 
-def sample_words(n: int, rng: np.random.Generator, *, min_len: int = 3,
-                 max_len: int = 7) -> list[str]:
+def sample_words(
+    n: int, rng: np.random.Generator, *, min_len: int = 3, max_len: int = 7
+) -> list[str]:
     """``n`` words of the toy language (a Markov chain over :data:`WORD_BIGRAMS`).
 
     Words shorter than ``min_len`` or longer than ``max_len`` are drawn again.
@@ -57,15 +62,21 @@ def sample_words(n: int, rng: np.random.Generator, *, min_len: int = 3,
         raise ValueError(f"n must be a non-negative int, got {n!r}")
     if not 1 <= min_len <= max_len:
         raise ValueError(f"need 1 <= min_len <= max_len, got {min_len}, {max_len}")
-    table = {prev: (list(nxt), np.cumsum(list(nxt.values()))) for prev, nxt in
-             WORD_BIGRAMS.items()}
+    table = {
+        prev: (list(nxt), np.cumsum(list(nxt.values())))
+        for prev, nxt in WORD_BIGRAMS.items()
+    }
     words: list[str] = []
     while len(words) < n:
         word, prev = "", "^"
         while len(word) <= max_len:
             symbols, cumulative = table[prev]
-            prev = symbols[min(int(np.searchsorted(cumulative, rng.random() * cumulative[-1])),
-                               len(symbols) - 1)]
+            prev = symbols[
+                min(
+                    int(np.searchsorted(cumulative, rng.random() * cumulative[-1])),
+                    len(symbols) - 1,
+                )
+            ]
             if prev == "$":
                 break
             word += prev
@@ -74,31 +85,51 @@ def sample_words(n: int, rng: np.random.Generator, *, min_len: int = 3,
     return words
 
 
-def _voiced(n: int, f0: float, formants: tuple[float, float, float], scale: float,
-            rng: np.random.Generator, sample_rate: int) -> np.ndarray:
+def _voiced(
+    n: int,
+    f0: float,
+    formants: tuple[float, float, float],
+    scale: float,
+    rng: np.random.Generator,
+    sample_rate: int,
+) -> np.ndarray:
     """Source and filter: a pulse train at pitch f0, shaped by two formant resonances."""
     period = sample_rate / f0
     pulses = np.zeros(n)
-    pulses[np.round(np.arange(rng.uniform(0, period), n - 1, period)).astype(int)] = 1.0
+    pulses[
+        np.round(np.arange(rng.uniform(0, period), n - 1, period)).astype(int)
+    ] = 1.0
     freqs = np.fft.rfftfreq(n, 1 / sample_rate)
     f1, f2, strength = formants
     bandwidth = 80.0 * scale
-    envelope = (1 / (1 + ((freqs - f1 * scale) / bandwidth) ** 2)
-                + strength / (1 + ((freqs - f2 * scale) / bandwidth) ** 2))
+    envelope = 1 / (1 + ((freqs - f1 * scale) / bandwidth) ** 2) + strength / (
+        1 + ((freqs - f2 * scale) / bandwidth) ** 2
+    )
     return np.fft.irfft(np.fft.rfft(pulses) * envelope, n)
 
 
-def _hiss(n: int, scale: float, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
+def _hiss(
+    n: int, scale: float, rng: np.random.Generator, sample_rate: int
+) -> np.ndarray:
     spectrum = np.fft.rfft(rng.normal(size=n))
     freqs = np.fft.rfftfreq(n, 1 / sample_rate)
     low, high = _HISS_BAND
-    spectrum[(freqs < low * scale) | (freqs > min(high * scale, sample_rate / 2))] = 0
+    spectrum[
+        (freqs < low * scale) | (freqs > min(high * scale, sample_rate / 2))
+    ] = 0
     return np.fft.irfft(spectrum, n)
 
 
-def synthesize(text: str, rng: np.random.Generator, *, frames_per_char: tuple[int, int] = (5, 9),
-               silence_frames: tuple[int, int] = (3, 6), noise: float = 0.05,
-               sample_rate: int = SAMPLE_RATE, hop: int = HOP) -> tuple[np.ndarray, np.ndarray]:
+def synthesize(
+    text: str,
+    rng: np.random.Generator,
+    *,
+    frames_per_char: tuple[int, int] = (5, 9),
+    silence_frames: tuple[int, int] = (3, 6),
+    noise: float = 0.05,
+    sample_rate: int = SAMPLE_RATE,
+    hop: int = HOP,
+) -> tuple[np.ndarray, np.ndarray]:
     """Say ``text`` with a random speaker; return the waveform and one label per frame.
 
     Every character lasts a random whole number of ``hop``-sample frames, with silence before
@@ -108,31 +139,47 @@ def synthesize(text: str, rng: np.random.Generator, *, frames_per_char: tuple[in
     drawn from ``rng``, and white noise of standard deviation ``noise`` (relative to a
     peak of 1) is added.
     """
-    if not isinstance(text, str) or not text or any(c not in ALPHABET for c in text):
-        raise ValueError(f"text must be a non-empty string over {ALPHABET!r}, got {text!r}")
+    if (
+        not isinstance(text, str)
+        or not text
+        or any(c not in ALPHABET for c in text)
+    ):
+        raise ValueError(
+            f"text must be a non-empty string over {ALPHABET!r}, got {text!r}"
+        )
     if not 1 <= frames_per_char[0] <= frames_per_char[1]:
-        raise ValueError(f"frames_per_char must be (low, high) with 1 <= low <= high, "
-                         f"got {frames_per_char}")
+        raise ValueError(
+            f"frames_per_char must be (low, high) with 1 <= low <= high, "
+            f"got {frames_per_char}"
+        )
     f0, scale = rng.uniform(90, 200), rng.uniform(0.9, 1.1)
     labels = [0] * int(rng.integers(silence_frames[0], silence_frames[1] + 1))
     pieces = [np.zeros(len(labels) * hop)]
-    taper = np.sin(np.linspace(0, np.pi / 2, hop // 2)) ** 2   # 5 ms fade in and out
+    taper = np.sin(np.linspace(0, np.pi / 2, hop // 2)) ** 2  # 5 ms fade in and out
     for char in text:
         frames = int(rng.integers(frames_per_char[0], frames_per_char[1] + 1))
         n = frames * hop
         if char in _VOICED:
-            sound = _voiced(n, f0 * rng.uniform(0.95, 1.05), _VOICED[char], scale, rng,
-                            sample_rate)
+            sound = _voiced(
+                n,
+                f0 * rng.uniform(0.95, 1.05),
+                _VOICED[char],
+                scale,
+                rng,
+                sample_rate,
+            )
         else:
             sound = _hiss(n, scale, rng, sample_rate)
         sound = sound / (np.abs(sound).max() + 1e-12)
-        sound[:taper.size] *= taper
-        sound[-taper.size:] *= taper[::-1]
+        sound[: taper.size] *= taper
+        sound[-taper.size :] *= taper[::-1]
         pieces.append(sound * rng.uniform(0.5, 1.0))
         labels += [ALPHABET.index(char) + 1] * frames
     tail = int(rng.integers(silence_frames[0], silence_frames[1] + 1))
     pieces.append(np.zeros(tail * hop))
-    labels += [0] * (tail + 1)   # + 1: the last STFT frame is centred on the final sample
+    labels += [0] * (
+        tail + 1
+    )  # + 1: the last STFT frame is centred on the final sample
     wave = np.concatenate(pieces) * rng.uniform(0.3, 1.0)
     wave = wave + noise * rng.normal(size=wave.size)
     return wave.astype(np.float32), np.array(labels)
@@ -148,8 +195,13 @@ def mel_to_hz(m: np.ndarray | float) -> np.ndarray:
     return 700.0 * (10.0 ** (np.asarray(m, dtype=float) / 2595.0) - 1.0)
 
 
-def mel_filterbank(n_mels: int, n_fft: int, sample_rate: int, f_min: float = 0.0,
-                   f_max: float | None = None) -> np.ndarray:
+def mel_filterbank(
+    n_mels: int,
+    n_fft: int,
+    sample_rate: int,
+    f_min: float = 0.0,
+    f_max: float | None = None,
+) -> np.ndarray:
     """Triangular filters equally spaced on the mel scale, shape ``(n_mels, n_fft//2 + 1)``.
 
     Filter ``k`` rises linearly (in Hz) from 0 at the ``k``-th of ``n_mels + 2`` equally
@@ -159,15 +211,27 @@ def mel_filterbank(n_mels: int, n_fft: int, sample_rate: int, f_min: float = 0.0
 
 
 @functools.lru_cache(maxsize=16)
-def _mel_filterbank(n_mels: int, n_fft: int, sample_rate: int, f_min: float,
-                    f_max: float | None) -> np.ndarray:
-    if not isinstance(n_mels, int) or not isinstance(n_fft, int) or n_mels < 1 or n_fft < 2:
-        raise ValueError(f"need int n_mels >= 1 and n_fft >= 2, got {n_mels!r}, {n_fft!r}")
+def _mel_filterbank(
+    n_mels: int, n_fft: int, sample_rate: int, f_min: float, f_max: float | None
+) -> np.ndarray:
+    if (
+        not isinstance(n_mels, int)
+        or not isinstance(n_fft, int)
+        or n_mels < 1
+        or n_fft < 2
+    ):
+        raise ValueError(
+            f"need int n_mels >= 1 and n_fft >= 2, got {n_mels!r}, {n_fft!r}"
+        )
     f_max = sample_rate / 2 if f_max is None else f_max
     if not 0 <= f_min < f_max <= sample_rate / 2:
-        raise ValueError(f"need 0 <= f_min < f_max <= sample_rate/2, got {f_min}, {f_max}")
+        raise ValueError(
+            f"need 0 <= f_min < f_max <= sample_rate/2, got {f_min}, {f_max}"
+        )
     edges = mel_to_hz(np.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2))
-    bins = np.linspace(0, sample_rate // 2, n_fft // 2 + 1)   # centre frequency of each bin
+    bins = np.linspace(
+        0, sample_rate // 2, n_fft // 2 + 1
+    )  # centre frequency of each bin
     bank = np.zeros((n_mels, bins.size))
     for k in range(n_mels):
         left, centre, right = edges[k], edges[k + 1], edges[k + 2]
@@ -185,19 +249,29 @@ def stft_numpy(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     if x.ndim != 1 or x.size <= n_fft // 2:
-        raise ValueError(f"x must be 1-D and longer than n_fft // 2, got shape {x.shape}")
+        raise ValueError(
+            f"x must be 1-D and longer than n_fft // 2, got shape {x.shape}"
+        )
     padded = np.pad(x, n_fft // 2, mode="reflect")
     n_frames = 1 + (padded.size - n_fft) // hop
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
-    frames = np.stack([padded[t * hop: t * hop + n_fft] * window for t in range(n_frames)])
+    frames = np.stack(
+        [padded[t * hop : t * hop + n_fft] * window for t in range(n_frames)]
+    )
     k, j = np.arange(n_fft // 2 + 1)[:, None], np.arange(n_fft)[None, :]
-    dft = np.exp(-2j * np.pi * k * j / n_fft)     # one row per frequency bin
+    dft = np.exp(-2j * np.pi * k * j / n_fft)  # one row per frequency bin
     return dft @ frames.T
 
 
-def log_mel_spectrogram(wave: np.ndarray | torch.Tensor, *, n_fft: int = 256, hop: int = HOP,
-                        n_mels: int = 24, sample_rate: int = SAMPLE_RATE,
-                        eps: float = 1e-6) -> torch.Tensor:
+def log_mel_spectrogram(
+    wave: np.ndarray | torch.Tensor,
+    *,
+    n_fft: int = 256,
+    hop: int = HOP,
+    n_mels: int = 24,
+    sample_rate: int = SAMPLE_RATE,
+    eps: float = 1e-6,
+) -> torch.Tensor:
     """``log(mel power + eps)`` of a 1-D waveform, shape ``(n_frames, n_mels)``.
 
     The power spectrum comes from ``torch.stft`` (periodic Hann window, ``center=True``);
@@ -205,14 +279,20 @@ def log_mel_spectrogram(wave: np.ndarray | torch.Tensor, *, n_fft: int = 256, ho
     """
     wave = torch.as_tensor(wave)
     if wave.ndim != 1 or not wave.is_floating_point():
-        raise ValueError(f"wave must be a 1-D float array, got shape {tuple(wave.shape)}, "
-                         f"dtype {wave.dtype}")
+        raise ValueError(
+            f"wave must be a 1-D float array, got shape {tuple(wave.shape)}, "
+            f"dtype {wave.dtype}"
+        )
     window = torch.hann_window(n_fft, dtype=wave.dtype, device=wave.device)
-    spec = torch.stft(wave, n_fft, hop_length=hop, window=window, center=True,
-                      return_complex=True)
+    spec = torch.stft(
+        wave, n_fft, hop_length=hop, window=window, center=True, return_complex=True
+    )
     power = spec.abs() ** 2
-    bank = torch.as_tensor(mel_filterbank(n_mels, n_fft, sample_rate), dtype=wave.dtype,
-                           device=wave.device)
+    bank = torch.as_tensor(
+        mel_filterbank(n_mels, n_fft, sample_rate),
+        dtype=wave.dtype,
+        device=wave.device,
+    )
     return torch.log(bank @ power + eps).T
 
 
@@ -223,10 +303,14 @@ def frame_features(feats: torch.Tensor, context: int) -> torch.Tensor:
     frame.
     """
     if feats.ndim != 2 or context < 0:
-        raise ValueError(f"need a (T, F) tensor and context >= 0, got {tuple(feats.shape)}, "
-                         f"{context}")
+        raise ValueError(
+            f"need a (T, F) tensor and context >= 0, got {tuple(feats.shape)}, "
+            f"{context}"
+        )
     T = feats.shape[0]
-    idx = (torch.arange(T)[:, None] + torch.arange(-context, context + 1)[None]).clamp(0, T - 1)
+    idx = (
+        torch.arange(T)[:, None] + torch.arange(-context, context + 1)[None]
+    ).clamp(0, T - 1)
     return feats[idx.to(feats.device)].reshape(T, -1)
 
 

@@ -32,17 +32,31 @@ SHAPE_CLASSES = ("background", "disc", "frame")
 
 # --------------------------------------------------------------------------- convolution
 
-def conv_output_size(size: int, kernel: int, *, stride: int = 1, padding: int = 0) -> int:
+
+def conv_output_size(
+    size: int, kernel: int, *, stride: int = 1, padding: int = 0
+) -> int:
     """Output length of a convolution along one axis: ``(size + 2p - k) // s + 1``."""
     size, kernel = _positive_int("size", size), _positive_int("kernel", kernel)
-    stride, padding = _positive_int("stride", stride), _positive_int("padding", padding, 0)
+    stride, padding = (
+        _positive_int("stride", stride),
+        _positive_int("padding", padding, 0),
+    )
     if size + 2 * padding < kernel:
-        raise ValueError(f"kernel {kernel} is larger than the padded input {size + 2 * padding}")
+        raise ValueError(
+            f"kernel {kernel} is larger than the padded input {size + 2 * padding}"
+        )
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: int = 1,
-           padding: int = 0) -> Tensor:
+def conv2d(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    *,
+    stride: int = 1,
+    padding: int = 0,
+) -> Tensor:
     """2-D convolution (cross-correlation, as in deep learning) written out by hand.
 
     ``x``: ``(batch, C_in, H, W)``, ``weight``: ``(C_out, C_in, k_h, k_w)``, ``bias``:
@@ -53,21 +67,31 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: int
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
         raise TypeError("x and weight must be torch tensors")
     if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"x must be (batch, C_in, H, W) and weight (C_out, C_in, k_h, k_w),"
-                         f" got shapes {tuple(x.shape)} and {tuple(weight.shape)}")
+        raise ValueError(
+            f"x must be (batch, C_in, H, W) and weight (C_out, C_in, k_h, k_w),"
+            f" got shapes {tuple(x.shape)} and {tuple(weight.shape)}"
+        )
     if x.shape[1] != weight.shape[1]:
-        raise ValueError(f"x has {x.shape[1]} channels but weight expects {weight.shape[1]}")
+        raise ValueError(
+            f"x has {x.shape[1]} channels but weight expects {weight.shape[1]}"
+        )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(f"bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+        raise ValueError(
+            f"bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}"
+        )
     c_out, _, kh, kw = weight.shape
     h_out = conv_output_size(x.shape[2], kh, stride=stride, padding=padding)
     w_out = conv_output_size(x.shape[3], kw, stride=stride, padding=padding)
     x = torch.nn.functional.pad(x, (padding, padding, padding, padding))
     out = x.new_zeros(x.shape[0], c_out, h_out, w_out)
-    for u in range(kh):              # one kernel offset at a time: a shifted, strided view
+    for u in range(kh):  # one kernel offset at a time: a shifted, strided view
         for v in range(kw):
-            patch = x[:, :, u:u + stride * (h_out - 1) + 1:stride,
-                      v:v + stride * (w_out - 1) + 1:stride]
+            patch = x[
+                :,
+                :,
+                u : u + stride * (h_out - 1) + 1 : stride,
+                v : v + stride * (w_out - 1) + 1 : stride,
+            ]
             out = out + torch.einsum("bchw,oc->bohw", patch, weight[:, :, u, v])
     if bias is not None:
         out = out + bias[None, :, None, None]
@@ -76,10 +100,13 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, *, stride: int
 
 # --------------------------------------------------------------------------- boxes
 
+
 def _boxes(name: str, boxes: object) -> np.ndarray:
     b = np.asarray(boxes, dtype=float)
     if b.ndim != 2 or b.shape[1] != 4:
-        raise ValueError(f"{name} must have shape (n, 4) as (x1, y1, x2, y2), got {b.shape}")
+        raise ValueError(
+            f"{name} must have shape (n, 4) as (x1, y1, x2, y2), got {b.shape}"
+        )
     if np.any(b[:, 2] < b[:, 0]) or np.any(b[:, 3] < b[:, 1]):
         raise ValueError(f"{name}: every box needs x1 <= x2 and y1 <= y2")
     return b
@@ -99,7 +126,7 @@ def box_iou(boxes1: np.ndarray, boxes2: np.ndarray) -> np.ndarray:
     a, b = _boxes("boxes1", boxes1), _boxes("boxes2", boxes2)
     top_left = np.maximum(a[:, None, :2], b[None, :, :2])
     bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    wh = np.clip(bottom_right - top_left, 0, None)       # no overlap: width or height 0
+    wh = np.clip(bottom_right - top_left, 0, None)  # no overlap: width or height 0
     inter = wh[..., 0] * wh[..., 1]
     union = box_area(a)[:, None] + box_area(b)[None, :] - inter
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
@@ -107,13 +134,18 @@ def box_iou(boxes1: np.ndarray, boxes2: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- segmentation
 
+
 def _labels(pred: object, target: object) -> tuple[np.ndarray, np.ndarray]:
     p, t = np.asarray(pred), np.asarray(target)
     if p.shape != t.shape:
-        raise ValueError(f"pred and target must have the same shape, got {p.shape}, {t.shape}")
+        raise ValueError(
+            f"pred and target must have the same shape, got {p.shape}, {t.shape}"
+        )
     if p.size == 0:
         raise ValueError("pred and target are empty")
-    if not (np.issubdtype(p.dtype, np.integer) and np.issubdtype(t.dtype, np.integer)):
+    if not (
+        np.issubdtype(p.dtype, np.integer) and np.issubdtype(t.dtype, np.integer)
+    ):
         raise TypeError("pred and target must hold integer class labels")
     return p.ravel(), t.ravel()
 
@@ -136,13 +168,15 @@ def mean_iou(pred: np.ndarray, target: np.ndarray, num_classes: int) -> float:
 
 # --------------------------------------------------------------------------- synthetic images
 
+
 def _disc(size: int, cx: float, cy: float, r: float) -> np.ndarray:
     yy, xx = np.mgrid[:size, :size] + 0.5
     return (xx - cx) ** 2 + (yy - cy) ** 2 <= r**2
 
 
-def make_detection_data(n: int, *, size: int = 32, seed: int | None = None,
-                        noise: float = 0.2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def make_detection_data(
+    n: int, *, size: int = 32, seed: int | None = None, noise: float = 0.2
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``n`` grey images each holding one disc or one square frame, with its box and class.
 
     Returns ``images`` float32 ``(n, 1, size, size)``, ``boxes`` float32 ``(n, 4)`` as
@@ -160,19 +194,24 @@ def make_detection_data(n: int, *, size: int = 32, seed: int | None = None,
         x1, y1 = (int(v) for v in rng.integers(0, size - side + 1, size=2))
         if labels[i] == 0:
             mask = _disc(size, x1 + side / 2, y1 + side / 2, side / 2)
-        else:                                   # a square frame, 2 pixels thick
+        else:  # a square frame, 2 pixels thick
             mask = np.zeros((size, size), bool)
-            mask[y1:y1 + side, x1:x1 + side] = True
-            mask[y1 + 2:y1 + side - 2, x1 + 2:x1 + side - 2] = False
+            mask[y1 : y1 + side, x1 : x1 + side] = True
+            mask[y1 + 2 : y1 + side - 2, x1 + 2 : x1 + side - 2] = False
         images[i, 0][mask] += rng.uniform(0.6, 1.0)
         rows, cols = np.nonzero(mask)
         boxes[i] = cols.min(), rows.min(), cols.max() + 1, rows.max() + 1
     return images, boxes, labels.astype(np.int64)
 
 
-def make_segmentation_data(n: int, *, size: int = 24, seed: int | None = None,
-                           max_shapes: int = 3, noise: float = 0.2
-                           ) -> tuple[np.ndarray, np.ndarray]:
+def make_segmentation_data(
+    n: int,
+    *,
+    size: int = 24,
+    seed: int | None = None,
+    max_shapes: int = 3,
+    noise: float = 0.2,
+) -> tuple[np.ndarray, np.ndarray]:
     """``n`` grey images of 1 to ``max_shapes`` discs and square frames, and their masks.
 
     Returns ``images`` float32 ``(n, 1, size, size)`` and ``masks`` int64 ``(n, size, size)``
@@ -192,10 +231,12 @@ def make_segmentation_data(n: int, *, size: int = 24, seed: int | None = None,
             kind = int(rng.integers(1, 3))
             if kind == 1:
                 region = _disc(size, x1 + side / 2, y1 + side / 2, side / 2)
-            else:                               # a square frame, 2 pixels thick
+            else:  # a square frame, 2 pixels thick
                 region = np.zeros((size, size), bool)
-                region[y1:y1 + side, x1:x1 + side] = True
-                region[y1 + 2:y1 + side - 2, x1 + 2:x1 + side - 2] = False
+                region[y1 : y1 + side, x1 : x1 + side] = True
+                region[y1 + 2 : y1 + side - 2, x1 + 2 : x1 + side - 2] = False
             masks[i][region] = kind
-            images[i, 0][region] = rng.uniform(0.5, 1.0) + rng.normal(0, noise, region.sum())
+            images[i, 0][region] = rng.uniform(0.5, 1.0) + rng.normal(
+                0, noise, region.sum()
+            )
     return images, masks

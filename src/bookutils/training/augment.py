@@ -12,30 +12,46 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["add_noise", "augment", "fit_normalization", "horizontal_flip", "normalize",
-           "random_shift", "shift_image"]
+__all__ = [
+    "add_noise",
+    "augment",
+    "fit_normalization",
+    "horizontal_flip",
+    "normalize",
+    "random_shift",
+    "shift_image",
+]
 
 
 def _images(images: object) -> np.ndarray:
     if not isinstance(images, np.ndarray) or images.ndim != 3:
-        raise TypeError("images must be a NumPy array of shape (n, height, width), got "
-                        + (f"shape {images.shape}" if isinstance(images, np.ndarray)
-                           else type(images).__name__))
+        raise TypeError(
+            "images must be a NumPy array of shape (n, height, width), got "
+            + (
+                f"shape {images.shape}"
+                if isinstance(images, np.ndarray)
+                else type(images).__name__
+            )
+        )
     return images
 
 
 def _rng(rng: object) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator (np.random.default_rng(seed)),"
-                        f" got {type(rng).__name__}")
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)),"
+            f" got {type(rng).__name__}"
+        )
     return rng
 
 
 def _non_negative(name: str, value: object, *, integer: bool = False) -> float:
     kind = Integral if integer else Real
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be {'an integer' if integer else 'a real number'},"
-                        f" got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be {'an integer' if integer else 'a real number'},"
+            f" got {type(value).__name__}"
+        )
     if not value >= 0:
         raise ValueError(f"{name} must be non-negative, got {value}")
     return value
@@ -77,25 +93,32 @@ def _shift_batch(x: np.ndarray, dx: int, dy: int) -> np.ndarray:
     out = np.zeros_like(x)
     if abs(dx) >= w or abs(dy) >= h:
         return out
-    out[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
-        x[..., max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    out[..., max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = x[
+        ..., max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
+    ]
     return out
 
 
-def random_shift(images: np.ndarray, max_shift: int, rng: np.random.Generator) -> np.ndarray:
+def random_shift(
+    images: np.ndarray, max_shift: int, rng: np.random.Generator
+) -> np.ndarray:
     """Shift every image by its own random (dx, dy), each uniform in [-max_shift, max_shift]."""
     x = _images(images)
     m = int(_non_negative("max_shift", max_shift, integer=True))
     rng = _rng(rng)
     offsets = rng.integers(-m, m + 1, size=(len(x), 2))
     out = np.empty_like(x)
-    for dx, dy in {(int(a), int(b)) for a, b in offsets}:    # one slice per distinct shift
+    for dx, dy in {
+        (int(a), int(b)) for a, b in offsets
+    }:  # one slice per distinct shift
         rows = (offsets[:, 0] == dx) & (offsets[:, 1] == dy)
         out[rows] = _shift_batch(x[rows], dx, dy)
     return out
 
 
-def horizontal_flip(images: np.ndarray, p: float, rng: np.random.Generator) -> np.ndarray:
+def horizontal_flip(
+    images: np.ndarray, p: float, rng: np.random.Generator
+) -> np.ndarray:
     """Mirror each image left-right with probability ``p``."""
     x = _images(images)
     p = float(_non_negative("p", p))
@@ -107,15 +130,23 @@ def horizontal_flip(images: np.ndarray, p: float, rng: np.random.Generator) -> n
     return out
 
 
-def add_noise(images: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
+def add_noise(
+    images: np.ndarray, std: float, rng: np.random.Generator
+) -> np.ndarray:
     """Add independent Gaussian noise of standard deviation ``std`` to every pixel."""
     x = _images(images)
     std = float(_non_negative("std", std))
     return (x + _rng(rng).normal(0.0, std, size=x.shape)).astype(x.dtype)
 
 
-def augment(images: np.ndarray, rng: np.random.Generator, *, max_shift: int = 2,
-            flip_p: float = 0.5, noise_std: float = 0.0) -> np.ndarray:
+def augment(
+    images: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    max_shift: int = 2,
+    flip_p: float = 0.5,
+    noise_std: float = 0.0,
+) -> np.ndarray:
     """Random shift, then random left-right flip, then noise: one fresh view of each image."""
     x = random_shift(images, max_shift, rng)
     x = horizontal_flip(x, flip_p, rng)

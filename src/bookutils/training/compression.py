@@ -45,13 +45,17 @@ def quantize_int8(w: torch.Tensor) -> tuple[torch.Tensor, float, int]:
 def dequantize_int8(q: torch.Tensor, scale: float, zero_point: int) -> torch.Tensor:
     """Read int8 values back as float32: ``(q - zero_point) · scale``."""
     if not isinstance(q, torch.Tensor) or q.dtype != torch.int8:
-        raise TypeError(f"q must be an int8 torch.Tensor, got {getattr(q, 'dtype', type(q))}")
+        raise TypeError(
+            f"q must be an int8 torch.Tensor, got {getattr(q, 'dtype', type(q))}"
+        )
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale}")
     return (q.to(torch.float32) - zero_point) * scale
 
 
-def quantize_model_int8(model: torch.nn.Module) -> dict[str, tuple[torch.Tensor, float, int]]:
+def quantize_model_int8(
+    model: torch.nn.Module,
+) -> dict[str, tuple[torch.Tensor, float, int]]:
     """Quantise every floating-point parameter of ``model``: name → (q, scale, zero_point)."""
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}")
@@ -84,9 +88,13 @@ def magnitude_mask(w: torch.Tensor, sparsity: float) -> torch.Tensor:
     return keep.reshape(w.shape)
 
 
-def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor,
-                      labels: torch.Tensor, temperature: float = 4.0,
-                      alpha: float = 0.5) -> torch.Tensor:
+def distillation_loss(
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    labels: torch.Tensor,
+    temperature: float = 4.0,
+    alpha: float = 0.5,
+) -> torch.Tensor:
     """Hinton et al.'s loss: ``alpha · τ² · KL(p_τ^teacher ‖ p_τ^student) + (1-alpha) · CE``.
 
     ``p_τ`` is the softmax at temperature τ = ``temperature``; the τ² keeps the soft term's
@@ -95,8 +103,10 @@ def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor
     _tensor("student_logits", student_logits)
     _tensor("teacher_logits", teacher_logits)
     if student_logits.shape != teacher_logits.shape:
-        raise ValueError(f"logit shapes differ: {tuple(student_logits.shape)} vs"
-                         f" {tuple(teacher_logits.shape)}")
+        raise ValueError(
+            f"logit shapes differ: {tuple(student_logits.shape)} vs"
+            f" {tuple(teacher_logits.shape)}"
+        )
     if not temperature > 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     if not 0.0 <= alpha <= 1.0:
@@ -105,4 +115,6 @@ def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor
     p_teacher = torch.softmax(teacher_logits.detach() / temperature, dim=-1)
     log_p_teacher = torch.log_softmax(teacher_logits.detach() / temperature, dim=-1)
     kl = (p_teacher * (log_p_teacher - log_p_student)).sum(-1).mean()
-    return alpha * temperature**2 * kl + (1 - alpha) * F.cross_entropy(student_logits, labels)
+    return alpha * temperature**2 * kl + (1 - alpha) * F.cross_entropy(
+        student_logits, labels
+    )

@@ -16,13 +16,17 @@ def _pair(image_emb: object, text_emb: object, same_batch: bool = False) -> None
         if not isinstance(x, torch.Tensor) or x.ndim != 2:
             raise TypeError(f"{name} must be a 2-D torch.Tensor (batch, dim)")
     if image_emb.shape[1] != text_emb.shape[1] or (
-            same_batch and image_emb.shape != text_emb.shape):
-        raise ValueError(f"embedding shapes do not pair up: {tuple(image_emb.shape)} vs"
-                         f" {tuple(text_emb.shape)}")
+        same_batch and image_emb.shape != text_emb.shape
+    ):
+        raise ValueError(
+            f"embedding shapes do not pair up: {tuple(image_emb.shape)} vs"
+            f" {tuple(text_emb.shape)}"
+        )
 
 
-def similarity_logits(image_emb: torch.Tensor, text_emb: torch.Tensor,
-                      temperature: float = 0.1) -> torch.Tensor:
+def similarity_logits(
+    image_emb: torch.Tensor, text_emb: torch.Tensor, temperature: float = 0.1
+) -> torch.Tensor:
     """Cosine similarities of every image (row) with every text (column), over ``temperature``.
 
     The two batches may differ in size but not in embedding dimension.
@@ -37,17 +41,22 @@ def similarity_logits(image_emb: torch.Tensor, text_emb: torch.Tensor,
 
 def _cross_entropy_diagonal(logits: torch.Tensor) -> torch.Tensor:
     """Mean over rows of -log softmax(row)[i] at the row's own index i, written out."""
-    row_max = logits.max(dim=1, keepdim=True).values            # for a stable log-sum-exp
-    log_norm = row_max.squeeze(1) + torch.log(torch.exp(logits - row_max).sum(dim=1))
+    row_max = logits.max(dim=1, keepdim=True).values  # for a stable log-sum-exp
+    log_norm = row_max.squeeze(1) + torch.log(
+        torch.exp(logits - row_max).sum(dim=1)
+    )
     return (log_norm - logits.diagonal()).mean()
 
 
-def clip_loss(image_emb: torch.Tensor, text_emb: torch.Tensor,
-              temperature: float = 0.1) -> torch.Tensor:
+def clip_loss(
+    image_emb: torch.Tensor, text_emb: torch.Tensor, temperature: float = 0.1
+) -> torch.Tensor:
     """Symmetric contrastive loss: (image→text cross-entropy + text→image cross-entropy) / 2."""
     _pair(image_emb, text_emb, same_batch=True)
     logits = similarity_logits(image_emb, text_emb, temperature)
-    return 0.5 * (_cross_entropy_diagonal(logits) + _cross_entropy_diagonal(logits.T))
+    return 0.5 * (
+        _cross_entropy_diagonal(logits) + _cross_entropy_diagonal(logits.T)
+    )
 
 
 def retrieval_accuracy(image_emb: torch.Tensor, text_emb: torch.Tensor) -> float:

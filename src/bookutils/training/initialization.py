@@ -35,8 +35,14 @@ def init_std(scheme: str, n_in: int, n_out: int, *, small: float = 0.01) -> floa
     return float(small)
 
 
-def init_weight(scheme: str, n_out: int, n_in: int, rng: np.random.Generator, *,
-                gain: float = 1.0) -> np.ndarray:
+def init_weight(
+    scheme: str,
+    n_out: int,
+    n_in: int,
+    rng: np.random.Generator,
+    *,
+    gain: float = 1.0,
+) -> np.ndarray:
     """An (n_out, n_in) weight matrix drawn from N(0, (gain * init_std)²)."""
     return rng.normal(0.0, gain * init_std(scheme, n_in, n_out), size=(n_out, n_in))
 
@@ -53,20 +59,36 @@ class LayerStats:
     ReLU outputs, whose mean is not 0, it is not the standard deviation).
     """
 
-    activation_rms: np.ndarray      # RMS of each hidden layer's output, layer 1..depth
-    gradient_rms: np.ndarray        # RMS of dL/dz at each layer's pre-activation, 1..depth
+    activation_rms: np.ndarray  # RMS of each hidden layer's output, layer 1..depth
+    gradient_rms: (
+        np.ndarray
+    )  # RMS of dL/dz at each layer's pre-activation, 1..depth
 
 
-def layer_stats(depth: int, width: int, activation: str, scheme: str, *, gain: float = 1.0,
-                n_samples: int = 512, seed: int = 0) -> LayerStats:
+def layer_stats(
+    depth: int,
+    width: int,
+    activation: str,
+    scheme: str,
+    *,
+    gain: float = 1.0,
+    n_samples: int = 512,
+    seed: int = 0,
+) -> LayerStats:
     """Push standard-normal inputs through ``depth`` random layers of ``width`` units.
 
     The backward pass starts from a standard-normal gradient at the last layer's output
     and multiplies by Wᵀ and the activation's derivative, as back-propagation does.
     """
     if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
-    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 1:
+        raise ValueError(
+            f"activation must be one of {ACTIVATIONS}, got {activation!r}"
+        )
+    if (
+        isinstance(depth, bool)
+        or not isinstance(depth, (int, np.integer))
+        or depth < 1
+    ):
         raise ValueError(f"depth must be a positive integer, got {depth!r}")
     if not (isinstance(gain, (int, float)) and gain > 0):
         raise ValueError(f"gain must be a positive number, got {gain!r}")
@@ -74,17 +96,17 @@ def layer_stats(depth: int, width: int, activation: str, scheme: str, *, gain: f
     x = rng.normal(size=(n_samples, width))
     weights, pre, act_rms = [], [], []
     for _ in range(depth):
-        W = init_weight(scheme, width, width, rng, gain=gain)        # (out, in)
-        z = x @ W.T                                                   # (n, width)
+        W = init_weight(scheme, width, width, rng, gain=gain)  # (out, in)
+        z = x @ W.T  # (n, width)
         x = np.tanh(z) if activation == "tanh" else np.maximum(z, 0.0)
         weights.append(W)
         pre.append(z)
         act_rms.append(_rms(x))
-    delta = rng.normal(size=(n_samples, width))                       # dL/d(last output)
+    delta = rng.normal(size=(n_samples, width))  # dL/d(last output)
     grad_rms = np.zeros(depth)
     for layer in range(depth - 1, -1, -1):
         z = pre[layer]
         delta = delta * (1 - np.tanh(z) ** 2 if activation == "tanh" else (z > 0))
-        grad_rms[layer] = _rms(delta)                                 # dL/dz of this layer
-        delta = delta @ weights[layer]                                # dL/d(its input)
+        grad_rms[layer] = _rms(delta)  # dL/dz of this layer
+        delta = delta @ weights[layer]  # dL/d(its input)
     return LayerStats(np.array(act_rms), grad_rms)

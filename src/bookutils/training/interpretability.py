@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 
 
-def gradient_saliency(model: torch.nn.Module, x: torch.Tensor,
-                      target: torch.Tensor) -> torch.Tensor:
+def gradient_saliency(
+    model: torch.nn.Module, x: torch.Tensor, target: torch.Tensor
+) -> torch.Tensor:
     """``|∂ score_target / ∂ x|`` per input feature, for a batch ``x`` and class ids ``target``.
 
     The score is the model's output (logit) for the target class, as in Simonyan et al.
@@ -17,8 +18,10 @@ def gradient_saliency(model: torch.nn.Module, x: torch.Tensor,
         raise TypeError("x must be a floating-point torch.Tensor")
     target = torch.as_tensor(target, device=x.device)
     if target.shape != x.shape[:1]:
-        raise ValueError(f"need one target per example: {len(x)} examples, target shape"
-                         f" {tuple(target.shape)}")
+        raise ValueError(
+            f"need one target per example: {len(x)} examples, target shape"
+            f" {tuple(target.shape)}"
+        )
     x = x.detach().clone().requires_grad_(True)
     scores = model(x)
     scores.gather(1, target.reshape(-1, 1)).sum().backward()

@@ -22,11 +22,16 @@ from .._validate import positive_number
 __all__ = ["fit"]
 
 
-def fit(model: nn.Module, batches: Iterable[tuple[Any, ...]],
-        loss_fn: Callable[..., Tensor], optimizer: torch.optim.Optimizer, *,
-        clip_norm: float | None = None,
-        scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-        on_step: Callable[[int, float], None] | None = None) -> list[float]:
+def fit(
+    model: nn.Module,
+    batches: Iterable[tuple[Any, ...]],
+    loss_fn: Callable[..., Tensor],
+    optimizer: torch.optim.Optimizer,
+    *,
+    clip_norm: float | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    on_step: Callable[[int, float], None] | None = None,
+) -> list[float]:
     """Train ``model`` with one optimizer step per batch; return the loss of every step.
 
     For each ``batch`` (a tuple) in ``batches``: zero the gradients, compute
@@ -37,25 +42,35 @@ def fit(model: nn.Module, batches: Iterable[tuple[Any, ...]],
     as the caller set it.
     """
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
-                        f"{type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got "
+            f"{type(optimizer).__name__}"
+        )
     if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable as loss_fn(model, *batch), got "
-                        f"{type(loss_fn).__name__}")
+        raise TypeError(
+            f"loss_fn must be callable as loss_fn(model, *batch), got "
+            f"{type(loss_fn).__name__}"
+        )
     if clip_norm is not None:
         positive_number("clip_norm", clip_norm)
     losses: list[float] = []
     for step, batch in enumerate(batches):
         if not isinstance(batch, tuple):
-            raise TypeError(f"every batch must be a tuple of loss_fn's arguments after the "
-                            f"model, got {type(batch).__name__} at step {step}")
+            raise TypeError(
+                f"every batch must be a tuple of loss_fn's arguments after the "
+                f"model, got {type(batch).__name__} at step {step}"
+            )
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model, *batch)
         if not isinstance(loss, Tensor) or loss.ndim != 0:
-            raise ValueError(f"loss_fn must return a scalar tensor, got "
-                             f"{getattr(loss, 'shape', type(loss).__name__)} at step {step}")
+            raise ValueError(
+                f"loss_fn must return a scalar tensor, got "
+                f"{getattr(loss, 'shape', type(loss).__name__)} at step {step}"
+            )
         loss.backward()
         if clip_norm is not None:
             nn.utils.clip_grad_norm_(model.parameters(), clip_norm)

@@ -20,7 +20,9 @@ def _factor(name: str, value: object, low: float, high: float) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not low < float(value) < high:
-        raise ValueError(f"{name} must lie strictly between {low} and {high}, got {value}")
+        raise ValueError(
+            f"{name} must lie strictly between {low} and {high}, got {value}"
+        )
     return float(value)
 
 
@@ -32,14 +34,24 @@ class DynamicLossScaler:
     The defaults are ``GradScaler``'s.
     """
 
-    def __init__(self, init_scale: float = 2.0**16, growth_factor: float = 2.0,
-                 backoff_factor: float = 0.5, growth_interval: int = 2000) -> None:
+    def __init__(
+        self,
+        init_scale: float = 2.0**16,
+        growth_factor: float = 2.0,
+        backoff_factor: float = 0.5,
+        growth_interval: int = 2000,
+    ) -> None:
         self.scale_value = _factor("init_scale", init_scale, 0.0, math.inf)
         self.growth_factor = _factor("growth_factor", growth_factor, 1.0, math.inf)
         self.backoff_factor = _factor("backoff_factor", backoff_factor, 0.0, 1.0)
-        if isinstance(growth_interval, bool) or not isinstance(growth_interval, Integral) \
-                or growth_interval < 1:
-            raise ValueError(f"growth_interval must be a positive int, got {growth_interval!r}")
+        if (
+            isinstance(growth_interval, bool)
+            or not isinstance(growth_interval, Integral)
+            or growth_interval < 1
+        ):
+            raise ValueError(
+                f"growth_interval must be a positive int, got {growth_interval!r}"
+            )
         self.growth_interval = int(growth_interval)
         self.good_steps = 0
         self.found_inf = False
@@ -47,13 +59,17 @@ class DynamicLossScaler:
     def scale(self, loss: torch.Tensor) -> torch.Tensor:
         """The loss times the current scale."""
         if not isinstance(loss, torch.Tensor):
-            raise TypeError(f"loss must be a torch tensor, got {type(loss).__name__}")
+            raise TypeError(
+                f"loss must be a torch tensor, got {type(loss).__name__}"
+            )
         return loss * self.scale_value
 
     def step(self, optimizer: torch.optim.Optimizer) -> bool:
         """Unscale the gradients in place; take the step only if all of them are finite."""
         if not isinstance(optimizer, torch.optim.Optimizer):
-            raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer)}")
+            raise TypeError(
+                f"optimizer must be a torch.optim.Optimizer, got {type(optimizer)}"
+            )
         inv = 1.0 / self.scale_value
         self.found_inf = False
         for group in optimizer.param_groups:

@@ -17,8 +17,13 @@ import torch
 
 from .._validate import positive_int as _positive_int
 
-__all__ = ["DivergenceMonitor", "EarlyStopping", "early_stopping_epochs", "gradient_alarm",
-           "gradient_norms"]
+__all__ = [
+    "DivergenceMonitor",
+    "EarlyStopping",
+    "early_stopping_epochs",
+    "gradient_alarm",
+    "gradient_norms",
+]
 
 
 def _real(name: str, value: object, low: float, *, strict: bool = False) -> float:
@@ -33,8 +38,10 @@ def _real(name: str, value: object, low: float, *, strict: bool = False) -> floa
 def _loss(value: object) -> float:
     if isinstance(value, torch.Tensor):
         if value.numel() != 1:
-            raise ValueError(f"a loss must be a single number, got a tensor of shape"
-                             f" {tuple(value.shape)}")
+            raise ValueError(
+                f"a loss must be a single number, got a tensor of shape"
+                f" {tuple(value.shape)}"
+            )
         return float(value.detach())
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"a loss must be a real number, got {type(value).__name__}")
@@ -117,8 +124,9 @@ class EarlyStopping:
         return False
 
 
-def early_stopping_epochs(val_losses: Sequence[float], patience: int,
-                          min_delta: float = 0.0) -> tuple[int, int]:
+def early_stopping_epochs(
+    val_losses: Sequence[float], patience: int, min_delta: float = 0.0
+) -> tuple[int, int]:
     """``(best_epoch, stop_epoch)`` of early stopping on a whole validation curve.
 
     Epochs count from 0. ``stop_epoch`` is the last epoch that is run: the one where the
@@ -138,13 +146,22 @@ def early_stopping_epochs(val_losses: Sequence[float], patience: int,
 def gradient_norms(model: torch.nn.Module) -> dict[str, float]:
     """The L2 norm of the gradient of every parameter that has one, by name, in order."""
     if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return {name: float(p.grad.detach().norm()) for name, p in model.named_parameters()
-            if p.grad is not None}
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
+    return {
+        name: float(p.grad.detach().norm())
+        for name, p in model.named_parameters()
+        if p.grad is not None
+    }
 
 
-def gradient_alarm(norms: Mapping[str, float], *, explode_above: float = 1e3,
-                   vanish_ratio: float = 1e-4) -> str | None:
+def gradient_alarm(
+    norms: Mapping[str, float],
+    *,
+    explode_above: float = 1e3,
+    vanish_ratio: float = 1e-4,
+) -> str | None:
     """``"exploding"``, ``"vanishing"`` or None for one step's gradient norms.
 
     Exploding: some norm is not finite or exceeds ``explode_above``. Vanishing: the smallest
@@ -152,8 +169,10 @@ def gradient_alarm(norms: Mapping[str, float], *, explode_above: float = 1e3,
     others do (a relative test, which does not depend on the scale of the loss).
     """
     if not isinstance(norms, Mapping) or not norms:
-        raise TypeError("norms must be a non-empty mapping name -> gradient norm,"
-                        " e.g. gradient_norms(model)")
+        raise TypeError(
+            "norms must be a non-empty mapping name -> gradient norm,"
+            " e.g. gradient_norms(model)"
+        )
     explode_above = _real("explode_above", explode_above, 0.0, strict=True)
     vanish_ratio = _real("vanish_ratio", vanish_ratio, 0.0, strict=True)
     values = [_loss(v) for v in norms.values()]

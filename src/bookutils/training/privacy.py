@@ -15,12 +15,19 @@ import torch
 
 
 def _grads(per_example_grads: object) -> torch.Tensor:
-    if not isinstance(per_example_grads, torch.Tensor) or per_example_grads.ndim < 2:
-        raise TypeError("per_example_grads must be a torch.Tensor of shape (batch, ...)")
+    if (
+        not isinstance(per_example_grads, torch.Tensor)
+        or per_example_grads.ndim < 2
+    ):
+        raise TypeError(
+            "per_example_grads must be a torch.Tensor of shape (batch, ...)"
+        )
     return per_example_grads
 
 
-def clip_per_example(per_example_grads: torch.Tensor, max_norm: float) -> torch.Tensor:
+def clip_per_example(
+    per_example_grads: torch.Tensor, max_norm: float
+) -> torch.Tensor:
     """Scale each example's gradient (row) by ``min(1, c / ‖g_i‖)``: no row longer than c."""
     g = _grads(per_example_grads)
     if not max_norm > 0:
@@ -30,20 +37,30 @@ def clip_per_example(per_example_grads: torch.Tensor, max_norm: float) -> torch.
     return g * factor.reshape(-1, *([1] * (g.ndim - 1)))
 
 
-def dp_sgd_gradient(per_example_grads: torch.Tensor, max_norm: float, noise_multiplier: float,
-                    generator: torch.Generator | None = None) -> torch.Tensor:
+def dp_sgd_gradient(
+    per_example_grads: torch.Tensor,
+    max_norm: float,
+    noise_multiplier: float,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """The private gradient: (Σ clipped g_i + N(0, σ_DP²c²·I)) / batch."""
     if noise_multiplier < 0:
-        raise ValueError(f"noise_multiplier must be non-negative, got {noise_multiplier}")
+        raise ValueError(
+            f"noise_multiplier must be non-negative, got {noise_multiplier}"
+        )
     clipped = clip_per_example(per_example_grads, max_norm)
-    noise = torch.randn(clipped.shape[1:], generator=generator, dtype=clipped.dtype,
-                        device="cpu").to(clipped.device)
+    noise = torch.randn(
+        clipped.shape[1:], generator=generator, dtype=clipped.dtype, device="cpu"
+    ).to(clipped.device)
     return (clipped.sum(0) + noise_multiplier * max_norm * noise) / len(clipped)
 
 
-def per_example_gradients(loss_fn: Callable[[dict, torch.Tensor, torch.Tensor], torch.Tensor],
-                          params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor
-                          ) -> dict[str, torch.Tensor]:
+def per_example_gradients(
+    loss_fn: Callable[[dict, torch.Tensor, torch.Tensor], torch.Tensor],
+    params: dict[str, torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+) -> dict[str, torch.Tensor]:
     """Gradients of ``loss_fn(params, x_i, y_i)`` for every example i, with torch.func.vmap.
 
     ``loss_fn`` takes one example (no batch dimension) and returns a scalar.
@@ -51,12 +68,16 @@ def per_example_gradients(loss_fn: Callable[[dict, torch.Tensor, torch.Tensor], 
     if not callable(loss_fn):
         raise TypeError("loss_fn must be callable")
     if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+        raise ValueError(
+            f"x and y must have the same length, got {len(x)} and {len(y)}"
+        )
     grad_fn = torch.func.grad(loss_fn)
     return torch.func.vmap(grad_fn, in_dims=(None, 0, 0))(params, x, y)
 
 
-def membership_advantage(member_losses: np.ndarray, nonmember_losses: np.ndarray) -> float:
+def membership_advantage(
+    member_losses: np.ndarray, nonmember_losses: np.ndarray
+) -> float:
     """Best TPR − FPR of the attack "member if loss ≤ t" over all thresholds t (0 = no leak)."""
     m = np.asarray(member_losses, dtype=float).ravel()
     n = np.asarray(nonmember_losses, dtype=float).ravel()

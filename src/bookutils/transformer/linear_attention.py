@@ -44,19 +44,32 @@ def elu_feature_map(x: Tensor) -> Tensor:
 def _check_qkv(q: object, k: object, v: object) -> None:
     for name, x in (("q", q), ("k", k), ("v", v)):
         if not isinstance(x, Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+            raise TypeError(
+                f"{name} must be a torch.Tensor, got {type(x).__name__}"
+            )
         if x.ndim < 2:
-            raise ValueError(f"{name} needs shape (..., length, features), got {tuple(x.shape)}")
+            raise ValueError(
+                f"{name} needs shape (..., length, features), got {tuple(x.shape)}"
+            )
     if q.shape[-1] != k.shape[-1]:
-        raise ValueError(f"q and k must have the same feature size d_k, got {tuple(q.shape)}"
-                         f" and {tuple(k.shape)}")
+        raise ValueError(
+            f"q and k must have the same feature size d_k, got {tuple(q.shape)}"
+            f" and {tuple(k.shape)}"
+        )
     if k.shape[-2] != v.shape[-2]:
-        raise ValueError(f"k and v must have the same length S, got {tuple(k.shape)} and"
-                         f" {tuple(v.shape)}")
+        raise ValueError(
+            f"k and v must have the same length S, got {tuple(k.shape)} and"
+            f" {tuple(v.shape)}"
+        )
 
 
-def kernel_attention_weights(q: Tensor, k: Tensor, *, causal: bool = False,
-                             feature_map: FeatureMap = elu_feature_map) -> Tensor:
+def kernel_attention_weights(
+    q: Tensor,
+    k: Tensor,
+    *,
+    causal: bool = False,
+    feature_map: FeatureMap = elu_feature_map,
+) -> Tensor:
     """The ``(..., n_q, n_kv)`` weights that linear attention applies, formed explicitly.
 
     Row ``i`` is ``φ(q_i)·φ(k_j) / Σ_j' φ(q_i)·φ(k_j')``: the quadratic way of computing the
@@ -71,8 +84,14 @@ def kernel_attention_weights(q: Tensor, k: Tensor, *, causal: bool = False,
     return scores / scores.sum(dim=-1, keepdim=True)
 
 
-def linear_attention(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
-                     feature_map: FeatureMap = elu_feature_map) -> Tensor:
+def linear_attention(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    *,
+    causal: bool = False,
+    feature_map: FeatureMap = elu_feature_map,
+) -> Tensor:
     """Linear attention ``φ(Q)(φ(K)ᵀV) / φ(Q)(φ(K)ᵀ1)``, output ``(..., n_q, d_v)``.
 
     Non-causal: the ``d_k × d_v`` summary ``φ(K)ᵀV`` is computed once and shared by every
@@ -82,13 +101,15 @@ def linear_attention(q: Tensor, k: Tensor, v: Tensor, *, causal: bool = False,
     _check_qkv(q, k, v)
     phi_q, phi_k = feature_map(q), feature_map(k)
     if not causal:
-        summary = phi_k.transpose(-2, -1) @ v                  # (..., d_k, d_v)
-        normaliser = phi_k.sum(dim=-2).unsqueeze(-1)           # (..., d_k, 1)
+        summary = phi_k.transpose(-2, -1) @ v  # (..., d_k, d_v)
+        normaliser = phi_k.sum(dim=-2).unsqueeze(-1)  # (..., d_k, 1)
         return (phi_q @ summary) / (phi_q @ normaliser)
     if q.shape[-2] != k.shape[-2]:
         raise ValueError("causal attention needs as many queries as keys")
-    summaries = torch.cumsum(phi_k.unsqueeze(-1) * v.unsqueeze(-2), dim=-3)  # (..., L, dk, dv)
-    normalisers = torch.cumsum(phi_k, dim=-2)                                 # (..., L, dk)
+    summaries = torch.cumsum(
+        phi_k.unsqueeze(-1) * v.unsqueeze(-2), dim=-3
+    )  # (..., L, dk, dv)
+    normalisers = torch.cumsum(phi_k, dim=-2)  # (..., L, dk)
     numerator = (phi_q.unsqueeze(-2) @ summaries).squeeze(-2)
     return numerator / (phi_q * normalisers).sum(dim=-1, keepdim=True)
 
@@ -110,7 +131,9 @@ def _sizes(**sizes: object) -> None:
             raise ValueError(f"{name} must be positive, got {value}")
 
 
-def softmax_attention_cost(n_queries: int, n_keys: int, d_k: int, d_v: int) -> AttentionCost:
+def softmax_attention_cost(
+    n_queries: int, n_keys: int, d_k: int, d_v: int
+) -> AttentionCost:
     """Softmax attention: ``QKᵀ`` (2·n_q·n_kv·d_k FLOPs) and ``weights·V`` (2·n_q·n_kv·d_v);
     the weight matrix has ``n_q·n_kv`` entries."""
     _sizes(n_queries=n_queries, n_keys=n_keys, d_k=d_k, d_v=d_v)
@@ -118,7 +141,9 @@ def softmax_attention_cost(n_queries: int, n_keys: int, d_k: int, d_v: int) -> A
     return AttentionCost(flops, n_queries * n_keys)
 
 
-def linear_attention_cost(n_queries: int, n_keys: int, d_k: int, d_v: int) -> AttentionCost:
+def linear_attention_cost(
+    n_queries: int, n_keys: int, d_k: int, d_v: int
+) -> AttentionCost:
     """Non-causal linear attention: ``φ(K)ᵀV`` (2·n_kv·d_k·d_v FLOPs), ``φ(Q)·summary``
     (2·n_q·d_k·d_v) and the normaliser ``φ(Q)·Σφ(K)`` (2·n_q·d_k); the largest intermediate
     is the larger of the ``d_k × d_v`` summary and the ``n_q × d_v`` output."""
@@ -145,10 +170,10 @@ def saved_tensor_elements(fn: Callable[..., Tensor], *inputs: Tensor) -> int:
 
     def pack(t: Tensor) -> Tensor:
         key = (t.data_ptr(), tuple(t.shape), t.stride())
-        seen[key] = t.numel()            # the same array saved twice is stored once
+        seen[key] = t.numel()  # the same array saved twice is stored once
         return t
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        out = fn(*leaves)                # kept alive, so no saved array is freed early
+        out = fn(*leaves)  # kept alive, so no saved array is freed early
     del out
     return sum(seen.values())

@@ -51,8 +51,10 @@ class LlamaConfig:
 
     def __post_init__(self) -> None:
         if self.d_model % self.n_heads or self.n_heads % self.n_kv_heads:
-            raise ValueError(f"n_heads ({self.n_heads}) must divide d_model ({self.d_model})"
-                             f" and be a multiple of n_kv_heads ({self.n_kv_heads})")
+            raise ValueError(
+                f"n_heads ({self.n_heads}) must divide d_model ({self.d_model})"
+                f" and be a multiple of n_kv_heads ({self.n_kv_heads})"
+            )
 
     @property
     def head_dim(self) -> int:
@@ -65,7 +67,9 @@ def rms_norm(x: Tensor, weight: Tensor, eps: float) -> Tensor:
     return x * torch.rsqrt(x.pow(2).mean(dim=-1, keepdim=True) + eps) * weight
 
 
-def rope_cos_sin(head_dim: int, positions: Tensor, base: float) -> tuple[Tensor, Tensor]:
+def rope_cos_sin(
+    head_dim: int, positions: Tensor, base: float
+) -> tuple[Tensor, Tensor]:
     """Cosines and sines of the rotation angles, ``(len(positions), head_dim)`` each.
 
     Pair ``i`` (dimensions ``i`` and ``i + head_dim/2``) turns by ``position * base**(-2i/d)``.
@@ -115,8 +119,14 @@ class LlamaBlock(nn.Module):
         self.up = nn.Linear(d, cfg.d_ff, bias=False)
         self.down = nn.Linear(cfg.d_ff, d, bias=False)
 
-    def forward(self, x: Tensor, cos: Tensor, sin: Tensor, cache: KVCache | None = None,
-                layer: int = 0) -> Tensor:
+    def forward(
+        self,
+        x: Tensor,
+        cos: Tensor,
+        sin: Tensor,
+        cache: KVCache | None = None,
+        layer: int = 0,
+    ) -> Tensor:
         """``x``: ``(B, T, d_model)``; ``cos``, ``sin`` for the T positions x holds."""
         cfg, (B, T, _) = self.cfg, x.shape
         h = rms_norm(x, self.attn_norm, cfg.eps)
@@ -126,13 +136,18 @@ class LlamaBlock(nn.Module):
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if cache is not None:
             k, v = cache.update(layer, k, v)
-        start = k.shape[2] - T                  # positions already in the cache
-        allowed = torch.ones(T, start + T, dtype=torch.bool, device=x.device).tril(start)
+        start = k.shape[2] - T  # positions already in the cache
+        allowed = torch.ones(T, start + T, dtype=torch.bool, device=x.device).tril(
+            start
+        )
         n_rep = cfg.n_heads // cfg.n_kv_heads
-        y = F.scaled_dot_product_attention(q, repeat_kv(k, n_rep), repeat_kv(v, n_rep),
-                                           attn_mask=allowed)
+        y = F.scaled_dot_product_attention(
+            q, repeat_kv(k, n_rep), repeat_kv(v, n_rep), attn_mask=allowed
+        )
         x = x + self.o(y.transpose(1, 2).reshape(B, T, -1))
-        return x + swiglu(rms_norm(x, self.ffn_norm, cfg.eps), self.gate, self.up, self.down)
+        return x + swiglu(
+            rms_norm(x, self.ffn_norm, cfg.eps), self.gate, self.up, self.down
+        )
 
 
 class Llama(nn.Module):
@@ -168,9 +183,14 @@ def unpermute_rope_rows(w: Tensor, n_heads: int) -> Tensor:
     """
     rows = w.shape[0]
     if rows % (2 * n_heads):
-        raise ValueError(f"{rows} rows cannot be split into {n_heads} heads of pairs")
-    return w.reshape(n_heads, rows // n_heads // 2, 2, *w.shape[1:]).transpose(1, 2) \
+        raise ValueError(
+            f"{rows} rows cannot be split into {n_heads} heads of pairs"
+        )
+    return (
+        w.reshape(n_heads, rows // n_heads // 2, 2, *w.shape[1:])
+        .transpose(1, 2)
         .reshape(w.shape)
+    )
 
 
 def load_smollm2(path: str | Path | None = None, *, reader=None) -> Llama:
@@ -189,22 +209,36 @@ def load_smollm2(path: str | Path | None = None, *, reader=None) -> Llama:
     def meta(key: str) -> float:
         return reader.fields[f"llama.{key}"].parts[-1][0].item()
 
-    cfg = LlamaConfig(vocab_size=int(meta("vocab_size")), d_model=int(meta("embedding_length")),
-                      n_layers=int(meta("block_count")),
-                      n_heads=int(meta("attention.head_count")),
-                      n_kv_heads=int(meta("attention.head_count_kv")),
-                      d_ff=int(meta("feed_forward_length")),
-                      rope_base=float(meta("rope.freq_base")),
-                      eps=float(meta("attention.layer_norm_rms_epsilon")))
-    tensors = {t.name: torch.from_numpy(dequantize(t.data, t.tensor_type).copy())
-               for t in reader.tensors}
+    cfg = LlamaConfig(
+        vocab_size=int(meta("vocab_size")),
+        d_model=int(meta("embedding_length")),
+        n_layers=int(meta("block_count")),
+        n_heads=int(meta("attention.head_count")),
+        n_kv_heads=int(meta("attention.head_count_kv")),
+        d_ff=int(meta("feed_forward_length")),
+        rope_base=float(meta("rope.freq_base")),
+        eps=float(meta("attention.layer_norm_rms_epsilon")),
+    )
+    tensors = {
+        t.name: torch.from_numpy(dequantize(t.data, t.tensor_type).copy())
+        for t in reader.tensors
+    }
     model = Llama(cfg)
-    names = {"attn_norm.weight": "attn_norm", "attn_q.weight": "q.weight",
-             "attn_k.weight": "k.weight", "attn_v.weight": "v.weight",
-             "attn_output.weight": "o.weight", "ffn_norm.weight": "ffn_norm",
-             "ffn_gate.weight": "gate.weight", "ffn_up.weight": "up.weight",
-             "ffn_down.weight": "down.weight"}
-    state = {"embed.weight": tensors["token_embd.weight"], "norm": tensors["output_norm.weight"]}
+    names = {
+        "attn_norm.weight": "attn_norm",
+        "attn_q.weight": "q.weight",
+        "attn_k.weight": "k.weight",
+        "attn_v.weight": "v.weight",
+        "attn_output.weight": "o.weight",
+        "ffn_norm.weight": "ffn_norm",
+        "ffn_gate.weight": "gate.weight",
+        "ffn_up.weight": "up.weight",
+        "ffn_down.weight": "down.weight",
+    }
+    state = {
+        "embed.weight": tensors["token_embd.weight"],
+        "norm": tensors["output_norm.weight"],
+    }
     for i in range(cfg.n_layers):
         for theirs, ours in names.items():
             w = tensors[f"blk.{i}.{theirs}"]
@@ -227,22 +261,44 @@ def to_transformers(model: Llama):
 
     cfg = model.cfg
     config = HFConfig(
-        vocab_size=cfg.vocab_size, hidden_size=cfg.d_model, intermediate_size=cfg.d_ff,
-        num_hidden_layers=cfg.n_layers, num_attention_heads=cfg.n_heads,
-        num_key_value_heads=cfg.n_kv_heads, rms_norm_eps=cfg.eps, rope_theta=cfg.rope_base,
-        tie_word_embeddings=True, max_position_embeddings=8192)
-    with torch.device("meta"):  # no random initialization of weights about to be replaced
+        vocab_size=cfg.vocab_size,
+        hidden_size=cfg.d_model,
+        intermediate_size=cfg.d_ff,
+        num_hidden_layers=cfg.n_layers,
+        num_attention_heads=cfg.n_heads,
+        num_key_value_heads=cfg.n_kv_heads,
+        rms_norm_eps=cfg.eps,
+        rope_theta=cfg.rope_base,
+        tie_word_embeddings=True,
+        max_position_embeddings=8192,
+    )
+    with torch.device(
+        "meta"
+    ):  # no random initialization of weights about to be replaced
         hf = LlamaForCausalLM(config)
-    names = {"attn_norm": "input_layernorm.weight", "q.weight": "self_attn.q_proj.weight",
-             "k.weight": "self_attn.k_proj.weight", "v.weight": "self_attn.v_proj.weight",
-             "o.weight": "self_attn.o_proj.weight", "ffn_norm": "post_attention_layernorm.weight",
-             "gate.weight": "mlp.gate_proj.weight", "up.weight": "mlp.up_proj.weight",
-             "down.weight": "mlp.down_proj.weight"}
-    state = {"model.embed_tokens.weight": model.embed.weight, "model.norm.weight": model.norm,
-             "lm_head.weight": model.embed.weight}
+    names = {
+        "attn_norm": "input_layernorm.weight",
+        "q.weight": "self_attn.q_proj.weight",
+        "k.weight": "self_attn.k_proj.weight",
+        "v.weight": "self_attn.v_proj.weight",
+        "o.weight": "self_attn.o_proj.weight",
+        "ffn_norm": "post_attention_layernorm.weight",
+        "gate.weight": "mlp.gate_proj.weight",
+        "up.weight": "mlp.up_proj.weight",
+        "down.weight": "mlp.down_proj.weight",
+    }
+    state = {
+        "model.embed_tokens.weight": model.embed.weight,
+        "model.norm.weight": model.norm,
+        "lm_head.weight": model.embed.weight,
+    }
     for i in range(cfg.n_layers):
         for ours, theirs in names.items():
-            state[f"model.layers.{i}.{theirs}"] = model.state_dict()[f"blocks.{i}.{ours}"]
+            state[f"model.layers.{i}.{theirs}"] = model.state_dict()[
+                f"blocks.{i}.{ours}"
+            ]
     hf.load_state_dict(state, strict=True, assign=True)
-    hf.model.rotary_emb = type(hf.model.rotary_emb)(config)  # its buffers are not weights
+    hf.model.rotary_emb = type(hf.model.rotary_emb)(
+        config
+    )  # its buffers are not weights
     return hf.eval()

@@ -18,14 +18,26 @@ from torch import Tensor, nn
 __all__ = ["LoRALinear", "add_lora", "freeze", "lora_forward", "merge_lora"]
 
 
-def lora_forward(x: Tensor, weight: Tensor, bias: Tensor | None, A: Tensor, B: Tensor,
-                 alpha: float) -> Tensor:
+def lora_forward(
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    A: Tensor,
+    B: Tensor,
+    alpha: float,
+) -> Tensor:
     """``x Wᵀ + b + (alpha / r) · (x Aᵀ) Bᵀ``, with the rank ``r`` read from ``A.shape[0]``."""
     r = A.shape[0]
-    if B.shape[1] != r or A.shape[1] != weight.shape[1] or B.shape[0] != weight.shape[0]:
-        raise ValueError(f"shapes do not fit: W {tuple(weight.shape)} (d_out, d_in) needs"
-                         f" A (r, d_in) and B (d_out, r), got A {tuple(A.shape)},"
-                         f" B {tuple(B.shape)}")
+    if (
+        B.shape[1] != r
+        or A.shape[1] != weight.shape[1]
+        or B.shape[0] != weight.shape[0]
+    ):
+        raise ValueError(
+            f"shapes do not fit: W {tuple(weight.shape)} (d_out, d_in) needs"
+            f" A (r, d_in) and B (d_out, r), got A {tuple(A.shape)},"
+            f" B {tuple(B.shape)}"
+        )
     out = x @ weight.T + (x @ A.T) @ B.T * (alpha / r)
     return out if bias is None else out + bias
 
@@ -33,14 +45,28 @@ def lora_forward(x: Tensor, weight: Tensor, bias: Tensor | None, A: Tensor, B: T
 class LoRALinear(nn.Module):
     """A frozen ``nn.Linear`` with a trainable rank-``r`` update ``(alpha / r) · B A``."""
 
-    def __init__(self, base: nn.Linear, r: int, alpha: float = 1.0, *,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        base: nn.Linear,
+        r: int,
+        alpha: float = 1.0,
+        *,
+        generator: torch.Generator | None = None,
+    ) -> None:
         super().__init__()
         if not isinstance(base, nn.Linear):
-            raise TypeError(f"LoRALinear wraps an nn.Linear, got {type(base).__name__}")
-        if isinstance(r, bool) or not isinstance(r, int) or not 0 < r <= min(base.weight.shape):
-            raise ValueError(f"rank r must be an integer in [1, {min(base.weight.shape)}],"
-                             f" got {r!r}")
+            raise TypeError(
+                f"LoRALinear wraps an nn.Linear, got {type(base).__name__}"
+            )
+        if (
+            isinstance(r, bool)
+            or not isinstance(r, int)
+            or not 0 < r <= min(base.weight.shape)
+        ):
+            raise ValueError(
+                f"rank r must be an integer in [1, {min(base.weight.shape)}],"
+                f" got {r!r}"
+            )
         if not alpha > 0:
             raise ValueError(f"alpha must be positive, got {alpha!r}")
         self.base, self.r, self.alpha = base, r, float(alpha)
@@ -62,7 +88,9 @@ class LoRALinear(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """The base layer's output plus the low-rank update."""
-        return lora_forward(x, self.base.weight, self.base.bias, self.A, self.B, self.alpha)
+        return lora_forward(
+            x, self.base.weight, self.base.bias, self.A, self.B, self.alpha
+        )
 
     def delta_weight(self) -> Tensor:
         """The update ``(alpha / r) · B A``, shaped like the base weight ``(d_out, d_in)``."""
@@ -73,8 +101,13 @@ class LoRALinear(nn.Module):
         """A new ``nn.Linear`` with weight ``W + (alpha / r) · B A`` and the same bias."""
         d_out, d_in = self.base.weight.shape
         w = self.base.weight
-        merged = nn.Linear(d_in, d_out, bias=self.base.bias is not None,
-                           dtype=w.dtype, device=w.device)
+        merged = nn.Linear(
+            d_in,
+            d_out,
+            bias=self.base.bias is not None,
+            dtype=w.dtype,
+            device=w.device,
+        )
         merged.weight.copy_(w + self.delta_weight())
         if self.base.bias is not None:
             merged.bias.copy_(self.base.bias)
@@ -90,9 +123,13 @@ def freeze(module: nn.Module) -> nn.Module:
     return module
 
 
-def add_lora(model: nn.Module, r: int, alpha: float = 1.0,
-             where: Callable[[str, nn.Linear], bool] = lambda name, layer: True,
-             seed: int = 0) -> list[str]:
+def add_lora(
+    model: nn.Module,
+    r: int,
+    alpha: float = 1.0,
+    where: Callable[[str, nn.Linear], bool] = lambda name, layer: True,
+    seed: int = 0,
+) -> list[str]:
     """Freeze ``model`` and replace, in place, each ``nn.Linear`` for which
     ``where(name, layer)`` is true by a :class:`LoRALinear` around it.
 
@@ -102,8 +139,11 @@ def add_lora(model: nn.Module, r: int, alpha: float = 1.0,
     if not isinstance(model, nn.Module):
         raise TypeError(f"expected an nn.Module, got {type(model).__name__}")
     freeze(model)
-    targets = [(name, m) for name, m in model.named_modules()
-               if isinstance(m, nn.Linear) and where(name, m)]
+    targets = [
+        (name, m)
+        for name, m in model.named_modules()
+        if isinstance(m, nn.Linear) and where(name, m)
+    ]
     if not targets:
         raise ValueError("no nn.Linear layer matched `where`: nothing to adapt")
     gen = torch.Generator().manual_seed(seed)

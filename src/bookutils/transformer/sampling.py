@@ -58,8 +58,12 @@ def top_p_filter(probs: Tensor, p: float) -> Tensor:
     return kept / kept.sum(dim=-1, keepdim=True)
 
 
-def next_token_probs(logits: Tensor, temperature: float = 1.0, top_k: int | None = None,
-                     top_p: float | None = None) -> Tensor:
+def next_token_probs(
+    logits: Tensor,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+) -> Tensor:
     """The distribution to sample from: softmax(logits / temperature), then top-k, top-p.
 
     ``temperature == 0`` means greedy: all the mass on the most likely token.
@@ -77,8 +81,9 @@ def next_token_probs(logits: Tensor, temperature: float = 1.0, top_k: int | None
     return probs
 
 
-def kv_update(cache_k: Tensor, cache_v: Tensor, k_new: Tensor, v_new: Tensor
-              ) -> tuple[Tensor, Tensor]:
+def kv_update(
+    cache_k: Tensor, cache_v: Tensor, k_new: Tensor, v_new: Tensor
+) -> tuple[Tensor, Tensor]:
     """Append the new positions' keys and values to the cached ones.
 
     All four are ``(batch, heads, positions, head_dim)``; positions is the axis that grows.
@@ -90,7 +95,11 @@ class KVCache:
     """The keys and values every attention layer has computed so far, one pair per layer."""
 
     def __init__(self, n_layers: int) -> None:
-        if isinstance(n_layers, bool) or not isinstance(n_layers, int) or n_layers < 1:
+        if (
+            isinstance(n_layers, bool)
+            or not isinstance(n_layers, int)
+            or n_layers < 1
+        ):
             raise ValueError(f"n_layers must be a positive int, got {n_layers!r}")
         self.keys: list[Tensor | None] = [None] * n_layers
         self.values: list[Tensor | None] = [None] * n_layers
@@ -100,8 +109,9 @@ class KVCache:
         if self.keys[layer] is None:
             self.keys[layer], self.values[layer] = k, v
         else:
-            self.keys[layer], self.values[layer] = kv_update(self.keys[layer],
-                                                             self.values[layer], k, v)
+            self.keys[layer], self.values[layer] = kv_update(
+                self.keys[layer], self.values[layer], k, v
+            )
         return self.keys[layer], self.values[layer]
 
     @property
@@ -119,16 +129,24 @@ def gpt_forward_cached(model, idx: Tensor, cache: KVCache | None = None) -> Tens
     start = cache.length if cache is not None else 0
     B, T = idx.shape
     if start + T > model.cfg.block_size:
-        raise ValueError(f"{start + T} positions exceed the model's block_size"
-                         f" {model.cfg.block_size}")
-    x = model.tok(idx) + model.pos(torch.arange(start, start + T, device=idx.device))
+        raise ValueError(
+            f"{start + T} positions exceed the model's block_size"
+            f" {model.cfg.block_size}"
+        )
+    x = model.tok(idx) + model.pos(
+        torch.arange(start, start + T, device=idx.device)
+    )
     # query i (position start + i) may look at keys 0 .. start + i
-    allowed = torch.ones(T, start + T, dtype=torch.bool, device=idx.device).tril(start)
+    allowed = torch.ones(T, start + T, dtype=torch.bool, device=idx.device).tril(
+        start
+    )
     for layer, block in enumerate(model.blocks):
         h = block.ln1(x)
         d, H = h.shape[-1], block.attn.n_heads
-        q, k, v = (t.view(B, T, H, d // H).transpose(1, 2)
-                   for t in block.attn.qkv(h).split(d, dim=-1))
+        q, k, v = (
+            t.view(B, T, H, d // H).transpose(1, 2)
+            for t in block.attn.qkv(h).split(d, dim=-1)
+        )
         if cache is not None:
             k, v = cache.update(layer, k, v)
         y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
@@ -138,10 +156,19 @@ def gpt_forward_cached(model, idx: Tensor, cache: KVCache | None = None) -> Tens
 
 
 @torch.no_grad()
-def generate(forward: Callable[[Tensor, KVCache | None], Tensor], prompt: Sequence[int],
-             max_new_tokens: int, *, n_layers: int, use_cache: bool = True,
-             temperature: float = 0.0, top_k: int | None = None, top_p: float | None = None,
-             stop: int | None = None, seed: int = 0) -> list[int]:
+def generate(
+    forward: Callable[[Tensor, KVCache | None], Tensor],
+    prompt: Sequence[int],
+    max_new_tokens: int,
+    *,
+    n_layers: int,
+    use_cache: bool = True,
+    temperature: float = 0.0,
+    top_k: int | None = None,
+    top_p: float | None = None,
+    stop: int | None = None,
+    seed: int = 0,
+) -> list[int]:
     """Continue ``prompt`` by up to ``max_new_tokens`` tokens; return only the new ones.
 
     ``forward(ids, cache)`` gives logits ``(1, T, V)``. With ``use_cache`` the prompt is
@@ -158,8 +185,11 @@ def generate(forward: Callable[[Tensor, KVCache | None], Tensor], prompt: Sequen
     for _ in range(max_new_tokens):
         logits = forward(torch.tensor([step_input]), cache)[0, -1]
         probs = next_token_probs(logits.double(), temperature, top_k, top_p)
-        token = int(torch.multinomial(probs, 1, generator=generator)) if temperature > 0 \
+        token = (
+            int(torch.multinomial(probs, 1, generator=generator))
+            if temperature > 0
             else int(probs.argmax())
+        )
         new.append(token)
         ids.append(token)
         if token == stop:

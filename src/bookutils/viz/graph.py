@@ -21,7 +21,7 @@ def graph_layout(root: Value) -> dict[Value, tuple[float, float]]:
         raise TypeError(f"graph_layout needs a Value, got {type(root).__name__}")
     order = topological_order(root)
     column: dict[Value, int] = {}
-    for node in order:                                  # parents come first in this order
+    for node in order:  # parents come first in this order
         column[node] = 1 + max((column[p] for p in node.parents), default=-1)
     rows: dict[int, int] = {}
     position: dict[Value, tuple[float, float]] = {}
@@ -29,13 +29,14 @@ def graph_layout(root: Value) -> dict[Value, tuple[float, float]]:
         c = column[node]
         position[node] = (float(c), -float(rows.get(c, 0)))
         rows[c] = rows.get(c, 0) + 1
-    for node, (x, y) in position.items():               # centre every column vertically
+    for node, (x, y) in position.items():  # centre every column vertically
         position[node] = (x, y + (rows[int(x)] - 1) / 2)
     return position
 
 
-def draw_graph(ax: Axes, root: Value, *, show_grad: bool = True,
-               max_nodes: int = 60) -> dict[Value, tuple[float, float]]:
+def draw_graph(
+    ax: Axes, root: Value, *, show_grad: bool = True, max_nodes: int = 60
+) -> dict[Value, tuple[float, float]]:
     """Draw ``root``'s graph on ``ax`` and return the layout used.
 
     Leaves (inputs and weights) are blue, computed nodes orange. Graphs with more than
@@ -45,13 +46,19 @@ def draw_graph(ax: Axes, root: Value, *, show_grad: bool = True,
         raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
     position = graph_layout(root)
     if len(position) > max_nodes:
-        raise ValueError(f"the graph has {len(position)} nodes, more than max_nodes="
-                         f"{max_nodes} can be drawn legibly")
+        raise ValueError(
+            f"the graph has {len(position)} nodes, more than max_nodes="
+            f"{max_nodes} can be drawn legibly"
+        )
     for node, (x, y) in position.items():
         for parent in node.parents:
             px, py = position[parent]
-            ax.annotate("", xy=(x - 0.28, y), xytext=(px + 0.28, py),
-                        arrowprops={"arrowstyle": "->", "color": "0.4", "lw": 1.2})
+            ax.annotate(
+                "",
+                xy=(x - 0.28, y),
+                xytext=(px + 0.28, py),
+                arrowprops={"arrowstyle": "->", "color": "0.4", "lw": 1.2},
+            )
     for node, (x, y) in position.items():
         name = node.label or node.op or "input"
         if node.label and node.op:
@@ -60,9 +67,20 @@ def draw_graph(ax: Axes, root: Value, *, show_grad: bool = True,
         if show_grad:
             text += f"\ngrad {node.grad:.3g}"
         colour = PALETTE[0] if not node.parents else PALETTE[1]
-        ax.text(x, y, text, ha="center", va="center", fontsize=8,
-                bbox={"boxstyle": "round,pad=0.35", "facecolor": colour, "alpha": 0.25,
-                      "edgecolor": colour})
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={
+                "boxstyle": "round,pad=0.35",
+                "facecolor": colour,
+                "alpha": 0.25,
+                "edgecolor": colour,
+            },
+        )
     xs = [p[0] for p in position.values()]
     ys = [p[1] for p in position.values()]
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)

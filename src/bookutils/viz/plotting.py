@@ -14,7 +14,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+)
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 
 BOOK_STYLE: dict[str, object] = {
@@ -53,9 +61,14 @@ def smallest_tick_points(fig: mpl.figure.Figure) -> float | None:
     sizes = []
     for ax in fig.get_axes():
         for axis in (ax.xaxis, ax.yaxis):
-            ticks = axis.get_major_ticks() if ax.axison and axis.get_visible() else []
-            if len(axis.get_ticklocs()) and ticks and (ticks[0].label1.get_visible()
-                                                       or ticks[0].label2.get_visible()):
+            ticks = (
+                axis.get_major_ticks() if ax.axison and axis.get_visible() else []
+            )
+            if (
+                len(axis.get_ticklocs())
+                and ticks
+                and (ticks[0].label1.get_visible() or ticks[0].label2.get_visible())
+            ):
                 sizes.append(float(ticks[0].label1.get_fontsize()))
     return min(sizes) if sizes else None
 
@@ -64,24 +77,45 @@ def _check_points(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
     if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (n, 2) to be drawn in the plane, got {X.shape}")
+        raise ValueError(
+            f"X must have shape (n, 2) to be drawn in the plane, got {X.shape}"
+        )
     if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+        raise ValueError(
+            f"y must have shape ({X.shape[0]},) to match X, got {y.shape}"
+        )
     return X, y
 
 
-def plot_points(ax: Axes, X: np.ndarray, y: np.ndarray, *, size: float = 28) -> None:
+def plot_points(
+    ax: Axes, X: np.ndarray, y: np.ndarray, *, size: float = 28
+) -> None:
     """Scatter 2-D points, one colour and marker per class (labels may be 0/1 or -1/+1)."""
     X, y = _check_points(X, y)
     for i, label in enumerate(np.unique(y)):
         pts = X[y == label]
-        ax.scatter(pts[:, 0], pts[:, 1], s=size, c=PALETTE[i % len(PALETTE)],
-                   marker=_MARKERS[i % len(_MARKERS)], edgecolors="white", linewidths=0.5,
-                   label=f"class {label:g}", zorder=3)
+        ax.scatter(
+            pts[:, 0],
+            pts[:, 1],
+            s=size,
+            c=PALETTE[i % len(PALETTE)],
+            marker=_MARKERS[i % len(_MARKERS)],
+            edgecolors="white",
+            linewidths=0.5,
+            label=f"class {label:g}",
+            zorder=3,
+        )
 
 
-def plot_linear_boundary(ax: Axes, w: np.ndarray, b: float, *, show_normal: bool = True,
-                         color: str = "black", label: str | None = "boundary") -> None:
+def plot_linear_boundary(
+    ax: Axes,
+    w: np.ndarray,
+    b: float,
+    *,
+    show_normal: bool = True,
+    color: str = "black",
+    label: str | None = "boundary",
+) -> None:
     """Draw the line w·x + b = 0 across the current axes and, optionally, its normal w.
 
     The normal is drawn as an arrow from the point of the line nearest the origin, which is
@@ -89,7 +123,9 @@ def plot_linear_boundary(ax: Axes, w: np.ndarray, b: float, *, show_normal: bool
     """
     w = np.asarray(w, dtype=float)
     if w.shape != (2,):
-        raise ValueError(f"w must have shape (2,) to draw a line in the plane, got {w.shape}")
+        raise ValueError(
+            f"w must have shape (2,) to draw a line in the plane, got {w.shape}"
+        )
     norm = float(np.linalg.norm(w))
     if norm == 0.0:
         return  # w = 0 defines no line: every point is on the boundary
@@ -101,28 +137,42 @@ def plot_linear_boundary(ax: Axes, w: np.ndarray, b: float, *, show_normal: bool
     ax.plot(ends[:, 0], ends[:, 1], color=color, lw=2, label=label, zorder=2)
     if show_normal:
         arrow = 0.25 * min(x1 - x0, y1 - y0) * w / norm
-        ax.annotate("", xy=foot + arrow, xytext=foot,
-                    arrowprops={"arrowstyle": "->", "color": color, "lw": 2}, zorder=4)
+        ax.annotate(
+            "",
+            xy=foot + arrow,
+            xytext=foot,
+            arrowprops={"arrowstyle": "->", "color": color, "lw": 2},
+            zorder=4,
+        )
         ax.text(*(foot + 1.15 * arrow), r"$\mathbf{w}$", color=color, fontsize=12)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
 
 
-def plot_decision_regions(ax: Axes, predict: Callable[[np.ndarray], np.ndarray],
-                          X: np.ndarray, y: np.ndarray, *, resolution: int = 100,
-                          pad: float = 0.5) -> None:
+def plot_decision_regions(
+    ax: Axes,
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    resolution: int = 100,
+    pad: float = 0.5,
+) -> None:
     """Shade the plane by ``predict`` (a function from an (m, 2) array to m labels).
 
     Also draws the points, and sets the limits to the points' bounding box plus ``pad``.
     """
     X, y = _check_points(X, y)
     if not callable(predict):
-        raise TypeError("predict must be a function mapping an (m, 2) array to m labels")
+        raise TypeError(
+            "predict must be a function mapping an (m, 2) array to m labels"
+        )
     if not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
     lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
-    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
-                         np.linspace(lo[1], hi[1], resolution))
+    gx, gy = np.meshgrid(
+        np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    )
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     z = np.asarray(predict(grid), dtype=float).reshape(gx.shape)
     classes = np.unique(y).astype(float)
@@ -138,7 +188,9 @@ def new_figure(title: str, xlabel: str, ylabel: str, **subplots_kw: object):
     """Create a one-axes figure with the title and axis labels every book figure must have."""
     for name, value in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
         if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"{name} must be a non-empty string: every figure is labelled")
+            raise ValueError(
+                f"{name} must be a non-empty string: every figure is labelled"
+            )
     fig, ax = plt.subplots(**subplots_kw)
     ax.set_title(title)
     ax.set_xlabel(xlabel)

@@ -39,34 +39,59 @@ def figure_to_png(fig: Figure, *, dpi: float = 72, colors: int = 128) -> bytes:
     Deterministic: the same figure gives the same bytes (no time stamp is written).
     """
     if not isinstance(fig, Figure):
-        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__}")
-    if not (isinstance(dpi, (int, float)) and np.isfinite(dpi) and 10 <= dpi <= 300):
+        raise TypeError(
+            f"fig must be a matplotlib Figure, got {type(fig).__name__}"
+        )
+    if not (
+        isinstance(dpi, (int, float)) and np.isfinite(dpi) and 10 <= dpi <= 300
+    ):
         raise ValueError(f"dpi must be a number in [10, 300], got {dpi!r}")
-    if isinstance(colors, bool) or not isinstance(colors, int) or not 2 <= colors <= 256:
+    if (
+        isinstance(colors, bool)
+        or not isinstance(colors, int)
+        or not 2 <= colors <= 256
+    ):
         raise ValueError(f"colors must be an int in [2, 256], got {colors!r}")
-    canvas = FigureCanvasAgg(fig) if not isinstance(fig.canvas, FigureCanvasAgg) else fig.canvas
+    canvas = (
+        FigureCanvasAgg(fig)
+        if not isinstance(fig.canvas, FigureCanvasAgg)
+        else fig.canvas
+    )
     fig.set_dpi(dpi)
     canvas.draw()
     rgb = Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
-    small = rgb.quantize(colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    info = PngInfo()          # what a page needs to tell its text size: tick labels in points
+    small = rgb.quantize(
+        colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
+    info = (
+        PngInfo()
+    )  # what a page needs to tell its text size: tick labels in points
     points = smallest_tick_points(fig)
     info.add_text(TICK_SIZE_KEY, "none" if points is None else f"{points:g}")
     buf = io.BytesIO()
-    small.save(buf, format="PNG", optimize=True, dpi=(dpi, dpi), pnginfo=info)   # pHYs: size
+    small.save(
+        buf, format="PNG", optimize=True, dpi=(dpi, dpi), pnginfo=info
+    )  # pHYs: size
     return buf.getvalue()
 
 
-def render_frames(draw: Callable[[Figure, int], None], count: int, *,
-                  figsize: tuple[float, float] = (5.0, 3.5), dpi: float = 150,
-                  colors: int = 128) -> list[bytes]:
+def render_frames(
+    draw: Callable[[Figure, int], None],
+    count: int,
+    *,
+    figsize: tuple[float, float] = (5.0, 3.5),
+    dpi: float = 150,
+    colors: int = 128,
+) -> list[bytes]:
     """Call ``draw(fig, i)`` on a fresh figure for i = 0..count-1; return the PNG frames.
 
     ``draw`` adds its axes to the empty figure it is given (``fig.add_subplot()``) and must
     give each a title and axis labels, like every figure of the book.
     """
     if not callable(draw):
-        raise TypeError("draw must be a function draw(fig, i) that fills the figure for frame i")
+        raise TypeError(
+            "draw must be a function draw(fig, i) that fills the figure for frame i"
+        )
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ValueError(f"count must be a positive int, got {count!r}")
     frames = []
@@ -78,8 +103,10 @@ def render_frames(draw: Callable[[Figure, int], None], count: int, *,
     return frames
 
 
-_STYLE = ("font-family:sans-serif;font-size:13px;display:flex;gap:6px;align-items:center;"
-          "flex-wrap:wrap;margin-top:4px")
+_STYLE = (
+    "font-family:sans-serif;font-size:13px;display:flex;gap:6px;align-items:center;"
+    "flex-wrap:wrap;margin-top:4px"
+)
 
 _SCRIPT = """<script>
 (function () {
@@ -129,19 +156,30 @@ class ScrubbableFigure:
     interval_ms: int = 400
 
     def __post_init__(self) -> None:
-        if not self.frames or not all(isinstance(f, bytes) and f.startswith(b"\x89PNG")
-                                      for f in self.frames):
-            raise ValueError("frames must be a non-empty sequence of PNG images (bytes)")
+        if not self.frames or not all(
+            isinstance(f, bytes) and f.startswith(b"\x89PNG") for f in self.frames
+        ):
+            raise ValueError(
+                "frames must be a non-empty sequence of PNG images (bytes)"
+            )
         if len(self.labels) != len(self.frames):
-            raise ValueError(f"{len(self.frames)} frames but {len(self.labels)} labels:"
-                             " give one label per frame")
+            raise ValueError(
+                f"{len(self.frames)} frames but {len(self.labels)} labels:"
+                " give one label per frame"
+            )
         if not isinstance(self.alt, str) or len(self.alt.strip()) < 20:
-            raise ValueError("alt must describe the figure in a sentence (at least 20 characters)")
+            raise ValueError(
+                "alt must describe the figure in a sentence (at least 20 characters)"
+            )
         if not 0 <= self.start < len(self.frames):
-            raise ValueError(f"start must be a frame index in [0, {len(self.frames) - 1}],"
-                             f" got {self.start}")
+            raise ValueError(
+                f"start must be a frame index in [0, {len(self.frames) - 1}],"
+                f" got {self.start}"
+            )
         if not 50 <= self.interval_ms <= 5000:
-            raise ValueError(f"interval_ms must lie in [50, 5000], got {self.interval_ms}")
+            raise ValueError(
+                f"interval_ms must lie in [50, 5000], got {self.interval_ms}"
+            )
 
     @property
     def nbytes(self) -> int:
@@ -154,10 +192,14 @@ class ScrubbableFigure:
         The element id comes from a hash of the content and a counter, so two figures on
         one page never share it and a re-run of the notebook writes the same page.
         """
-        digest = hashlib.sha1(b"".join(self.frames) + "\n".join(self.labels).encode())
+        digest = hashlib.sha1(
+            b"".join(self.frames) + "\n".join(self.labels).encode()
+        )
         ident = f"bu-scrub-{digest.hexdigest()[:10]}-{next(_COUNTER)}"
-        data = [[base64.b64encode(f).decode("ascii"), lab]
-                for f, lab in zip(self.frames, self.labels, strict=True)]
+        data = [
+            [base64.b64encode(f).decode("ascii"), lab]
+            for f, lab in zip(self.frames, self.labels, strict=True)
+        ]
         payload = json.dumps(data).replace("</", "<\\/")
         first = data[self.start][0]
         n = len(self.frames) - 1
@@ -173,23 +215,33 @@ class ScrubbableFigure:
             '<button class="bu-next" type="button" title="next frame">&#9654;</button>'
             '<button class="bu-play" type="button">&#9654; play</button>'
             '<span class="bu-scrub-label" aria-live="polite">'
-            f'{html.escape(self.labels[self.start])}</span>'
+            f"{html.escape(self.labels[self.start])}</span>"
             "</div>"
             f'<script type="application/json">{payload}</script>'
             + _SCRIPT % {"id": ident, "interval": self.interval_ms}
-            + "</div>")
+            + "</div>"
+        )
 
     def _repr_html_(self) -> str:
         return self.html()
 
     def __repr__(self) -> str:
-        return (f"ScrubbableFigure({len(self.frames)} frames, {self.nbytes / 1024:.0f} KB:"
-                f" {self.labels[0]!r} … {self.labels[-1]!r})")
+        return (
+            f"ScrubbableFigure({len(self.frames)} frames, {self.nbytes / 1024:.0f} KB:"
+            f" {self.labels[0]!r} … {self.labels[-1]!r})"
+        )
 
 
-def scrub_figure(draw: Callable[[Figure, int], None], labels: Sequence[str], *, alt: str,
-                 figsize: tuple[float, float] = (5.0, 3.5), dpi: float = 150,
-                 start: int = 0, interval_ms: int = 400) -> ScrubbableFigure:
+def scrub_figure(
+    draw: Callable[[Figure, int], None],
+    labels: Sequence[str],
+    *,
+    alt: str,
+    figsize: tuple[float, float] = (5.0, 3.5),
+    dpi: float = 150,
+    start: int = 0,
+    interval_ms: int = 400,
+) -> ScrubbableFigure:
     """Render one frame per label with ``draw(fig, i)`` and wrap them in a slider.
 
     Display the result (make it the last expression of a cell): in Jupyter, Colab and the

@@ -36,13 +36,16 @@ def _walk(widget: widgets.Widget) -> Iterator[widgets.Widget]:
 def _reading(control: widgets.Widget) -> str | None:
     """``"description = value"`` for a slider or a menu; None for anything else."""
     label = getattr(control, "description", "")
-    if not label or isinstance(control, (widgets.Button, widgets.HTML, widgets.Label,
-                                         widgets.Play)):
+    if not label or isinstance(
+        control, (widgets.Button, widgets.HTML, widgets.Label, widgets.Play)
+    ):
         return None
     if isinstance(control, (widgets.FloatSlider, widgets.FloatLogSlider)):
         fmt = control.readout_format or ".2f"
         return f"{label} = {format(control.value, fmt)}"
-    if isinstance(control, widgets.ValueWidget) and not isinstance(control, widgets.Textarea):
+    if isinstance(control, widgets.ValueWidget) and not isinstance(
+        control, widgets.Textarea
+    ):
         value = getattr(control, "label", None) or control.value
         if isinstance(value, tuple):
             value = ", ".join(map(str, value))
@@ -54,7 +57,9 @@ def widget_settings(widget: widgets.Widget) -> tuple[list[str], list[str]]:
     """The settings of ``widget``'s controls (``"w₁ = 1.00"``) and the text of its status
     lines (HTML widgets, tags removed), in the order they appear."""
     if not isinstance(widget, widgets.Widget):
-        raise TypeError(f"expected an ipywidgets widget, got {type(widget).__name__}")
+        raise TypeError(
+            f"expected an ipywidgets widget, got {type(widget).__name__}"
+        )
     settings, status = [], []
     for w in _walk(widget):
         reading = _reading(w)
@@ -71,7 +76,7 @@ class FrozenWidget:
 
     widget: widgets.Widget
     png: bytes
-    width: int            # CSS pixels: the PNG is drawn at twice this for sharp screens
+    width: int  # CSS pixels: the PNG is drawn at twice this for sharp screens
     alt: str
     settings: tuple[str, ...]
     status: tuple[str, ...]
@@ -88,39 +93,62 @@ class FrozenWidget:
             f'<figcaption><span class="bu-badge">{BADGE}</span> '
             f"Drawn for {html.escape(drawn)}.{status} Run the notebook (Jupyter or Colab) "
             "to move the controls; this page has no Python to redraw it.</figcaption>"
-            "</figure>")
+            "</figure>"
+        )
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> dict[str, Any]:
         bundle = dict(self.widget._repr_mimebundle_())
         bundle["text/html"] = self.html()
         return bundle
 
 
-def frozen_widget(widget: widgets.Widget, picture: Figure | bytes, *, alt: str,
-                  width: int | None = None) -> FrozenWidget:
+def frozen_widget(
+    widget: widgets.Widget,
+    picture: Figure | bytes,
+    *,
+    alt: str,
+    width: int | None = None,
+) -> FrozenWidget:
     """Pair ``widget`` with its current ``picture`` (a figure, or PNG bytes drawn at
     ``2 * width`` pixels) and an ``alt`` sentence for the HTML book."""
     if not isinstance(widget, widgets.Widget):
-        raise TypeError(f"expected an ipywidgets widget, got {type(widget).__name__}")
+        raise TypeError(
+            f"expected an ipywidgets widget, got {type(widget).__name__}"
+        )
     if not isinstance(alt, str) or len(alt.strip()) < 20:
-        raise ValueError("alt must describe the picture in a sentence (at least 20 characters)")
+        raise ValueError(
+            "alt must describe the picture in a sentence (at least 20 characters)"
+        )
     if isinstance(picture, Figure):
         css = int(round(picture.get_figwidth() * 100))
         dpi = picture.get_dpi()
         png = figure_to_png(picture, dpi=200, colors=128)
-        picture.set_dpi(dpi)                 # a live widget's figure keeps its own size
+        picture.set_dpi(dpi)  # a live widget's figure keeps its own size
     elif isinstance(picture, bytes) and picture.startswith(b"\x89PNG"):
         if not (isinstance(width, int) and width > 0):
-            raise ValueError(f"PNG bytes need their display width in CSS pixels, got {width!r}")
+            raise ValueError(
+                f"PNG bytes need their display width in CSS pixels, got {width!r}"
+            )
         css, png = width, picture
     else:
-        raise TypeError("picture must be a matplotlib Figure or PNG bytes,"
-                        f" got {type(picture).__name__}")
+        raise TypeError(
+            "picture must be a matplotlib Figure or PNG bytes,"
+            f" got {type(picture).__name__}"
+        )
     settings, status = widget_settings(widget)
-    return FrozenWidget(widget, png, width or css, alt.strip(), tuple(settings), tuple(status))
+    return FrozenWidget(
+        widget, png, width or css, alt.strip(), tuple(settings), tuple(status)
+    )
 
 
-def show_widget(widget: widgets.Widget, picture: Figure | bytes, *, alt: str,
-                width: int | None = None) -> None:
+def show_widget(
+    widget: widgets.Widget,
+    picture: Figure | bytes,
+    *,
+    alt: str,
+    width: int | None = None,
+) -> None:
     """Display ``widget`` (live in Jupyter) with its still picture for the HTML book."""
     display(frozen_widget(widget, picture, alt=alt, width=width))

@@ -21,20 +21,32 @@ from matplotlib.figure import Figure
 class LiveFigure:
     """Controls (name -> ipywidgets control) that redraw ``draw(fig, **values)`` on change."""
 
-    def __init__(self, draw: Callable[..., None], controls: Mapping[str, widgets.ValueWidget],
-                 *, figsize: tuple[float, float] = (6.0, 3.6)) -> None:
+    def __init__(
+        self,
+        draw: Callable[..., None],
+        controls: Mapping[str, widgets.ValueWidget],
+        *,
+        figsize: tuple[float, float] = (6.0, 3.6),
+    ) -> None:
         if not callable(draw):
-            raise TypeError("draw must be a function draw(fig, **values) that fills the figure")
-        if not controls or not all(hasattr(c, "value") and hasattr(c, "observe")
-                                   for c in controls.values()):
-            raise ValueError("controls must map each keyword of draw to an ipywidgets control"
-                             " with a value, e.g. {'gain': FloatSlider(...)}")
+            raise TypeError(
+                "draw must be a function draw(fig, **values) that fills the figure"
+            )
+        if not controls or not all(
+            hasattr(c, "value") and hasattr(c, "observe") for c in controls.values()
+        ):
+            raise ValueError(
+                "controls must map each keyword of draw to an ipywidgets control"
+                " with a value, e.g. {'gain': FloatSlider(...)}"
+            )
         self.draw, self.controls, self.figsize = draw, dict(controls), figsize
         self.output = widgets.Output()
         self.redraws = 0
         for control in self.controls.values():
             control.observe(lambda _change: self.redraw(), names="value")
-        self.widget = widgets.VBox([widgets.HBox(list(self.controls.values())), self.output])
+        self.widget = widgets.VBox(
+            [widgets.HBox(list(self.controls.values())), self.output]
+        )
         self.redraw()
 
     @property
@@ -58,8 +70,11 @@ class LiveFigure:
         self.redraws += 1
 
 
-def live_figure(draw: Callable[..., None], figsize: tuple[float, float] = (6.0, 3.6),
-                **controls: widgets.ValueWidget) -> LiveFigure:
+def live_figure(
+    draw: Callable[..., None],
+    figsize: tuple[float, float] = (6.0, 3.6),
+    **controls: widgets.ValueWidget,
+) -> LiveFigure:
     """Build a :class:`LiveFigure` from keyword controls, display it, and return it."""
     live = LiveFigure(draw, controls, figsize=figsize)
     display(live.widget)

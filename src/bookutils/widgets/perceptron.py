@@ -28,13 +28,22 @@ class PerceptronExplorer:
     next one, so the reader sees a point that was misclassified pull the line towards it.
     """
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, *, lr: float = 0.5,
-                 w: tuple[float, float] = (1.0, -1.0), b: float = 0.0,
-                 limit: float = 3.0) -> None:
+    def __init__(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        *,
+        lr: float = 0.5,
+        w: tuple[float, float] = (1.0, -1.0),
+        b: float = 0.0,
+        limit: float = 3.0,
+    ) -> None:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != 2:
-            raise ValueError(f"X must have shape (n, 2) (the explorer draws the plane),"
-                             f" got {X.shape}")
+            raise ValueError(
+                f"X must have shape (n, 2) (the explorer draws the plane),"
+                f" got {X.shape}"
+            )
         self.X, self.y = X, _check_labels(y, X.shape[0]).astype(int)
         if not (np.isfinite(lr) and lr > 0):
             raise ValueError(f"lr must be a positive number, got {lr!r}")
@@ -45,23 +54,42 @@ class PerceptronExplorer:
         self._quiet = False
 
         def slider(label: str, value: float) -> widgets.FloatSlider:
-            s = widgets.FloatSlider(value=value, min=-limit, max=limit, step=0.05,
-                                    description=label, readout_format=".2f")
+            s = widgets.FloatSlider(
+                value=value,
+                min=-limit,
+                max=limit,
+                step=0.05,
+                description=label,
+                readout_format=".2f",
+            )
             s.observe(lambda _change: self.redraw(), names="value")
             return s
 
-        self.w1, self.w2 = slider("w₁", self._start[0][0]), slider("w₂", self._start[0][1])
+        self.w1, self.w2 = (
+            slider("w₁", self._start[0][0]),
+            slider("w₂", self._start[0][1]),
+        )
         self.b = slider("b", self._start[1])
-        self.step_button = widgets.Button(description="Train step", icon="step-forward")
+        self.step_button = widgets.Button(
+            description="Train step", icon="step-forward"
+        )
         self.reset_button = widgets.Button(description="Reset", icon="undo")
         self.step_button.on_click(lambda _button: self.step())
         self.reset_button.on_click(lambda _button: self.reset())
         self.status = widgets.HTML()
         self.output = widgets.Output()
-        self.widget = widgets.VBox([
-            widgets.HBox([widgets.VBox([self.w1, self.w2, self.b]),
-                          widgets.VBox([self.step_button, self.reset_button])]),
-            self.status, self.output])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox(
+                    [
+                        widgets.VBox([self.w1, self.w2, self.b]),
+                        widgets.VBox([self.step_button, self.reset_button]),
+                    ]
+                ),
+                self.status,
+                self.output,
+            ]
+        )
         self.redraw()
 
     @property
@@ -72,7 +100,11 @@ class PerceptronExplorer:
     def _set(self, w: np.ndarray, b: float) -> None:
         self._quiet = True  # one redraw for three slider moves
         try:
-            self.w1.value, self.w2.value, self.b.value = float(w[0]), float(w[1]), float(b)
+            self.w1.value, self.w2.value, self.b.value = (
+                float(w[0]),
+                float(w[1]),
+                float(b),
+            )
         finally:
             self._quiet = False
         self.redraw()
@@ -99,11 +131,20 @@ class PerceptronExplorer:
     def draw(self, ax: plt.Axes) -> None:
         """Draw the regions, the line, its normal and the next example to visit."""
         w, b = self.weights
-        plot_decision_regions(ax, lambda G: perceptron_predict(w, b, G), self.X, self.y)
+        plot_decision_regions(
+            ax, lambda G: perceptron_predict(w, b, G), self.X, self.y
+        )
         plot_linear_boundary(ax, w, b)
         nxt = self.X[self.next_index]
-        ax.scatter(*nxt, s=180, facecolors="none", edgecolors="black", linewidths=1.5,
-                   label="next example", zorder=5)
+        ax.scatter(
+            *nxt,
+            s=180,
+            facecolors="none",
+            edgecolors="black",
+            linewidths=1.5,
+            label="next example",
+            zorder=5,
+        )
         ax.set_title(f"Perceptron: w = ({w[0]:.2f}, {w[1]:.2f}), b = {b:.2f}")
         ax.set_xlabel("$x_1$")
         ax.set_ylabel("$x_2$")
@@ -112,8 +153,10 @@ class PerceptronExplorer:
     def redraw(self) -> None:
         if self._quiet:
             return
-        self.status.value = (f"misclassified: <b>{self.errors()}</b> of {len(self.y)}"
-                             f" &nbsp;·&nbsp; updates so far: {self.updates}")
+        self.status.value = (
+            f"misclassified: <b>{self.errors()}</b> of {len(self.y)}"
+            f" &nbsp;·&nbsp; updates so far: {self.updates}"
+        )
         with self.output:
             self.output.clear_output(wait=True)
             fig, ax = plt.subplots(figsize=(5.5, 4.2))
@@ -122,12 +165,18 @@ class PerceptronExplorer:
             plt.close(fig)
 
 
-def perceptron_explorer(X: np.ndarray, y: np.ndarray, **kwargs) -> PerceptronExplorer:
+def perceptron_explorer(
+    X: np.ndarray, y: np.ndarray, **kwargs
+) -> PerceptronExplorer:
     """Build a :class:`PerceptronExplorer`, display it, and return it for inspection."""
     explorer = PerceptronExplorer(X, y, **kwargs)
     fig = Figure(figsize=(5.5, 4.2), layout="constrained")
     explorer.draw(fig.add_subplot())
-    show_widget(explorer.widget, fig, alt="The perceptron's decision regions and line over the"
-                " training points, with the next example to visit circled, for the weights"
-                " listed below.")
+    show_widget(
+        explorer.widget,
+        fig,
+        alt="The perceptron's decision regions and line over the"
+        " training points, with the next example to visit circled, for the weights"
+        " listed below.",
+    )
     return explorer
