@@ -49,7 +49,8 @@ def use_book_style() -> None:
 
 
 # The PNG text chunk in which the book's figures record their smallest tick label, so that
-# a test of the HTML can tell how large that text is on screen (tests/browser/test_browser_layout.py).
+# a test of the HTML can tell how large that text is on screen
+# (tests/browser/test_browser_layout.py).
 TICK_SIZE_KEY = "Tick label size (pt)"
 
 
