@@ -148,3 +148,24 @@ def test_token_f1_counts_repeats_on_both_sides_by_hand():
     assert math.isclose(
         token_f1("The Tower, tower!", "tower"), 2 * 0.5 * 1 / 1.5
     ), "token_f1"
+
+
+def test_average_precision_envelope_lifts_a_later_precision_by_hand():
+    # hits at ranks 1, 4, 5 of 3 objects: precision 1, 1/2, 1/3, 1/2, 3/5; the envelope
+    # (best precision at any higher recall) is 1, 3/5, 3/5, 3/5, 3/5. Recall 1/3 is first
+    # reached at rank 1, 2/3 at rank 4 (raw 1/2, envelope 3/5), 1 at rank 5. On the
+    # 101-point grid: 34 points read 1 (0..0.33), 33 read 3/5 (0.34..0.66), 34 read 3/5.
+    # Without the envelope the middle 33 would read 1/2: 70.9 / 101 instead of 74.2 / 101.
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    ap = average_precision(s, np.array([1, 0, 0, 1, 1], bool), 3)
+    assert math.isclose(ap, (34 + 33 * 0.6 + 34 * 0.6) / 101), (
+        f"average_precision {ap}, expected 74.2/101 = {74.2 / 101}"
+    )
+    # the same detections given out of order: ranking is by score, not by position
+    perm = np.array([4, 2, 0, 3, 1])
+    ap_shuffled = average_precision(
+        s[perm], np.array([1, 0, 0, 1, 1], bool)[perm], 3
+    )
+    assert math.isclose(ap_shuffled, ap), (
+        f"average_precision {ap_shuffled} on shuffled input, {ap} in order"
+    )
