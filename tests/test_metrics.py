@@ -14,7 +14,9 @@ from sklearn.metrics import top_k_accuracy_score
 
 from bookutils.checks.metrics import check_token_f1
 from bookutils.metrics import (
+    accuracy,
     average_precision,
+    confusion_matrix,
     exact_match,
     match_detections,
     normalize_answer,
@@ -169,3 +171,32 @@ def test_average_precision_envelope_lifts_a_later_precision_by_hand():
     assert math.isclose(ap_shuffled, ap), (
         f"average_precision {ap_shuffled} on shuffled input, {ap} in order"
     )
+
+
+def test_accuracy_by_hand_in_eval_mode_and_restores_training():
+    # logits = X itself: rows predict 1, 0, 2, 2; labels 1, 0, 0, 2 -> 3 of 4 right.
+    # The dropout (p=0.9) must be off while counting, and training mode restored after.
+    identity = torch.nn.Linear(3, 3)
+    with torch.no_grad():
+        identity.weight.copy_(torch.eye(3))
+        identity.bias.zero_()
+    model = torch.nn.Sequential(identity, torch.nn.Dropout(0.9))
+    X = torch.tensor(
+        [[0.0, 2.0, 1.0], [3.0, 1.0, 0.0], [0.0, 1.0, 5.0], [1.0, 0, 4]]
+    )
+    y = torch.tensor([1, 0, 0, 2])
+    torch.manual_seed(0)
+    acc = accuracy(model.train(), X, y)
+    assert acc == 0.75, f"accuracy {acc}, expected 3/4"
+    assert model.training, "accuracy must restore the training mode"
+    assert accuracy(model.eval(), X, y) == 0.75 and not model.training
+
+
+def test_confusion_matrix_by_hand_with_an_absent_class():
+    # class 1 never occurs and class 3 (the last) neither: the matrix is still 4 x 4
+    C = confusion_matrix(np.array([0, 0, 2, 2, 2]), np.array([0, 2, 2, 0, 2]), 4)
+    expected = np.array([[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0]])
+    assert C.shape == (4, 4) and np.array_equal(C, expected), (
+        f"confusion_matrix gave\n{C}\nexpected\n{expected}"
+    )
+    assert np.issubdtype(C.dtype, np.integer), f"confusion_matrix dtype {C.dtype}"
