@@ -200,3 +200,18 @@ def test_confusion_matrix_by_hand_with_an_absent_class():
         f"confusion_matrix gave\n{C}\nexpected\n{expected}"
     )
     assert np.issubdtype(C.dtype, np.integer), f"confusion_matrix dtype {C.dtype}"
+
+
+def test_match_detections_falls_back_to_the_next_unmatched_box_by_hand():
+    # Two overlapping objects. The 0.9 detection is object 1 exactly. The 0.8 detection
+    # overlaps object 1 most (IoU 95/105) but it is taken; its IoU with object 2 is
+    # 85/115 = 0.74 >= 0.5, so it matches object 2: two true positives.
+    gt = [[0, 0, 10, 10], [2, 0, 12, 10]]
+    dets = [[0.5, 0, 10.5, 10], [0, 0, 10, 10]]
+    scores, tp = match_detections(dets, [0.8, 0.9], gt, 0.5)
+    assert scores.tolist() == [0.9, 0.8] and tp.tolist() == [True, True], (
+        f"match_detections gave scores {scores.tolist()}, true positives {tp.tolist()}"
+    )
+    # an IoU exactly at the threshold counts: [0, 0, 1, 1] covers half of [0, 0, 2, 1]
+    _, tp = match_detections([[0, 0, 1, 1]], [0.5], [[0, 0, 2, 1]], 0.5)
+    assert tp.tolist() == [True], f"IoU 0.5 at threshold 0.5: {tp.tolist()}"
