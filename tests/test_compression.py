@@ -110,6 +110,12 @@ def test_distillation_loss_matches_kl_div_and_its_limits():
         distillation_loss(s, t, y, 3.0, 0.0), F.cross_entropy(s, y)
     )
     assert distillation_loss(t, t, y, 2.0, 1.0).abs().item() < 1e-6
+    # a weight strictly between 0 and 1 mixes the two terms: 0.3 soft, 0.7 hard
+    mixed = distillation_loss(s, t, y, 3.0, 0.3)
+    expected = 0.3 * 9 * kl + 0.7 * F.cross_entropy(s, y)
+    assert torch.allclose(mixed, expected, rtol=1e-5), (
+        f"distillation_loss alpha=0.3: {mixed.item()}, expected {expected.item()}"
+    )
 
 
 def test_distillation_loss_rejects_bad_arguments():
