@@ -51,6 +51,13 @@ def test_softmax_matches_torch_and_handles_minus_infinity():
     )
     big = torch.tensor([1000.0, 1001.0], dtype=F64)  # exp would overflow unshifted
     torch.testing.assert_close(masked_softmax(big), torch.softmax(big, -1), **TIGHT)
+    # rows whose maxima lie 1000 apart: one max for the whole batch underflows row 0
+    # to 0/0; the maximum must be taken per row (and per column for dim=0)
+    apart = torch.tensor([[0.0, 1.0], [1000.0, 1001.0]], dtype=F64)
+    e = 1 / (1 + math.e)
+    by_hand = torch.tensor([[e, 1 - e], [e, 1 - e]], dtype=F64)
+    torch.testing.assert_close(masked_softmax(apart), by_hand, **TIGHT)
+    torch.testing.assert_close(masked_softmax(apart.T, dim=0), by_hand.T, **TIGHT)
     inf = float("-inf")
     masked = masked_softmax(
         torch.tensor([[0.0, inf, 0.0], [inf, inf, inf]], dtype=F64)

@@ -125,3 +125,16 @@ def test_the_notebook_shows_the_package_code_unchanged():
     assert_notebook_shows(
         NOTEBOOK, bpe, {"merge_pair", "train_bpe", "BPETokenizer"}
     )
+
+
+def test_encode_applies_merges_by_rank_not_left_to_right():
+    # merges learnt first win: "bc" (rank 0) before "ab" (rank 1), although "ab" is
+    # leftmost in "abc"; a left-to-right merger would give [257, 99].
+    tok = BPETokenizer({(98, 99): 256, (97, 98): 257})
+    ids = tok.encode("abc")
+    assert ids == [97, 256], f"BPETokenizer.encode('abc') {ids}, expected [97, 256]"
+    # a merge can use an earlier one's token: ab -> 256, then (256, c) -> 257
+    tok = BPETokenizer({(97, 98): 256, (256, 99): 257, (98, 99): 258})
+    assert tok.encode("abc") == [257] and tok.encode("bc") == [258], (
+        f"encode gave {tok.encode('abc')} and {tok.encode('bc')}"
+    )

@@ -18,11 +18,11 @@ def test_bigram_counts_and_probabilities():
     assert np.isclose(
         lm.log_prob("ab"), np.log(3 / 5) + np.log(2 / 5) + np.log(2 / 4)
     )
-    n = 3 + 2
-    assert np.isclose(
-        lm.perplexity(["ab", "a"]),
-        np.exp(-(lm.log_prob("ab") + lm.log_prob("a")) / n),
-    )
+    # "a": ^a 3/5, a$ 2/5; five predictions in all (three for "ab", two for "a")
+    log_ab = np.log(3 / 5) + np.log(2 / 5) + np.log(2 / 4)
+    log_a = np.log(3 / 5) + np.log(2 / 5)
+    ppl = lm.perplexity(["ab", "a"])
+    assert np.isclose(ppl, np.exp(-(log_ab + log_a) / 5)), f"perplexity {ppl}"
 
 
 def test_bigram_bad_input():

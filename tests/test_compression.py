@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.ao.quantization import MinMaxObserver
 from torch.nn.utils import prune
 
 from bookutils.checks.compression import check_quantize_int8
@@ -24,10 +25,25 @@ from bookutils.training.compression import (
 def test_quantize_int8_matches_torch_quantize_per_tensor():
     w = torch.randn(50, 30, generator=torch.Generator().manual_seed(0))
     q, scale, zero_point = quantize_int8(w)
+    # scale and zero point from torch's own min-max observer (float32), not from ours
+    observer = MinMaxObserver(dtype=torch.qint8, qscheme=torch.per_tensor_affine)
+    observer(w)
+    torch_scale, torch_zero_point = observer.calculate_qparams()
+    assert math.isclose(scale, float(torch_scale), rel_tol=1e-6), (
+        f"int8_qparams scale {scale}, torch {float(torch_scale)}"
+    )
+    assert zero_point == int(torch_zero_point), (
+        f"int8_qparams zero point {zero_point}, torch {int(torch_zero_point)}"
+    )
     assert (scale, zero_point) == int8_qparams(w)
     assert q.dtype == torch.int8 and q.shape == w.shape
-    reference = torch.quantize_per_tensor(w, scale, zero_point, torch.qint8)
-    assert torch.equal(q, reference.int_repr())
+    reference = torch.quantize_per_tensor(
+        w, float(torch_scale), int(torch_zero_point), torch.qint8
+    )
+    assert torch.equal(q, reference.int_repr()), (
+        f"quantize_int8 differs from torch at "
+        f"{int((q != reference.int_repr()).sum())} entries"
+    )
     assert torch.allclose(
         dequantize_int8(q, scale, zero_point), reference.dequantize()
     )
@@ -94,6 +110,12 @@ def test_distillation_loss_matches_kl_div_and_its_limits():
         distillation_loss(s, t, y, 3.0, 0.0), F.cross_entropy(s, y)
     )
     assert distillation_loss(t, t, y, 2.0, 1.0).abs().item() < 1e-6
+    # a weight strictly between 0 and 1 mixes the two terms: 0.3 soft, 0.7 hard
+    mixed = distillation_loss(s, t, y, 3.0, 0.3)
+    expected = 0.3 * 9 * kl + 0.7 * F.cross_entropy(s, y)
+    assert torch.allclose(mixed, expected, rtol=1e-5), (
+        f"distillation_loss alpha=0.3: {mixed.item()}, expected {expected.item()}"
+    )
 
 
 def test_distillation_loss_rejects_bad_arguments():

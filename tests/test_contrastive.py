@@ -57,3 +57,19 @@ def test_bad_inputs_are_clear_errors():
         similarity_logits(torch.ones(3, 2), torch.ones(3, 4))
     with pytest.raises(ValueError, match="temperature"):
         similarity_logits(torch.ones(2, 2), torch.ones(2, 2), 0.0)
+
+
+def test_retrieval_accuracy_by_hand_goes_from_images_to_texts():
+    # images e0, e1, e2; texts e0, e0 + 0.1 e1, e2. Each image's most similar text is its
+    # own (image 1: cosine 0.0995 with text 1, 0 with the others): 3 of 3. From the texts,
+    # text 1 is closer to image 0 (cosine 0.995) than to image 1: 2 of 3.
+    images = torch.eye(3)
+    texts = torch.tensor([[1.0, 0, 0], [1.0, 0.1, 0], [0, 0, 1.0]])
+    forward, backward = (
+        retrieval_accuracy(images, texts),
+        retrieval_accuracy(texts, images),
+    )
+    assert forward == 1.0, f"retrieval_accuracy images -> texts {forward}"
+    assert math.isclose(backward, 2 / 3, rel_tol=1e-6), (
+        f"retrieval_accuracy texts -> images {backward}"
+    )

@@ -35,6 +35,11 @@ def test_greedy_decode():
         greedy_decode(torch.zeros(3))
 
 
+def _collapse(path) -> list[int]:
+    """CTC's many-to-one map, written here apart from ctc_collapse: merge runs, drop 0."""
+    return [s for s, _ in itertools.groupby(path) if s != 0]
+
+
 def test_ctc_loss_equals_brute_force():
     rng = np.random.default_rng(0)
     lp = torch.log_softmax(torch.tensor(rng.normal(size=(4, 3))), dim=1)
@@ -42,7 +47,7 @@ def test_ctc_loss_equals_brute_force():
         total = sum(
             np.exp(sum(lp[t, s].item() for t, s in enumerate(path)))
             for path in itertools.product(range(3), repeat=4)
-            if ctc_collapse(path) == target
+            if _collapse(path) == target
         )
         assert np.isclose(ctc_loss(lp, target).item(), -np.log(total), rtol=1e-12)
 
@@ -80,6 +85,11 @@ def test_edit_distance_hand_cases_and_errors():
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance("", "") == 0 and edit_distance("abc", "") == 3
     assert edit_distance([1, 2, 3], [1, 3]) == 1
+    # a transposition is two edits in Levenshtein's distance (not one, as in Damerau's)
+    assert edit_distance("ab", "ba") == 2, (
+        f"edit_distance('ab', 'ba') {edit_distance('ab', 'ba')}"
+    )
+    assert edit_distance("flaw", "lawn") == 2  # delete f, insert n
     with pytest.raises(TypeError, match="sequences"):
         edit_distance(3, "a")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
 from bookutils.checks.faq import (
@@ -50,6 +51,16 @@ def test_linear_attention_equals_quadratic_form(causal):
     slow = kernel_attention_weights(q, k, causal=causal) @ v
     assert fast.shape == (2, 3, 9, 5)
     assert torch.allclose(fast, slow, atol=1e-12)
+    # and against a quadratic form written here with torch's ELU, apart from the module
+    scores = (F.elu(q) + 1) @ (F.elu(k) + 1).transpose(-2, -1)
+    if causal:
+        scores = scores.tril()
+    weights = scores / scores.sum(-1, keepdim=True)
+    assert torch.allclose(weights, kernel_attention_weights(q, k, causal=causal)), (
+        "kernel_attention_weights differs from the quadratic form"
+    )
+    gap = (fast - weights @ v).abs().max().item()
+    assert gap < 1e-12, f"linear_attention off the quadratic form by {gap}"
 
 
 def test_causal_output_ignores_the_future():

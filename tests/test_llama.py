@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 from pathlib import Path
 
 import pytest
@@ -188,3 +189,23 @@ def test_load_smollm2_matches_transformers_own_gguf_loading():
 
 def test_the_notebook_shows_the_package_code_unchanged():
     assert_notebook_shows(NOTEBOOK, llama, SHOWN)
+
+
+def test_rms_norm_rope_cos_sin_and_repeat_kv_by_hand():
+    # rms([3, 4]) = sqrt((9 + 16) / 2) = sqrt(12.5); weight [1, 2] scales the second.
+    out = rms_norm(torch.tensor([3.0, 4.0]), torch.tensor([1.0, 2.0]), 0.0)
+    expected = torch.tensor([3.0, 8.0]) / math.sqrt(12.5)
+    assert torch.allclose(out, expected), f"rms_norm {out}, expected {expected}"
+    zero = rms_norm(torch.zeros(3), torch.ones(3), 1e-5)
+    assert torch.equal(zero, torch.zeros(3)), f"rms_norm of zeros with eps: {zero}"
+    # head_dim 4, base 100: frequencies 100**0 = 1 and 100**(-1/2) = 0.1, each used for
+    # two dimensions (i and i + 2); position 2 turns by angles 2 and 0.2.
+    cos, sin = rope_cos_sin(4, torch.tensor([2]), 100.0)
+    angles = torch.tensor([[2.0, 0.2, 2.0, 0.2]])
+    assert torch.allclose(cos, angles.cos()) and torch.allclose(
+        sin, angles.sin()
+    ), f"rope_cos_sin gave cos {cos}, sin {sin} for angles {angles}"
+    # two key/value heads a, b shared by groups of 3 query heads: a a a b b b
+    kv = torch.tensor([1.0, 2.0]).view(1, 2, 1, 1)
+    rep = repeat_kv(kv, 3).flatten()
+    assert rep.tolist() == [1.0, 1.0, 1.0, 2.0, 2.0, 2.0], f"repeat_kv {rep}"

@@ -72,11 +72,12 @@ def test_lora_gradients_match_autograd_on_the_merged_weight():
     layer = _trained(LoRALinear(nn.Linear(5, 3, dtype=DT), r=2, alpha=3.0), 3)
     x = torch.randn(7, 5, dtype=DT)
     layer(x).pow(2).sum().backward()
-    W = (layer.base.weight + layer.delta_weight()).detach().requires_grad_()
+    s = 3.0 / 2  # alpha / r, by hand (not layer.scale or layer.delta_weight())
+    A, B = layer.A.detach(), layer.B.detach()
+    W = (layer.base.weight + s * B @ A).detach().requires_grad_()
     (x @ W.T + layer.base.bias).pow(2).sum().backward()
-    s = layer.scale
-    assert torch.allclose(layer.A.grad, s * layer.B.detach().T @ W.grad)
-    assert torch.allclose(layer.B.grad, s * W.grad @ layer.A.detach().T)
+    assert torch.allclose(layer.A.grad, s * B.T @ W.grad)
+    assert torch.allclose(layer.B.grad, s * W.grad @ A.T)
     assert layer.base.weight.grad is None
 
 

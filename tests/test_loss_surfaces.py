@@ -72,3 +72,13 @@ def test_bad_inputs():
         ls.plot_path(ax, np.zeros((3, 3)))
     plt.close(fig)
     assert ls.get_surface(ls.SURFACES["quadratic"]) is ls.SURFACES["quadratic"]
+
+
+def test_rosenbrock_by_hand():
+    # (1 - x)^2 + 100 (y - x^2)^2: at (0, 0) 1; at (-1.2, 1) 2.2^2 + 100 * 0.44^2 = 24.2
+    assert ls.rosenbrock(np.array([0.0, 0.0])) == 1.0
+    value = ls.rosenbrock(np.array([-1.2, 1.0]))
+    assert np.isclose(value, 24.2, rtol=1e-12), f"rosenbrock(-1.2, 1) = {value}"
+    # gradient (-2(1 - x) - 400 x (y - x^2), 200 (y - x^2)) at (0, 0) is (-2, 0)
+    grad = ls.rosenbrock_grad(np.array([0.0, 0.0]))
+    assert np.allclose(grad, [-2.0, 0.0]), f"rosenbrock_grad(0, 0) = {grad}"

@@ -14,7 +14,9 @@ from sklearn.metrics import top_k_accuracy_score
 
 from bookutils.checks.metrics import check_token_f1
 from bookutils.metrics import (
+    accuracy,
     average_precision,
+    confusion_matrix,
     exact_match,
     match_detections,
     normalize_answer,
@@ -148,3 +150,68 @@ def test_token_f1_counts_repeats_on_both_sides_by_hand():
     assert math.isclose(
         token_f1("The Tower, tower!", "tower"), 2 * 0.5 * 1 / 1.5
     ), "token_f1"
+
+
+def test_average_precision_envelope_lifts_a_later_precision_by_hand():
+    # hits at ranks 1, 4, 5 of 3 objects: precision 1, 1/2, 1/3, 1/2, 3/5; the envelope
+    # (best precision at any higher recall) is 1, 3/5, 3/5, 3/5, 3/5. Recall 1/3 is first
+    # reached at rank 1, 2/3 at rank 4 (raw 1/2, envelope 3/5), 1 at rank 5. On the
+    # 101-point grid: 34 points read 1 (0..0.33), 33 read 3/5 (0.34..0.66), 34 read 3/5.
+    # Without the envelope the middle 33 would read 1/2: 70.9 / 101 instead of 74.2 / 101.
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.5])
+    ap = average_precision(s, np.array([1, 0, 0, 1, 1], bool), 3)
+    assert math.isclose(ap, (34 + 33 * 0.6 + 34 * 0.6) / 101), (
+        f"average_precision {ap}, expected 74.2/101 = {74.2 / 101}"
+    )
+    # the same detections given out of order: ranking is by score, not by position
+    perm = np.array([4, 2, 0, 3, 1])
+    ap_shuffled = average_precision(
+        s[perm], np.array([1, 0, 0, 1, 1], bool)[perm], 3
+    )
+    assert math.isclose(ap_shuffled, ap), (
+        f"average_precision {ap_shuffled} on shuffled input, {ap} in order"
+    )
+
+
+def test_accuracy_by_hand_in_eval_mode_and_restores_training():
+    # logits = X itself: rows predict 1, 0, 2, 2; labels 1, 0, 0, 2 -> 3 of 4 right.
+    # The dropout (p=0.9) must be off while counting, and training mode restored after.
+    identity = torch.nn.Linear(3, 3)
+    with torch.no_grad():
+        identity.weight.copy_(torch.eye(3))
+        identity.bias.zero_()
+    model = torch.nn.Sequential(identity, torch.nn.Dropout(0.9))
+    X = torch.tensor(
+        [[0.0, 2.0, 1.0], [3.0, 1.0, 0.0], [0.0, 1.0, 5.0], [1.0, 0, 4]]
+    )
+    y = torch.tensor([1, 0, 0, 2])
+    torch.manual_seed(0)
+    acc = accuracy(model.train(), X, y)
+    assert acc == 0.75, f"accuracy {acc}, expected 3/4"
+    assert model.training, "accuracy must restore the training mode"
+    assert accuracy(model.eval(), X, y) == 0.75 and not model.training
+
+
+def test_confusion_matrix_by_hand_with_an_absent_class():
+    # class 1 never occurs and class 3 (the last) neither: the matrix is still 4 x 4
+    C = confusion_matrix(np.array([0, 0, 2, 2, 2]), np.array([0, 2, 2, 0, 2]), 4)
+    expected = np.array([[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0]])
+    assert C.shape == (4, 4) and np.array_equal(C, expected), (
+        f"confusion_matrix gave\n{C}\nexpected\n{expected}"
+    )
+    assert np.issubdtype(C.dtype, np.integer), f"confusion_matrix dtype {C.dtype}"
+
+
+def test_match_detections_falls_back_to_the_next_unmatched_box_by_hand():
+    # Two overlapping objects. The 0.9 detection is object 1 exactly. The 0.8 detection
+    # overlaps object 1 most (IoU 95/105) but it is taken; its IoU with object 2 is
+    # 85/115 = 0.74 >= 0.5, so it matches object 2: two true positives.
+    gt = [[0, 0, 10, 10], [2, 0, 12, 10]]
+    dets = [[0.5, 0, 10.5, 10], [0, 0, 10, 10]]
+    scores, tp = match_detections(dets, [0.8, 0.9], gt, 0.5)
+    assert scores.tolist() == [0.9, 0.8] and tp.tolist() == [True, True], (
+        f"match_detections gave scores {scores.tolist()}, true positives {tp.tolist()}"
+    )
+    # an IoU exactly at the threshold counts: [0, 0, 1, 1] covers half of [0, 0, 2, 1]
+    _, tp = match_detections([[0, 0, 1, 1]], [0.5], [[0, 0, 2, 1]], 0.5)
+    assert tp.tolist() == [True], f"IoU 0.5 at threshold 0.5: {tp.tolist()}"

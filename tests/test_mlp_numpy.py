@@ -121,6 +121,22 @@ def test_layer_backward_and_sgd_update():
     )
     dW, db, dA = mn.layer_backward(A, W, dZ)
     assert dW.shape == W.shape and db.shape == (2,) and dA.shape == A.shape
+    # by hand, Z = A W^T + b: one example A = [1, 2], W = [[3, 4], [0, -1]], dZ = [5, 6]
+    dW1, db1, dA1 = mn.layer_backward(
+        np.array([[1.0, 2.0]]),
+        np.array([[3.0, 4.0], [0.0, -1.0]]),
+        np.array([[5.0, 6]]),
+    )
+    assert np.array_equal(dW1, [[5.0, 10.0], [6.0, 12.0]]), (
+        f"layer_backward dW {dW1}"
+    )
+    assert np.array_equal(db1, [5.0, 6.0]), f"layer_backward db {db1}"
+    assert np.array_equal(dA1, [[15.0, 14.0]]), f"layer_backward dA {dA1}"
+    # two examples: the bias gradient sums over the batch
+    _, db2, _ = mn.layer_backward(
+        np.ones((2, 1)), np.ones((1, 1)), np.array([[1.0], [2]])
+    )
+    assert np.array_equal(db2, [3.0]), f"layer_backward db over a batch {db2}"
     params = {"W1": W.copy(), "b1": np.zeros(2)}
     mn.sgd_update(params, {"W1": dW, "b1": db}, 0.5)
     np.testing.assert_allclose(params["W1"], W - 0.5 * dW)

@@ -30,6 +30,16 @@ SETTINGS = {
     "AdamW": {"lr": 0.01, "betas": (0.9, 0.95), "weight_decay": 0.1},
 }
 DEFAULTS = {name: {"lr": 0.01} for name in opt.OPTIMIZERS}
+# torch class; for SGD, whether momentum is on and whether Nesterov's form is used
+TORCH_CLASSES = {
+    "SGD": (torch.optim.SGD, False, False),
+    "Momentum": (torch.optim.SGD, True, False),
+    "Nesterov": (torch.optim.SGD, True, True),
+    "AdaGrad": (torch.optim.Adagrad, None, None),
+    "RMSProp": (torch.optim.RMSprop, None, None),
+    "Adam": (torch.optim.Adam, None, None),
+    "AdamW": (torch.optim.AdamW, None, None),
+}
 
 
 def _problem(seed: int = 0):
@@ -55,6 +65,13 @@ def test_matches_torch_step_for_step(name, settings):
     theirs = [W.clone().requires_grad_(), b.clone().requires_grad_()]
     a = opt.make_optimizer(name, ours, **settings[name])
     t = opt.make_torch_optimizer(name, theirs, **settings[name])
+    # the reference must be the torch optimizer named here, not whatever the module picks
+    torch_class, momentum_on, nesterov = TORCH_CLASSES[name]
+    group = t.param_groups[0]
+    assert type(t) is torch_class, f"make_torch_optimizer({name!r}) gave {type(t)}"
+    if torch_class is torch.optim.SGD:  # plain, heavy-ball or Nesterov
+        assert (group["momentum"] > 0) == momentum_on, f"{name}: {group}"
+        assert group["nesterov"] == nesterov, f"{name}: {group}"
     for _ in range(120):
         for optimizer, params in ((a, ours), (t, theirs)):
             optimizer.zero_grad()

@@ -182,3 +182,21 @@ def test_explorer_and_frame_drawing():
 
 def test_the_notebook_shows_the_package_code_unchanged():
     assert_notebook_shows(NOTEBOOK, sampling, SHOWN)
+
+
+def test_top_k_and_top_p_filters_by_hand():
+    inf = float("-inf")
+    kept = top_k_filter(torch.tensor([1.0, 3.0, 2.0, 0.0]), 2)
+    assert kept.tolist() == [inf, 3.0, 2.0, inf], f"top_k_filter k=2: {kept}"
+    # sorted 0.5, 0.3, 0.15, 0.05: cumulative 0.5, 0.8, 0.95, 1. The smallest set
+    # reaching p = 0.7 is {0.5, 0.3}; p = 0.85 needs 0.15 too. Kept mass renormalised.
+    probs = torch.tensor([0.15, 0.5, 0.05, 0.3], dtype=torch.float64)
+    for p, expected in (
+        (0.7, [0.0, 0.5 / 0.8, 0.0, 0.3 / 0.8]),
+        (0.85, [0.15 / 0.95, 0.5 / 0.95, 0.0, 0.3 / 0.95]),
+        (0.4, [0.0, 1.0, 0.0, 0.0]),  # the top token alone is always kept
+    ):
+        out = top_p_filter(probs, p)
+        assert torch.allclose(out, torch.tensor(expected, dtype=torch.float64)), (
+            f"top_p_filter p={p}: {out.tolist()}, expected {expected}"
+        )

@@ -9,12 +9,14 @@ from bookutils.sizing.scaling import PowerLawFit, fit_power_law, power_law
 
 def test_fit_recovers_an_exact_power_law():
     x = np.geomspace(10, 1e6, 7)
-    fit = fit_power_law(x, power_law(x, 3.5, 0.42))
+    y = 3.5 * x**-0.42  # L = a x^(-alpha), written here, not by power_law
+    assert np.allclose(power_law(x, 3.5, 0.42), y, rtol=1e-14), "power_law"
+    fit = fit_power_law(x, y)
     assert isinstance(fit, PowerLawFit)
     assert fit.alpha == pytest.approx(0.42, abs=1e-12)
     assert fit.a == pytest.approx(3.5, rel=1e-10)
     assert fit.r2 == pytest.approx(1.0, abs=1e-12)
-    assert np.allclose(fit(x), power_law(x, 3.5, 0.42))
+    assert np.allclose(fit(x), y)
 
 
 def test_fit_matches_torch_least_squares_on_noisy_data():
@@ -27,6 +29,12 @@ def test_fit_matches_torch_least_squares_on_noisy_data():
     assert fit.alpha == pytest.approx(-sol[1, 0].item(), abs=1e-10)
     assert np.log(fit.a) == pytest.approx(sol[0, 0].item(), abs=1e-10)
     assert 0.9 < fit.r2 < 1.0
+    # r2 of the straight line in log-log space, computed here from torch's solution
+    residual = np.log(y) - (design.numpy() @ sol.numpy()).ravel()
+    r2 = 1 - np.sum(residual**2) / np.sum((np.log(y) - np.log(y).mean()) ** 2)
+    assert fit.r2 == pytest.approx(r2, abs=1e-10), (
+        f"PowerLawFit.r2 {fit.r2} vs {r2}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -131,6 +131,15 @@ def test_line_searches():
     t, evals = backtracking(f, x, f(x), g(x), d)
     assert 0 < t <= 1 and evals >= 1
     assert f(x + t * d) <= f(x) + 1e-4 * t * g(x) @ d
+    # here the full step overshoots (largest curvature 13.4): the search must halve, and
+    # return the largest t of 1, 1/2, 1/4, ... that passes, after one try per halving
+    assert t < 1, f"backtracking returned t = {t}: the case never backtracks"
+    assert f(x + 2 * t * d) > f(x) + 1e-4 * 2 * t * g(x) @ d, (
+        f"backtracking t = {t} is not the largest: {2 * t} passes too"
+    )
+    assert evals == 1 + round(np.log2(1 / t)), (
+        f"backtracking t = {t}, evals {evals}"
+    )
     t, _ = wolfe(f, g, x, f(x), g(x), d)
     assert f(x + t * d) <= f(x) + 1e-4 * t * g(x) @ d
     assert g(x + t * d) @ d >= 0.9 * g(x) @ d

@@ -19,6 +19,17 @@ from bookutils.foundations.threshold_logic import (
     truth_table,
 )
 
+# outputs on the rows 00, 01, 10, 11 (for NOT: 0, 1), written by hand
+TABLES = {
+    "and": [0, 0, 0, 1],
+    "or": [0, 1, 1, 1],
+    "nand": [1, 1, 1, 0],
+    "nor": [1, 0, 0, 0],
+    "xor": [0, 1, 1, 0],
+    "xnor": [1, 0, 0, 1],
+    "not": [1, 0],
+}
+
 
 @pytest.mark.parametrize(
     "gate, weights, threshold",
@@ -32,7 +43,19 @@ from bookutils.foundations.threshold_logic import (
 )
 def test_gates_by_hand(gate, weights, threshold):
     X, y = gate_table(gate)
-    assert np.array_equal(threshold_unit(X, weights, threshold), y)
+    assert y.tolist() == TABLES[gate], f"gate_table({gate!r}) outputs {y.tolist()}"
+    out = threshold_unit(X, weights, threshold)
+    assert out.tolist() == TABLES[gate], (
+        f"threshold_unit for {gate}: {out.tolist()}"
+    )
+
+
+def test_gate_table_by_hand():
+    assert set(GATES) == set(TABLES)
+    for gate, expected in TABLES.items():
+        X, y = gate_table(gate)
+        assert X.tolist() == binary_inputs(len(expected).bit_length() - 1).tolist()
+        assert y.tolist() == expected, f"gate_table({gate!r}) outputs {y.tolist()}"
 
 
 def test_inhibitory_input_vetoes():
