@@ -217,6 +217,12 @@ def _no_proof_index(app: Sphinx, config: Any) -> None:
         config.html_favicon = str(
             Path(__file__).resolve().parent / "static" / "favicon.svg"
         )
+    if (
+        not config.html_search_scorer
+    ):  # chapters rank above the API reference's objects
+        config.html_search_scorer = str(
+            Path(__file__).resolve().parent / "static" / "search-scorer.js"
+        )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

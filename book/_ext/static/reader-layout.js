@@ -21,9 +21,21 @@
       }, true);
     }
   }
+  // The sidebar's expand/collapse toggles are <summary> elements holding only an icon:
+  // give each the name of the section it opens, for screen readers (axe: summary-name).
+  function nameToggles() {
+    document.querySelectorAll("summary").forEach(function (summary) {
+      if (summary.textContent.trim() || summary.hasAttribute("aria-label")) return;
+      var item = summary.parentElement && summary.parentElement.parentElement;
+      var link = item && item.querySelector(":scope > a");
+      var name = link ? link.textContent.trim() : "this section";
+      summary.setAttribute("aria-label", "Show or hide the pages of " + name);
+    });
+  }
   function setup() {
     forward("primary");
     forward("secondary");
+    nameToggles();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setup);
