@@ -131,9 +131,21 @@ def execute(nb: dict, cwd: Path) -> dict:
     return node
 
 
+BUILD_IT_YOURSELF = re.compile(r"\{exercise\}[^\n]*Build it yourself")
+
+
+def build_it_yourself_notebooks() -> list[Path]:
+    """The chapters with a "Build it yourself" exercise, and 4.1 (the first self-checks)."""
+    found = [p for p in NOTEBOOKS if BUILD_IT_YOURSELF.search(p.read_text("utf-8"))]
+    first = nbtool.ROOT / "notebooks" / "04_math" / "4_1_perceptron.ipynb"
+    return sorted(set(found) | {first})
+
+
 @pytest.mark.slow
-def test_chapter_4_1_student_edition_runs_and_its_checks_answer():
-    path = nbtool.ROOT / "notebooks" / "04_math" / "4_1_perceptron.ipynb"
+@pytest.mark.parametrize(
+    "path", build_it_yourself_notebooks(), ids=lambda p: p.stem
+)
+def test_student_edition_runs_and_its_checks_answer(path):
     original = nbtool.load(path)
     copy = student.student_notebook(original)
     ran = execute(copy, path.parent)  # runs top to bottom: stubs do not crash it
@@ -147,7 +159,7 @@ def test_chapter_4_1_student_edition_runs_and_its_checks_answer():
         and "raised NotImplementedError" in out
         and "Traceback" not in out
         for out in stub_outputs
-    )
+    ), stub_outputs
 
     # Put the solutions back where the stubs are: every self-check passes again.
     solutions = solution_cells(original)
@@ -163,4 +175,4 @@ def test_chapter_4_1_student_edition_runs_and_its_checks_answer():
         for c in ran.cells
         if "check_" in c.source and "solution" in c.metadata.get("tags", [])
     ]
-    assert checks and all("✓" in out for out in checks)
+    assert checks and all("✓" in out for out in checks), checks
