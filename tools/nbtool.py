@@ -189,6 +189,40 @@ def parse_header(nb: dict) -> dict:
     }
 
 
+EXERCISE_RE = re.compile(r"^(`{3,})\{exercise\}[ \t]*(.*)\n((?::[^\n]*\n)*)", re.M)
+LEVEL_TITLE = re.compile(r"^(★{1,3}) (.+) \((\d+) min\)$")
+LEVELS = {1: "apply", 2: "derive or build", 3: "open or multi-step"}
+
+
+def exercises(nb: dict) -> list[dict]:
+    """Each exercise of a notebook: title, label, level (1-3 stars), minutes and body.
+
+    A title reads "★★ Write top-p yourself (20 min)"; level and minutes are None when
+    it does not follow that form (tests/test_structure.py fails on such a title).
+    """
+    text = "\n".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    found = []
+    for match in EXERCISE_RE.finditer(text + "\n"):
+        title = match.group(2).strip()
+        label = re.search(r"^:label:\s*(\S+)", match.group(3), re.M)
+        form = LEVEL_TITLE.match(title)
+        close = re.compile(rf"^{match.group(1)}[ \t]*$", re.M).search(
+            text, match.end()
+        )
+        body = text[match.end() : close.start() if close else len(text)]
+        found.append(
+            {
+                "title": form.group(2) if form else title,
+                "heading": title,
+                "label": label.group(1) if label else None,
+                "level": len(form.group(1)) if form else None,
+                "minutes": int(form.group(3)) if form else None,
+                "body": body,
+            }
+        )
+    return found
+
+
 def _cell(kind: str, text: str, cell_tags: list[str] | None = None) -> dict:
     cell = {
         "cell_type": kind,

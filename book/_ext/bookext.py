@@ -13,6 +13,8 @@ Directives (used in book/instructor_guide.md):
   chapter of the path needs a prerequisite that is neither earlier in it nor assumed.
 - ``reading-order``: the book's recommended reading order (tools/reading_order.py), rendered
   as links; the build fails when a chapter comes before one of its prerequisites.
+- ``exercise-levels``: every exercise grouped by level (★ apply, ★★ derive or build,
+  ★★★ open or multi-step), with its chapter and time.
 - ``glossary-table``: the English–Chinese glossary of book/glossary.yml, linked to chapters.
 
 Everything is read from the notebooks listed in ``_toc.yml`` with the same parser the
@@ -90,6 +92,7 @@ def chapters() -> list[dict]:
         header["doc"] = doc
         header["prerequisites"] = _doc_links(header["prerequisites"], path.parent)
         header["exercises"] = re.findall(r"^`{3,}\{exercise\}\s*(.*)$", text, re.M)
+        header["exercise_list"] = nbtool.exercises(nb)
         header["needs"] = sorted(
             set(re.findall(r"\{doc\}`[^<`]*</([^>]+)>`", header["prerequisites"]))
         )
@@ -150,6 +153,35 @@ class ChapterDetails(_Generated):
             ]
             lines += [f"- {o}" for o in ch["objectives"]]
             lines += ["", "Exercises: " + "; ".join(ch["exercises"]) + ".", ""]
+        return lines
+
+
+class ExerciseLevels(_Generated):
+    """Every exercise of the book, grouped by level, with its chapter and time."""
+
+    def markdown(self) -> list[str]:
+        lines = []
+        for level, kind in nbtool.LEVELS.items():
+            rows = [
+                (ch, ex)
+                for ch in chapters()
+                for ex in ch["exercise_list"]
+                if ex["level"] == level
+            ]
+            minutes = sum(ex["minutes"] for _, ex in rows)
+            lines += [
+                f"**{'★' * level} {kind}**: {len(rows)} exercises, about"
+                f" {minutes / 60:.1f} hours in all.",
+                "",
+                "| exercise | chapter | time |",
+                "|---|---|---:|",
+            ]
+            lines += [
+                f"| {{ref}}`{ex['label']}`: {ex['title']} | {_link(ch)} |"
+                f" {ex['minutes']} min |"
+                for ch, ex in rows
+            ]
+            lines.append("")
         return lines
 
 
@@ -319,4 +351,5 @@ def setup(app):
     app.add_directive("reading-order", ReadingOrder)
     app.add_directive("chapter-graph", ChapterGraph)
     app.add_directive("glossary-table", GlossaryTable)
+    app.add_directive("exercise-levels", ExerciseLevels)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
