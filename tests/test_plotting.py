@@ -146,3 +146,86 @@ def test_inline_png_is_retina_and_records_the_tick_size():
         metadata["width"] == width // 2 and width > 300
     )  # twice the pixels, half shown
     assert f"{TICK_SIZE_KEY}\x0010".encode() in png
+
+
+def _red_runs(fig) -> list[tuple[float, float]]:
+    """The horizontal extents (fractions of the width) of pure-red pixel columns in the PNG
+    that savefig(bbox_inches="tight") writes: the axes' backgrounds, drawn red."""
+    import io
+
+    import matplotlib.image as mpimg
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    rgb = mpimg.imread(io.BytesIO(buf.getvalue()))[..., :3]
+    red = ((rgb[..., 0] > 0.99) & (rgb[..., 1] < 0.01) & (rgb[..., 2] < 0.01)).any(
+        0
+    )
+    runs, start = [], None
+    for x, on in enumerate([*red, False]):
+        if on and start is None:
+            start = x
+        elif not on and start is not None:
+            runs.append((start / red.size, x / red.size))
+            start = None
+    return runs
+
+
+@pytest.mark.parametrize("ncols", [2, 3, 4])
+def test_panel_splits_fall_between_the_panels(ncols):
+    from matplotlib.figure import Figure
+
+    from bookutils.viz.plotting import panel_splits
+
+    fig = Figure(figsize=(3 * ncols, 2.5), dpi=100)
+    axes = fig.subplots(1, ncols)
+    for k, ax in enumerate(axes):
+        ax.set_facecolor("red")
+        ax.grid(False)
+        ax.set_title(f"panel {k}")
+        ax.set_ylabel("a long y label")
+    fig.suptitle("a title over all panels")
+    splits = panel_splits(fig)
+    runs = _red_runs(fig)
+    assert len(runs) == ncols and len(splits) == ncols + 1
+    assert splits[0] == 0 and splits[-1] == 1 and splits == sorted(splits)
+    for split, left, right in zip(splits[1:-1], runs, runs[1:]):
+        assert left[1] <= split <= right[0], (splits, runs)
+
+
+def test_panel_splits_keep_a_colorbar_with_its_panel_and_one_column_unsplit():
+    from matplotlib.figure import Figure
+
+    from bookutils.viz.plotting import panel_splits
+
+    fig = Figure(figsize=(8, 3), dpi=100)
+    left, right = fig.subplots(1, 2)
+    image = left.imshow([[0, 1], [1, 0]])
+    fig.colorbar(image, ax=left)
+    right.plot([0, 1])
+    assert (
+        len(panel_splits(fig)) == 3
+    )  # two columns: the colorbar stays with its panel
+    single = Figure(figsize=(4, 3))
+    single.subplots(2, 1)
+    assert panel_splits(single) == []
+    with pytest.raises(TypeError, match="matplotlib Figure"):
+        panel_splits("figure")
+
+
+def test_inline_png_records_the_panel_columns():
+    import base64
+
+    from matplotlib.figure import Figure
+
+    from bookutils.notebook import inline_png
+    from bookutils.viz.plotting import PANELS_KEY
+
+    fig = Figure(figsize=(6, 2), dpi=100)
+    for ax in fig.subplots(1, 2):
+        ax.plot([0, 1])
+    png = base64.b64decode(inline_png(fig)[0])
+    assert f"{PANELS_KEY}\x000,".encode() in png
+    one = Figure(figsize=(3, 2), dpi=100)
+    one.add_subplot().plot([0, 1])
+    assert PANELS_KEY.encode() not in base64.b64decode(inline_png(one)[0])

@@ -7,6 +7,10 @@
   and stacks figures at phone width.
 - A progress bar's redraws in an output (myst-nb turns each ``\r`` redraw of a tqdm bar into
   a line of its own) are collapsed to the bar's final state.
+- A figure of side-by-side panels (its PNG records where the columns split, see
+  ``bookutils.viz.plotting.panel_splits``) carries the splits as a class; on a phone
+  ``reader-layout.js`` shows its panels one under another, each at the column's width,
+  cropped from the same image (no second download).
 - Saved ipywidgets state is dropped from the pages. Without a kernel the widgets' controls
   cannot redraw their picture; the HTML shows the picture the kernel drew, under an
   "interactive when you run this notebook" badge (``bookutils.widgets.display``), and
@@ -17,6 +21,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -56,6 +61,59 @@ def _collapse_outputs(app: Sphinx, doctree: nodes.document) -> None:
             block.rawsource = collapsed
 
 
+PANELS_KEY = (
+    "Panel columns (fractions of the width)"  # bookutils.viz.plotting.PANELS_KEY
+)
+
+
+def png_text(data: bytes) -> dict[str, str]:
+    """The tEXt chunks of a PNG file (keyword -> text); {} for anything else."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return {}
+    out, pos = {}, 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if kind == b"tEXt":
+            key, _, value = data[pos + 8 : pos + 8 + length].partition(b"\0")
+            out[key.decode("latin-1")] = value.decode("latin-1")
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    return out
+
+
+def panel_class(splits: str) -> str | None:
+    """The class that carries a figure's column splits: "0,0.5,1" -> "bu-split-0-5000-10000"
+    (ten-thousandths); None unless the text is an increasing list from 0 to 1."""
+    try:
+        values = [float(x) for x in splits.split(",")]
+    except ValueError:
+        return None
+    if (
+        len(values) < 3
+        or values[0] != 0
+        or values[-1] != 1
+        or values != sorted(values)
+    ):
+        return None
+    return "bu-split-" + "-".join(str(round(v * 10000)) for v in values)
+
+
+def _mark_panels(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    source_dir = Path(app.env.doc2path(docname)).parent
+    for image in doctree.findall(nodes.image):
+        uri = str(image.get("uri", ""))
+        if not uri.endswith(".png") or "://" in uri:
+            continue
+        for path in (Path(uri), Path(app.srcdir) / uri, source_dir / uri):
+            if path.is_file():
+                found = panel_class(png_text(path.read_bytes()).get(PANELS_KEY, ""))
+                if found:
+                    image["classes"] += ["bu-panels", found]
+                break
+
+
 def without_widget_scripts(scripts: list[Any]) -> list[Any]:
     """``scripts`` without the saved widget state and the widget manager's files."""
     out = []
@@ -86,5 +144,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_css_file("reader-layout.css")
     app.add_js_file("reader-layout.js", loading_method="defer")
     app.connect("doctree-read", _collapse_outputs)
+    app.connect("doctree-resolved", _mark_panels)
     app.connect("html-page-context", _page_context, priority=950)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

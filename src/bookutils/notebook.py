@@ -7,20 +7,27 @@ from matplotlib.figure import Figure
 
 from .device import choose_device
 from .reproducibility import seed_everything
-from .viz.plotting import TICK_SIZE_KEY, smallest_tick_points, use_book_style
+from .viz.plotting import (
+    PANELS_KEY,
+    TICK_SIZE_KEY,
+    panel_splits,
+    smallest_tick_points,
+    use_book_style,
+)
 
 
 def inline_png(fig: Figure) -> tuple[str, dict] | None:
     """``fig`` as IPython's "retina" PNG (twice the pixels, shown at the figure's size),
-    base64-encoded, which also records the smallest tick label's size (TICK_SIZE_KEY)."""
+    base64-encoded, which also records the smallest tick label's size (TICK_SIZE_KEY) and,
+    for side-by-side panels, where the columns split (PANELS_KEY)."""
     from IPython.core.pylabtools import retina_figure
 
     points = smallest_tick_points(fig)
-    return retina_figure(
-        fig,
-        base64=True,
-        metadata={TICK_SIZE_KEY: "none" if points is None else f"{points:g}"},
-    )
+    metadata = {TICK_SIZE_KEY: "none" if points is None else f"{points:g}"}
+    splits = panel_splits(fig)
+    if splits:
+        metadata[PANELS_KEY] = ",".join(f"{x:g}" for x in splits)
+    return retina_figure(fig, base64=True, metadata=metadata)
 
 
 def _sharp_inline_figures() -> None:

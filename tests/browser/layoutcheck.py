@@ -14,6 +14,7 @@ from sitecheck import ROOT
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 from reader_layout import collapse_progress  # noqa: E402
+from reader_layout import png_text as _png_text  # noqa: E402
 
 # The PNG text chunk in which the book's figures record their smallest tick label (points).
 TICK_SIZE_KEY = "Tick label size (pt)"
@@ -45,16 +46,7 @@ def png_text(data: bytes) -> dict[str, str]:
     """The tEXt chunks of a PNG (keyword -> text)."""
     if not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValueError("expected PNG bytes")
-    out, pos = {}, 8
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        if kind == b"tEXt":
-            key, _, value = data[pos + 8 : pos + 8 + length].partition(b"\0")
-            out[key.decode("latin-1")] = value.decode("latin-1")
-        if kind == b"IEND":
-            break
-        pos += 12 + length
-    return out
+    return _png_text(data)
 
 
 def tick_points(data: bytes) -> float | None:

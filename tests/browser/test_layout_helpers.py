@@ -145,3 +145,21 @@ def test_without_widget_scripts_drops_state_and_manager():
     manager = SimpleNamespace(filename="widgets/embed-amd.js", attributes={})
     keep = SimpleNamespace(filename="reader-layout.js", attributes={})
     assert reader_layout.without_widget_scripts([state, manager, keep]) == [keep]
+
+
+def test_panel_class_reads_the_splits_bookutils_writes():
+    from bookutils.notebook import inline_png
+    from bookutils.viz.plotting import PANELS_KEY
+
+    assert reader_layout.PANELS_KEY == PANELS_KEY
+    fig = Figure(figsize=(8, 2.5), dpi=100)
+    for ax in fig.subplots(1, 3):
+        ax.plot([0, 1])
+    text = reader_layout.png_text(base64.b64decode(inline_png(fig)[0]))
+    found = reader_layout.panel_class(text[PANELS_KEY])
+    assert found.startswith("bu-split-0-") and found.endswith("-10000")
+    assert len(found.split("-")) == 2 + 4  # "bu", "split", four splits
+    assert reader_layout.panel_class("0,1") is None  # one column
+    assert reader_layout.panel_class("0,0.7,0.3,1") is None
+    assert reader_layout.panel_class("0,x,1") is None
+    assert reader_layout.png_text(b"GIF89a") == {}

@@ -32,10 +32,48 @@
       summary.setAttribute("aria-label", "Show or hide the pages of " + name);
     });
   }
+  // A figure of side-by-side panels (class "bu-panels bu-split-0-4993-10000": where its
+  // columns split, in ten-thousandths of the width) gets a copy made of one crop per
+  // column, which reader-layout.css shows instead of the figure on a phone: each panel at
+  // the column's full width, one under another, all cut from the same image file.
+  function stackPanels() {
+    document.querySelectorAll("img.bu-panels").forEach(function (img) {
+      var cls = [].find.call(img.classList, function (c) {
+        return c.indexOf("bu-split-") === 0;
+      });
+      if (!cls) return;
+      var splits = cls.slice(9).split("-").map(function (x) { return x / 10000; });
+      var stack = document.createElement("div");
+      stack.className = "bu-panel-stack";
+      stack.setAttribute("role", "img");
+      stack.setAttribute("aria-label", img.getAttribute("alt") || "figure");
+      function layout() {
+        var w = img.naturalWidth, h = img.naturalHeight;
+        if (!w || !h) return;
+        stack.textContent = "";
+        for (var i = 0; i + 1 < splits.length; i++) {
+          var part = splits[i + 1] - splits[i];
+          var panel = document.createElement("div");
+          panel.className = "bu-panel";
+          panel.style.aspectRatio = (part * w) + " / " + h;
+          var copy = document.createElement("img");
+          copy.src = img.currentSrc || img.src;
+          copy.alt = "";
+          copy.style.width = (100 / part) + "%";
+          copy.style.marginLeft = (-100 * splits[i] / part) + "%";
+          panel.appendChild(copy);
+          stack.appendChild(panel);
+        }
+      }
+      img.parentNode.insertBefore(stack, img.nextSibling);
+      if (img.complete) layout(); else img.addEventListener("load", layout);
+    });
+  }
   function setup() {
     forward("primary");
     forward("secondary");
     nameToggles();
+    stackPanels();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", setup);

@@ -74,6 +74,62 @@ def smallest_tick_points(fig: mpl.figure.Figure) -> float | None:
     return min(sizes) if sizes else None
 
 
+# The PNG text chunk in which a figure of several side-by-side panels records where its
+# columns split, as fractions of the saved image's width ("0,0.52,1"), so that the HTML book
+# can stack the panels on a narrow screen (book/_ext/reader_layout.py).
+PANELS_KEY = "Panel columns (fractions of the width)"
+
+
+def panel_splits(fig: mpl.figure.Figure) -> list[float]:
+    """Where ``fig``'s columns of panels split, as fractions of the width of the image that
+    ``savefig(bbox_inches="tight")`` writes: ``[0, ..., 1]``, or ``[]`` for one column.
+
+    Each column holds its axes with their titles, labels and colorbars; a split lies midway
+    between neighbouring columns, or where the right one's labels begin if they overlap."""
+    if not isinstance(fig, mpl.figure.Figure):
+        raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
+    fig.draw_without_rendering()  # apply the layout engine, as saving will
+    outer = fig.get_tightbbox()  # inches
+    if outer is None or outer.width <= 0:
+        return []
+    pad = float(mpl.rcParams["savefig.pad_inches"])
+    panels = []  # (data area left, right, with labels left, right), in inches
+    for ax in fig.get_axes():
+        box = ax.get_tightbbox() if ax.get_visible() else None
+        if box is not None:
+            area = ax.get_window_extent()
+            panels.append(
+                (
+                    area.x0 / fig.dpi,
+                    area.x1 / fig.dpi,
+                    box.x0 / fig.dpi,
+                    box.x1 / fig.dpi,
+                    hasattr(ax, "_colorbar"),
+                )
+            )
+    columns: list[list[float]] = []
+    for a0, a1, t0, t1, is_colorbar in sorted(panels):
+        last = columns[-1] if columns else None
+        if last and (
+            is_colorbar or a0 < last[1]
+        ):  # a colorbar, or overlapping areas
+            last[1], last[3] = max(last[1], a1), max(last[3], t1)
+            last[2] = min(last[2], t0)
+        else:
+            columns.append([a0, a1, t0, t1])
+    if len(columns) < 2:
+        return []
+    splits = []
+    for left, right in zip(columns, columns[1:]):
+        if left[3] <= right[2]:  # the labels do not meet: split midway between them
+            splits.append((left[3] + right[2]) / 2)
+        else:  # they overlap: keep the right panel's labels whole if the areas allow
+            splits.append(min(max(right[2], left[1]), right[0]))
+    width = outer.width + 2 * pad
+    inner = [round(float((x - outer.x0 + pad) / width), 4) for x in splits]
+    return [0.0, *inner, 1.0] if all(0 < x < 1 for x in inner) else []
+
+
 def _check_points(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     X = np.asarray(X, dtype=float)
     y = np.asarray(y)
