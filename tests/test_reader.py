@@ -87,6 +87,10 @@ def test_number_per_chapter_renumbers_in_page_order():
         "notebooks/09_faq/9_3_efficient_training",
     ]
     assert reader.number_per_chapter(fignumbers) == []  # already per chapter
+    assert reader.number_per_chapter(fignumbers, "figure") == [
+        "notebooks/04_math/4_1_perceptron"
+    ]
+    assert fignumbers["notebooks/04_math/4_1_perceptron"]["figure"] == {"f": (4, 1, 1)}
 
 
 def test_plain_solution_titles():

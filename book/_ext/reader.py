@@ -1,9 +1,11 @@
 """What a reader of the HTML book meets besides the chapters' own text.
 
-- Exercises are numbered per chapter, "Exercise 4.1.5" (chapter 4.1, fifth exercise), the
-  way the prose and readers count them, instead of sphinx-exercise's 1-99 across the book.
-  Prose refers to an exercise by its label (``{ref}`ex-4-1-xor```), so the number it shows
-  is the one the exercise carries (tests/test_reader.py fails on a typed number).
+- Exercises, figures, tables and display equations are numbered per chapter: "Exercise
+  4.1.5" (chapter 4.1, fifth exercise), "Figure 4.1.2", "(4.1.3)", the way the prose and
+  readers count them, instead of Sphinx's running numbers across the book. Prose refers
+  to them by label (``{ref}`ex-4-1-xor```, ``{numref}`fig-4-1-geometry```,
+  ``{eq}`eq-4-1-1```), so the number it shows is the one the target carries
+  (tests/test_reader.py fails on a typed exercise number).
 - A solution's title is plain text: the whole title opens the solution (it was a link that
   jumped to the exercise and threw a script error); static/reader.js sends clicks on
   anything inside a toggle's title to the toggle, and static/reader.css prints solutions
@@ -69,8 +71,14 @@ def number_per_chapter(
     return changed
 
 
+NUMBERED_KINDS = ("exercise", "figure", "displaymath", "table")
+
+
 def _renumber(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    return number_per_chapter(env.toc_fignumbers)
+    changed = set()
+    for kind in NUMBERED_KINDS:
+        changed.update(number_per_chapter(env.toc_fignumbers, kind))
+    return sorted(changed)
 
 
 # --- solution titles -------------------------------------------------------------------
