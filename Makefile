@@ -90,10 +90,12 @@ $(VENDOR)/.done: book/js/package.json book/js/package-lock.json book/js/widgets-
 
 book: $(STAMP) data vendor
 	rm -rf _build/html _build/jupyter_execute
+	BOOK_OFFLINE=1 $(BIN)/python tools/execute_book.py
 	BOOK_OFFLINE=1 $(BIN)/jupyter-book build . -W -n --keep-going
 
-# Incremental: Sphinx re-reads (and myst-nb re-executes) only the pages edited since the
-# last build. It does not notice edits to src/bookutils: run `make book` after those.
+# Incremental: Sphinx re-reads only the pages edited since the last build, and myst-nb
+# executes only a chapter whose code changed (the rest come from the execution cache). It
+# does not notice edits to src/bookutils: run `make book` after those.
 rebuild: $(STAMP) data vendor
 	BOOK_OFFLINE=1 $(BIN)/jupyter-book build . -W -n --keep-going
 

@@ -1,0 +1,134 @@
+"""Execute the book's notebooks in parallel into the build's execution cache.
+
+    python tools/execute_book.py [--cache _build/.jupyter_cache] [--workers N]
+
+``make book`` runs this before ``jupyter-book build``: it empties the cache (so an edit to
+``src/bookutils`` re-executes every chapter), runs every notebook of ``_toc.yml`` in a pool
+of worker processes, each in its own folder as myst-nb would, and stores the outputs in
+jupyter-cache, where the build (``execute_notebooks: cache`` in ``_config.yml``) finds them.
+A failing notebook stops the build here with its error, as ``raise_on_error`` would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CELL_TIMEOUT = 300  # seconds per cell, as _config.yml's execute.timeout
+
+
+def _run_one(job: tuple[str, str]) -> tuple[str, float, str | None, str]:
+    """Execute one notebook (its JSON) in its folder: (path, seconds, error, executed)."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    path, text = job
+    notebook = nbformat.reads(text, as_version=4)
+    start = time.perf_counter()
+    result = single_nb_execution(
+        notebook,
+        cwd=str(Path(path).parent),
+        timeout=CELL_TIMEOUT,
+        allow_errors=False,
+    )
+    seconds = time.perf_counter() - start
+    error = (
+        (result.exc_string or repr(result.err)) if result.err is not None else None
+    )
+    return path, seconds, error, nbformat.writes(notebook)
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the repository when it lies inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def execute(notebooks: list[Path], cache_path: Path, workers: int) -> int:
+    """Run ``notebooks`` with ``workers`` processes into a fresh cache; 0 if all passed.
+
+    Only this process writes to the cache (an SQLite file); the workers execute."""
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    shutil.rmtree(cache_path, ignore_errors=True)
+    cache = get_cache(str(cache_path))
+    jobs = []
+    for path in notebooks:
+        cache.add_nb_to_project(str(path))
+        jobs.append((str(path), nbformat.writes(nbformat.read(path, as_version=4))))
+    start = time.perf_counter()
+    failed = []
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        for path, seconds, error, executed in pool.imap_unordered(_run_one, jobs):
+            name = _shown(Path(path))
+            print(
+                f"{seconds:6.1f} s  {name}{'  FAILED' if error else ''}", flush=True
+            )
+            if error:
+                failed.append((name, error))
+                continue
+            cache.cache_notebook_bundle(
+                CacheBundleIn(
+                    nbformat.reads(executed, as_version=4),
+                    path,
+                    data={"execution_seconds": seconds},
+                ),
+                check_validity=False,
+                overwrite=True,
+            )
+    print(
+        f"executed {len(jobs)} notebooks with {workers} workers in"
+        f" {time.perf_counter() - start:.0f} s"
+    )
+    for name, error in failed:
+        print(f"\n{name} failed:\n{error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def book_notebooks() -> list[Path]:
+    """The notebooks listed in _toc.yml, in order."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    found: list[Path] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                path = ROOT / f"{node['file']}.ipynb"
+                if path.is_file():
+                    found.append(path)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--cache", type=Path, default=ROOT / "_build" / ".jupyter_cache"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=min(2, multiprocessing.cpu_count())
+    )
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers must be at least 1, got {args.workers}")
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    return execute(book_notebooks(), args.cache, args.workers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
