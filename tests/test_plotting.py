@@ -189,7 +189,7 @@ def test_panel_splits_fall_between_the_panels(ncols):
     runs = _red_runs(fig)
     assert len(runs) == ncols and len(splits) == ncols + 1
     assert splits[0] == 0 and splits[-1] == 1 and splits == sorted(splits)
-    for split, left, right in zip(splits[1:-1], runs, runs[1:]):
+    for split, left, right in zip(splits[1:-1], runs[:-1], runs[1:], strict=True):
         assert left[1] <= split <= right[0], (splits, runs)
 
 

@@ -90,7 +90,9 @@ def test_number_per_chapter_renumbers_in_page_order():
     assert reader.number_per_chapter(fignumbers, "figure") == [
         "notebooks/04_math/4_1_perceptron"
     ]
-    assert fignumbers["notebooks/04_math/4_1_perceptron"]["figure"] == {"f": (4, 1, 1)}
+    assert fignumbers["notebooks/04_math/4_1_perceptron"]["figure"] == {
+        "f": (4, 1, 1)
+    }
 
 
 def test_plain_solution_titles():

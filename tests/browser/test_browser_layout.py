@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from layoutcheck import (
@@ -282,3 +283,64 @@ def test_display_maths_fits_the_column(browser, site, path):
     assert not wide, (
         f"display equations wider than the column at 1366 px: {wide[:3]}"
     )
+
+
+_FIGURE_NUMBER = re.compile(r'<span class="caption-number">Figure ([\d.]+) </span>')
+_EQUATION_NUMBER = re.compile(r'<span class="eqno">\(([\d.]+)\)')
+
+
+@pytest.mark.parametrize("kind", ["figure", "equation"])
+def test_figures_and_equations_are_numbered_per_chapter(kind):
+    """Captioned figures read "Figure 4.1.1, 4.1.2 ...", display equations "(4.1.1) ...",
+    in page order, restarting in each chapter."""
+    assert CHAPTERS, "no chapter pages: run `make book`"
+    pattern = _FIGURE_NUMBER if kind == "figure" else _EQUATION_NUMBER
+    total = 0
+    for path in CHAPTERS:
+        major, minor = path.split("/")[-1].split("_")[:2]
+        found = pattern.findall((book_dir() / path).read_text(encoding="utf-8"))
+        expected = [f"{major}.{minor}.{k}" for k in range(1, len(found) + 1)]
+        assert found == expected, f"{path}: {kind}s numbered {found}"
+        total += len(found)
+    assert total >= 2 * len(CHAPTERS), f"only {total} numbered {kind}s"
+
+
+PANELS_JS = """() => [...document.querySelectorAll('img.bu-panels')].map(img => {
+  const stack = img.nextElementSibling;
+  const panels = stack ? [...stack.querySelectorAll('.bu-panel')] : [];
+  return {figure: img.getBoundingClientRect().width,
+    stack: stack ? stack.getBoundingClientRect().width : 0,
+    column: img.closest('article').getBoundingClientRect().width,
+    panels: panels.map(p => [p.getBoundingClientRect().width,
+                             p.getBoundingClientRect().height])};
+})"""
+
+
+def test_side_by_side_panels_stack_on_a_phone(browser, site):
+    """A figure of several panels shows them one under another at 390 px, each as wide as
+    the column; at 1366 px it shows the figure itself."""
+    with_panels = [
+        p
+        for p in CHAPTERS
+        if "bu-panels" in (book_dir() / p).read_text(encoding="utf-8")
+    ]
+    assert len(with_panels) >= 5, f"pages with side-by-side panels: {with_panels}"
+    for path in with_panels[:3]:
+        ctx, page = _open(browser, site, path, **PHONE)
+        try:
+            figures = page.evaluate(PANELS_JS)
+        finally:
+            ctx.close()
+        for fig in figures:
+            assert fig["figure"] == 0, (
+                f"{path}: the whole figure still shows: {fig}"
+            )
+            assert len(fig["panels"]) >= 2, f"{path}: no stacked panels: {fig}"
+            for width, height in fig["panels"]:
+                assert width >= 0.9 * fig["column"] and height > 40, (path, fig)
+    ctx, page = _open(browser, site, with_panels[0], **DESKTOP)
+    try:
+        wide = page.evaluate(PANELS_JS)
+    finally:
+        ctx.close()
+    assert wide and all(f["figure"] > 0 and f["stack"] == 0 for f in wide), wide

@@ -120,7 +120,7 @@ def panel_splits(fig: mpl.figure.Figure) -> list[float]:
     if len(columns) < 2:
         return []
     splits = []
-    for left, right in zip(columns, columns[1:]):
+    for left, right in zip(columns[:-1], columns[1:], strict=True):
         if left[3] <= right[2]:  # the labels do not meet: split midway between them
             splits.append((left[3] + right[2]) / 2)
         else:  # they overlap: keep the right panel's labels whole if the areas allow
