@@ -14,8 +14,11 @@ from tools import nbtool
 sys.path.insert(0, str(nbtool.ROOT / "book" / "_ext"))
 import reader  # noqa: E402
 
-# "Exercise 4", "Exercises 1 and 2", "exercise 12": a number the reader cannot trust.
-TYPED_NUMBER = re.compile(r"\b[Ee]xercises?\s+\d")
+# "Exercise 4", "Exercises 1 and 2", "exercise 12", "Figure 3", "equation (4.2)": a number
+# the reader cannot trust. A source's own numbering ("the paper's Table 2") is fine.
+TYPED_NUMBER = re.compile(
+    r"(?<!paper's )\b(?:[Ee]xercises?|[Ff]ig(?:ure)?s?\.?|[Ee]quations?|[Tt]ables?)\s+\(?\d"
+)
 # "exercise {ref}`ex-...`" reads "exercise Exercise 4.1.5": the reference says it already.
 DOUBLED = re.compile(r"\b[Ee]xercises?\s+\{(?:ref|numref)\}`")
 
@@ -41,11 +44,22 @@ def test_no_typed_exercise_numbers_in_the_book():
         for pattern in (TYPED_NUMBER, DOUBLED)
         for m in pattern.finditer(text)
     ]
-    assert not bad, f"refer to exercises with {{ref}}`label`, not by number: {bad}"
+    assert not bad, (
+        "refer to exercises with {ref}`label`, figures with {numref}`label` and"
+        f" equations with {{eq}}`label`, not by number: {bad}"
+    )
 
 
 def test_the_rule_catches_what_it_should():
-    for text in ("Exercise 4 repeats it", "Exercises 1 and 2 ask", "(exercise 12)"):
+    for text in (
+        "Exercise 4 repeats it",
+        "Exercises 1 and 2 ask",
+        "(exercise 12)",
+        "as Figure 3 shows",
+        "see fig. 2",
+        "equation (4.2) gives",
+        "Table 1 lists",
+    ):
         assert TYPED_NUMBER.search(text), text
     assert DOUBLED.search("(exercise {ref}`ex-1-2-wire`)")
     for text in (
@@ -54,6 +68,7 @@ def test_the_rule_catches_what_it_should():
         "Exercise: write it",
     ):
         assert not TYPED_NUMBER.search(text) and not DOUBLED.search(text), text
+    assert not TYPED_NUMBER.search("The GPT-2 paper's Table 2 gave 117M")
 
 
 def test_chapter_of():
