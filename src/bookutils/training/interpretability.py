@@ -30,7 +30,6 @@ def gradient_saliency(
     target = _check_saliency(model, x, target)
     x = x.detach().clone().requires_grad_(True)  # a leaf, so that x.grad is filled
     scores = model(x)  # (batch, classes)
-    scores.gather(
-        1, target.reshape(-1, 1)
-    ).sum().backward()  # each example's own score
+    own = scores.gather(1, target.reshape(-1, 1))  # (batch, 1): own class
+    own.sum().backward()
     return x.grad.abs()  # (batch, features)

@@ -89,9 +89,7 @@ def per_example_gradients(
     ``loss_fn`` takes one example (no batch dimension) and returns a scalar.
     """
     _check_examples(loss_fn, x, y)
-    grad_fn = torch.func.grad(
-        loss_fn
-    )  # gradient with respect to params, one example
+    grad_fn = torch.func.grad(loss_fn)  # params -> gradient, for one example
     return torch.func.vmap(grad_fn, in_dims=(None, 0, 0))(params, x, y)
 
 
@@ -101,8 +99,7 @@ def membership_advantage(
     """Best TPR − FPR of the attack "member if loss ≤ t" over all thresholds t (0 = no leak)."""
     m, n = _loss_arrays(member_losses, nonmember_losses)
     thresholds = np.concatenate([[-np.inf], np.unique(np.concatenate([m, n]))])
-    tpr = (m[None, :] <= thresholds[:, None]).mean(
-        1
-    )  # members caught, per threshold
-    fpr = (n[None, :] <= thresholds[:, None]).mean(1)  # outsiders wrongly accused
+    # per threshold: the members caught (tpr), the outsiders wrongly accused (fpr)
+    tpr = (m[None, :] <= thresholds[:, None]).mean(1)
+    fpr = (n[None, :] <= thresholds[:, None]).mean(1)
     return float(np.max(tpr - fpr))

@@ -100,10 +100,8 @@ def linear_attention(
     a recurrent network could carry from step to step.
     """
     _check_qkv(q, k, v, causal)
-    phi_q, phi_k = (
-        feature_map(q),
-        feature_map(k),
-    )  # (..., n_q, d_k), (..., n_kv, d_k)
+    phi_q = feature_map(q)  # (..., n_q, d_k)
+    phi_k = feature_map(k)  # (..., n_kv, d_k)
     if not causal:
         summary = phi_k.transpose(-2, -1) @ v  # (..., d_k, d_v)
         normaliser = phi_k.sum(dim=-2).unsqueeze(-1)  # (..., d_k, 1)
