@@ -130,6 +130,7 @@ def sharding_job(
         else:  # plain DDP: everything on every rank, gradients all-reduced
             wrapped = DistributedDataParallel(model)
             optimizer = torch.optim.Adam(wrapped.parameters(), lr=lr)
+        # a plain training loop: DDP and FSDP communicate inside backward()
         result[f"{name}_losses"] = _train(wrapped, optimizer, X, y, steps)
         inner = optimizer.optim if name == "zero1" else optimizer
         result[f"{name}_state_bytes"] = state_bytes(inner)
