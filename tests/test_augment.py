@@ -1,10 +1,14 @@
 """Tests for bookutils.training.augment and its self-check's wrong implementations."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 
 from bookutils.checks.augment import MISTAKES, check_shift_image
+from bookutils.training import augment as augment_module
 from bookutils.training.augment import (
     add_noise,
     augment,
@@ -90,3 +94,13 @@ def test_shift_check_names_each_mistake(capsys):
     for mistake in MISTAKES:
         result = check_shift_image(mistake.impl)
         assert not result and result.messages[-1] == f"  Hint: {mistake.hint}"
+
+
+NOTEBOOK_9_3 = (
+    Path(__file__).parents[1] / "notebooks/09_faq/9_3_efficient_training.ipynb"
+)
+
+
+def test_chapter_9_3_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(NOTEBOOK_9_3, augment_module, {"shift_image"})

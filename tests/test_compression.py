@@ -1,15 +1,18 @@
 """Tests for bookutils.training.compression and its self-check."""
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
+from lesson_code import assert_notebook_shows
 from torch import nn
 from torch.ao.quantization import MinMaxObserver
 from torch.nn.utils import prune
 
 from bookutils.checks.compression import check_quantize_int8
+from bookutils.training import compression
 from bookutils.training.compression import (
     dequantize_int8,
     distillation_loss,
@@ -144,4 +147,22 @@ def test_quantize_int8_by_hand():
     assert zero_point == -43, f"quantize_int8 zero point {zero_point}"
     assert q.dtype == torch.int8 and q.tolist() == [-128, -43, 127], (
         f"quantize_int8 {q}"
+    )
+
+
+NOTEBOOK_8_1 = Path(__file__).parents[1] / "notebooks/08_outlook/8_1_trends.ipynb"
+
+
+def test_chapter_8_1_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(
+        NOTEBOOK_8_1,
+        compression,
+        {
+            "int8_qparams",
+            "quantize_int8",
+            "dequantize_int8",
+            "magnitude_mask",
+            "distillation_loss",
+        },
     )

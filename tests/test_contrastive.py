@@ -1,11 +1,14 @@
 """Tests for bookutils.training.contrastive: the CLIP-style loss."""
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
+from lesson_code import assert_notebook_shows
 
+from bookutils.training import contrastive
 from bookutils.training.contrastive import (
     clip_loss,
     retrieval_accuracy,
@@ -72,4 +75,16 @@ def test_retrieval_accuracy_by_hand_goes_from_images_to_texts():
     assert forward == 1.0, f"retrieval_accuracy images -> texts {forward}"
     assert math.isclose(backward, 2 / 3, rel_tol=1e-6), (
         f"retrieval_accuracy texts -> images {backward}"
+    )
+
+
+NOTEBOOK_8_1 = Path(__file__).parents[1] / "notebooks/08_outlook/8_1_trends.ipynb"
+
+
+def test_chapter_8_1_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(
+        NOTEBOOK_8_1,
+        contrastive,
+        {"similarity_logits", "diagonal_cross_entropy", "clip_loss"},
     )

@@ -1,7 +1,10 @@
 """Tests for bookutils.parallel.jobs: ZeRO-1 and FSDP against one-process Adam."""
 
+from pathlib import Path
+
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 
 from bookutils.parallel import distributed as d
 from bookutils.parallel import jobs as j
@@ -40,3 +43,13 @@ def test_bad_sizes():
         j.train_reference(hidden=0)
     with pytest.raises(RuntimeError, match="must split evenly"):
         d.launch(j.sharding_job, 2, n=7)
+
+
+NOTEBOOK_9_3 = (
+    Path(__file__).parents[1] / "notebooks/09_faq/9_3_efficient_training.ipynb"
+)
+
+
+def test_chapter_9_3_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(NOTEBOOK_9_3, j, {"sharding_job"})

@@ -1,9 +1,13 @@
 """Tests for bookutils.training.interpretability: gradient saliency."""
 
+from pathlib import Path
+
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 from torch import nn
 
+from bookutils.training import interpretability
 from bookutils.training.interpretability import gradient_saliency
 
 
@@ -38,3 +42,13 @@ def test_bad_inputs_are_clear_errors():
         )
     with pytest.raises(ValueError, match="one target"):
         gradient_saliency(layer, torch.ones(3, 2), torch.tensor([0]))
+
+
+NOTEBOOK_8_2 = (
+    Path(__file__).parents[1] / "notebooks/08_outlook/8_2_challenges.ipynb"
+)
+
+
+def test_chapter_8_2_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(NOTEBOOK_8_2, interpretability, {"gradient_saliency"})

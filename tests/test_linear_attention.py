@@ -3,10 +3,13 @@ FlopCounterMode; the 8.3/9.x self-check references against torch autograd."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from lesson_code import assert_notebook_shows
 from torch.utils.flop_counter import FlopCounterMode
 
 from bookutils.checks.faq import (
@@ -16,6 +19,7 @@ from bookutils.checks.faq import (
 )
 from bookutils.checks.linear_attention import check_linear_attention
 from bookutils.sizing.param_count import gpt_params
+from bookutils.transformer import linear_attention as linear_attention_module
 from bookutils.transformer.attention import scaled_dot_product_attention
 from bookutils.transformer.linear_attention import (
     AttentionCost,
@@ -176,3 +180,17 @@ def test_the_new_checks_accept_their_references():
     assert check_gpt_params(gpt_params)
     assert check_linear_attention(lambda q, k, v: linear_attention(q, k, v))
     assert not check_linear_attention(lambda q, k, v: v)
+
+
+NOTEBOOK_8_3 = (
+    Path(__file__).parents[1] / "notebooks/08_outlook/8_3_research_directions.ipynb"
+)
+
+
+def test_chapter_8_3_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(
+        NOTEBOOK_8_3,
+        linear_attention_module,
+        {"elu_feature_map", "kernel_attention_weights", "linear_attention"},
+    )

@@ -1,9 +1,13 @@
 """Tests for bookutils.training.mixed_precision: our loss scaler against torch.amp.GradScaler."""
 
+from pathlib import Path
+
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 from torch import nn
 
+from bookutils.training import mixed_precision
 from bookutils.training.mixed_precision import DynamicLossScaler
 
 
@@ -69,3 +73,13 @@ def test_bad_input():
         DynamicLossScaler().scale(1.0)
     with pytest.raises(TypeError, match="optimizer"):
         DynamicLossScaler().step("sgd")
+
+
+NOTEBOOK_9_3 = (
+    Path(__file__).parents[1] / "notebooks/09_faq/9_3_efficient_training.ipynb"
+)
+
+
+def test_chapter_9_3_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(NOTEBOOK_9_3, mixed_precision, {"DynamicLossScaler"})

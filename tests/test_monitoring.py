@@ -1,11 +1,14 @@
 """Tests for bookutils.training.monitoring: divergence, early stopping, gradient alarms."""
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 from torch import nn
 
+from bookutils.training import monitoring
 from bookutils.training.monitoring import (
     DivergenceMonitor,
     EarlyStopping,
@@ -150,4 +153,18 @@ def test_early_stopping_epochs_plateau_shorter_than_patience_by_hand():
     # Improve, worsen, improve less than the best: 0.6 < 0.8 but not < 0.5, no reset.
     assert early_stopping_epochs([1.0, 0.5, 0.8, 0.6, 0.7], patience=3) == (1, 4), (
         "early_stopping_epochs"
+    )
+
+
+NOTEBOOK_9_3 = (
+    Path(__file__).parents[1] / "notebooks/09_faq/9_3_efficient_training.ipynb"
+)
+
+
+def test_chapter_9_3_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(
+        NOTEBOOK_9_3,
+        monitoring,
+        {"DivergenceMonitor", "gradient_norms", "gradient_alarm"},
     )

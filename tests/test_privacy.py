@@ -1,11 +1,15 @@
 """Tests for bookutils.training.privacy: DP-SGD pieces and the membership-inference advantage."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from lesson_code import assert_notebook_shows
 
 from bookutils.checks.privacy import check_clip_per_example
+from bookutils.training import privacy
 from bookutils.training.privacy import (
     clip_per_example,
     dp_sgd_gradient,
@@ -90,3 +94,22 @@ def test_bad_inputs_are_clear_errors():
 def test_check_clip_per_example_accepts_the_reference(capsys):
     assert check_clip_per_example(clip_per_example)
     assert "✓" in capsys.readouterr().out
+
+
+NOTEBOOK_8_2 = (
+    Path(__file__).parents[1] / "notebooks/08_outlook/8_2_challenges.ipynb"
+)
+
+
+def test_chapter_8_2_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(
+        NOTEBOOK_8_2,
+        privacy,
+        {
+            "clip_per_example",
+            "dp_sgd_gradient",
+            "per_example_gradients",
+            "membership_advantage",
+        },
+    )

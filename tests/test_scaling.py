@@ -1,9 +1,13 @@
 """Tests for bookutils.sizing.scaling: power laws fitted in log-log space."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 
+from bookutils.sizing import scaling
 from bookutils.sizing.scaling import PowerLawFit, fit_power_law, power_law
 
 
@@ -54,3 +58,11 @@ def test_fit_rejects_bad_input(x, y, match):
 def test_power_law_rejects_non_positive_x():
     with pytest.raises(ValueError, match="positive"):
         power_law(np.array([0.0, 1.0]), 1.0, 0.5)
+
+
+NOTEBOOK_8_1 = Path(__file__).parents[1] / "notebooks/08_outlook/8_1_trends.ipynb"
+
+
+def test_chapter_8_1_shows_the_lesson_code():
+    # the notebook's cells define these exactly as the package does (one source)
+    assert_notebook_shows(NOTEBOOK_8_1, scaling, {"fit_power_law"})

@@ -19,10 +19,28 @@ from .distributed import ZeroRedundancyOptimizer, _train, make_mlp, make_regress
 __all__ = ["sharding_job", "state_bytes", "train_reference"]
 
 
-def _check_sizes(n: int, d: int, hidden: int, steps: int) -> None:
+def _check_sizes(
+    n: int, d: int, hidden: int, steps: int, world_size: int = 1
+) -> None:
     for name, value in (("n", n), ("d", d), ("hidden", hidden), ("steps", steps)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
+    if n % world_size:
+        raise ValueError(f"n={n} must split evenly over {world_size} ranks")
+
+
+def _local_bytes(tensors: Any) -> int:
+    """Bytes of the parts of ``tensors`` stored in this process."""
+    return sum(_local(t).numel() * _local(t).element_size() for t in tensors)
+
+
+def _full_weights(model: nn.Module) -> dict[str, torch.Tensor]:
+    """The whole state dict, gathered from the shards, without DDP's ``module.`` prefix."""
+    weights = {}
+    for key, value in model.state_dict().items():
+        full = value.full_tensor() if hasattr(value, "full_tensor") else value
+        weights[key.removeprefix("module.")] = full.detach().clone()
+    return weights
 
 
 def _local(t: torch.Tensor) -> torch.Tensor:
@@ -30,22 +48,25 @@ def _local(t: torch.Tensor) -> torch.Tensor:
     return t.to_local() if hasattr(t, "to_local") else t
 
 
+def _check_optimizer(optimizer: object) -> None:
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer)}"
+        )
+
+
 def state_bytes(optimizer: torch.optim.Optimizer) -> int:
     """Bytes of optimizer state (e.g. Adam's two moments) stored in this process.
 
     Adam's step counters are left out; for a sharded tensor it counts the local shard.
     """
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(
-            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer)}"
-        )
-    total = 0
-    for state in optimizer.state.values():
-        for key, value in state.items():
-            if isinstance(value, torch.Tensor) and key != "step":
-                local = _local(value)
-                total += local.numel() * local.element_size()
-    return total
+    _check_optimizer(optimizer)
+    return _local_bytes(
+        value
+        for state in optimizer.state.values()
+        for key, value in state.items()
+        if isinstance(value, torch.Tensor) and key != "step"
+    )
 
 
 def train_reference(
@@ -87,39 +108,32 @@ def sharding_job(
     from torch.distributed.fsdp import fully_shard
     from torch.nn.parallel import DistributedDataParallel
 
-    _check_sizes(n, d, hidden, steps)
-    if n % world_size:
-        raise ValueError(f"n={n} must split evenly over {world_size} ranks")
+    _check_sizes(n, d, hidden, steps, world_size)
     X, y = make_regression(n, d, seed=seed)
     part = slice(rank * n // world_size, (rank + 1) * n // world_size)
-    X, y = X[part], y[part]
+    X, y = X[part], y[part]  # this rank's share of the batch
     result: dict[str, Any] = {}
     for name in ("ddp", "zero1", "fsdp"):
-        model = make_mlp(d, hidden, seed=seed)
-        if name == "fsdp":
+        model = make_mlp(d, hidden, seed=seed)  # the same start on every rank
+        if name == "fsdp":  # every layer's parameters cut into one shard per rank
             mesh = init_device_mesh("cpu", (world_size,))
             for layer in model:
                 if isinstance(layer, nn.Linear):
                     fully_shard(layer, mesh=mesh)
             wrapped = fully_shard(model, mesh=mesh)
             optimizer = torch.optim.Adam(wrapped.parameters(), lr=lr)
-        else:
+        elif name == "zero1":  # the whole model everywhere, Adam's state split
             wrapped = DistributedDataParallel(model)
-            if name == "zero1":
-                optimizer = ZeroRedundancyOptimizer(
-                    wrapped.parameters(), torch.optim.Adam, lr=lr
-                )
-            else:
-                optimizer = torch.optim.Adam(wrapped.parameters(), lr=lr)
+            optimizer = ZeroRedundancyOptimizer(
+                wrapped.parameters(), torch.optim.Adam, lr=lr
+            )
+        else:  # plain DDP: everything on every rank, gradients all-reduced
+            wrapped = DistributedDataParallel(model)
+            optimizer = torch.optim.Adam(wrapped.parameters(), lr=lr)
+        # a plain training loop: DDP and FSDP communicate inside backward()
         result[f"{name}_losses"] = _train(wrapped, optimizer, X, y, steps)
         inner = optimizer.optim if name == "zero1" else optimizer
         result[f"{name}_state_bytes"] = state_bytes(inner)
-        result[f"{name}_param_bytes"] = sum(
-            _local(p).numel() * _local(p).element_size() for p in model.parameters()
-        )
-        weights = {}
-        for key, value in model.state_dict().items():
-            full = value.full_tensor() if hasattr(value, "full_tensor") else value
-            weights[key.removeprefix("module.")] = full.detach().clone()
-        result[name] = weights
+        result[f"{name}_param_bytes"] = _local_bytes(model.parameters())
+        result[name] = _full_weights(model)
     return result

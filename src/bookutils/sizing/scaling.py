@@ -43,8 +43,7 @@ def power_law(x: np.ndarray | float, a: float, alpha: float) -> np.ndarray:
     return a * x ** (-alpha)
 
 
-def fit_power_law(x: np.ndarray, y: np.ndarray) -> PowerLawFit:
-    """Least-squares fit of ``log y = log a - alpha · log x``; needs at least 3 points."""
+def _check_points(x: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     x, y = _positive_array("x", x), _positive_array("y", y)
     if x.shape != y.shape:
         raise ValueError(
@@ -54,7 +53,13 @@ def fit_power_law(x: np.ndarray, y: np.ndarray) -> PowerLawFit:
         raise ValueError(
             f"need at least 3 points to fit and judge a line, got {len(x)}"
         )
-    lx, ly = np.log(x), np.log(y)
+    return x, y
+
+
+def fit_power_law(x: np.ndarray, y: np.ndarray) -> PowerLawFit:
+    """Least-squares fit of ``log y = log a - alpha · log x``; needs at least 3 points."""
+    x, y = _check_points(x, y)
+    lx, ly = np.log(x), np.log(y)  # a power law is a straight line in log-log space
     slope, intercept = np.polyfit(lx, ly, 1)
     residual = ly - (intercept + slope * lx)
     total = np.sum((ly - ly.mean()) ** 2)

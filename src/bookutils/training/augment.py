@@ -80,15 +80,28 @@ def shift_image(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
     Negative values move it left or up. Pixels shifted out are lost and the vacated ones are
     0; nothing wraps round to the other side.
     """
+    _check_shift(image, dx, dy)
+    h, w = image.shape
+    out = np.zeros_like(image)  # vacated pixels stay 0, the background
+    if abs(dx) >= w or abs(dy) >= h:  # the content moved out entirely
+        return out
+    # pixel (r, c) moves to (r + dy, c + dx); copy the part that stays inside
+    out[max(dy, 0) : h + min(dy, 0), max(dx, 0) : w + min(dx, 0)] = image[
+        max(-dy, 0) : h - max(dy, 0), max(-dx, 0) : w - max(dx, 0)
+    ]
+    return out
+
+
+def _check_shift(image: object, dx: object, dy: object) -> None:
     if not isinstance(image, np.ndarray) or image.ndim != 2:
         raise TypeError("image must be a 2-D NumPy array (height, width)")
     for name, v in (("dx", dx), ("dy", dy)):
         if isinstance(v, bool) or not isinstance(v, Integral):
             raise TypeError(f"{name} must be an integer, got {type(v).__name__}")
-    return _shift_batch(image[None], int(dx), int(dy))[0]
 
 
 def _shift_batch(x: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """:func:`shift_image` for a batch ``(n, height, width)``, all by the same offset."""
     h, w = x.shape[-2:]
     out = np.zeros_like(x)
     if abs(dx) >= w or abs(dy) >= h:

@@ -23,14 +23,48 @@ def _tensor(name: str, x: object) -> torch.Tensor:
     return x
 
 
+def _check_int8(q: object, scale: float) -> None:
+    if not isinstance(q, torch.Tensor) or q.dtype != torch.int8:
+        raise TypeError(
+            f"q must be an int8 torch.Tensor, got {getattr(q, 'dtype', type(q))}"
+        )
+    if not scale > 0:
+        raise ValueError(f"scale must be positive, got {scale}")
+
+
+def _check_sparsity(w: object, sparsity: float) -> None:
+    _tensor("w", w)
+    if not 0.0 <= sparsity <= 1.0:
+        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+
+
+def _check_distillation(
+    student_logits: object,
+    teacher_logits: object,
+    temperature: float,
+    alpha: float,
+) -> None:
+    _tensor("student_logits", student_logits)
+    _tensor("teacher_logits", teacher_logits)
+    if student_logits.shape != teacher_logits.shape:
+        raise ValueError(
+            f"logit shapes differ: {tuple(student_logits.shape)} vs"
+            f" {tuple(teacher_logits.shape)}"
+        )
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+
+
 def int8_qparams(w: torch.Tensor) -> tuple[float, int]:
     """Scale and zero point that map ``[min(w, 0), max(w, 0)]`` onto the int8 range.
 
     The range always contains 0, so that 0 is stored exactly (padding, pruned weights).
     """
     w = _tensor("w", w)
-    lo, hi = min(float(w.min()), 0.0), max(float(w.max()), 0.0)
-    scale = (hi - lo) / (QMAX - QMIN) if hi > lo else 1.0
+    lo, hi = min(float(w.min()), 0.0), max(float(w.max()), 0.0)  # the range holds 0
+    scale = (hi - lo) / (QMAX - QMIN) if hi > lo else 1.0  # 255 steps
     zero_point = int(np.clip(QMIN - round(lo / scale), QMIN, QMAX))
     return scale, zero_point
 
@@ -44,12 +78,7 @@ def quantize_int8(w: torch.Tensor) -> tuple[torch.Tensor, float, int]:
 
 def dequantize_int8(q: torch.Tensor, scale: float, zero_point: int) -> torch.Tensor:
     """Read int8 values back as float32: ``(q - zero_point) · scale``."""
-    if not isinstance(q, torch.Tensor) or q.dtype != torch.int8:
-        raise TypeError(
-            f"q must be an int8 torch.Tensor, got {getattr(q, 'dtype', type(q))}"
-        )
-    if not scale > 0:
-        raise ValueError(f"scale must be positive, got {scale}")
+    _check_int8(q, scale)
     return (q.to(torch.float32) - zero_point) * scale
 
 
@@ -78,11 +107,9 @@ def magnitude_mask(w: torch.Tensor, sparsity: float) -> torch.Tensor:
 
     Ties are broken by position (the earlier weight is dropped first), as a stable sort does.
     """
-    w = _tensor("w", w)
-    if not 0.0 <= sparsity <= 1.0:
-        raise ValueError(f"sparsity must be in [0, 1], got {sparsity}")
+    _check_sparsity(w, sparsity)
     n_drop = round(sparsity * w.numel())
-    order = torch.argsort(w.abs().flatten(), stable=True)
+    order = torch.argsort(w.abs().flatten(), stable=True)  # smallest first
     keep = torch.ones(w.numel(), dtype=torch.bool, device=w.device)
     keep[order[:n_drop]] = False
     return keep.reshape(w.shape)
@@ -100,21 +127,10 @@ def distillation_loss(
     ``p_τ`` is the softmax at temperature τ = ``temperature``; the τ² keeps the soft term's
     gradients on the scale of the hard term's as τ changes. ``alpha`` is the weight λ_KD.
     """
-    _tensor("student_logits", student_logits)
-    _tensor("teacher_logits", teacher_logits)
-    if student_logits.shape != teacher_logits.shape:
-        raise ValueError(
-            f"logit shapes differ: {tuple(student_logits.shape)} vs"
-            f" {tuple(teacher_logits.shape)}"
-        )
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+    _check_distillation(student_logits, teacher_logits, temperature, alpha)
     log_p_student = torch.log_softmax(student_logits / temperature, dim=-1)
     p_teacher = torch.softmax(teacher_logits.detach() / temperature, dim=-1)
     log_p_teacher = torch.log_softmax(teacher_logits.detach() / temperature, dim=-1)
-    kl = (p_teacher * (log_p_teacher - log_p_student)).sum(-1).mean()
-    return alpha * temperature**2 * kl + (1 - alpha) * F.cross_entropy(
-        student_logits, labels
-    )
+    kl = (p_teacher * (log_p_teacher - log_p_student)).sum(-1).mean()  # batch mean
+    hard = F.cross_entropy(student_logits, labels)  # the true labels at τ = 1
+    return alpha * temperature**2 * kl + (1 - alpha) * hard

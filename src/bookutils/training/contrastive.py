@@ -11,7 +11,12 @@ from __future__ import annotations
 import torch
 
 
-def _pair(image_emb: object, text_emb: object, same_batch: bool = False) -> None:
+def _pair(
+    image_emb: object,
+    text_emb: object,
+    same_batch: bool = False,
+    temperature: float = 1.0,
+) -> None:
     for name, x in (("image_emb", image_emb), ("text_emb", text_emb)):
         if not isinstance(x, torch.Tensor) or x.ndim != 2:
             raise TypeError(f"{name} must be a 2-D torch.Tensor (batch, dim)")
@@ -22,6 +27,8 @@ def _pair(image_emb: object, text_emb: object, same_batch: bool = False) -> None
             f"embedding shapes do not pair up: {tuple(image_emb.shape)} vs"
             f" {tuple(text_emb.shape)}"
         )
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
 
 
 def similarity_logits(
@@ -31,15 +38,13 @@ def similarity_logits(
 
     The two batches may differ in size but not in embedding dimension.
     """
-    _pair(image_emb, text_emb)
-    if not temperature > 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
-    img = image_emb / image_emb.norm(dim=1, keepdim=True)
-    txt = text_emb / text_emb.norm(dim=1, keepdim=True)
-    return img @ txt.T / temperature
+    _pair(image_emb, text_emb, temperature=temperature)
+    img = image_emb / image_emb.norm(dim=1, keepdim=True)  # (n_img, dim), unit rows
+    txt = text_emb / text_emb.norm(dim=1, keepdim=True)  # (n_txt, dim), unit rows
+    return img @ txt.T / temperature  # (n_img, n_txt)
 
 
-def _cross_entropy_diagonal(logits: torch.Tensor) -> torch.Tensor:
+def diagonal_cross_entropy(logits: torch.Tensor) -> torch.Tensor:
     """Mean over rows of -log softmax(row)[i] at the row's own index i, written out."""
     row_max = logits.max(dim=1, keepdim=True).values  # for a stable log-sum-exp
     log_norm = row_max.squeeze(1) + torch.log(
@@ -53,10 +58,10 @@ def clip_loss(
 ) -> torch.Tensor:
     """Symmetric contrastive loss: (image→text cross-entropy + text→image cross-entropy) / 2."""
     _pair(image_emb, text_emb, same_batch=True)
-    logits = similarity_logits(image_emb, text_emb, temperature)
-    return 0.5 * (
-        _cross_entropy_diagonal(logits) + _cross_entropy_diagonal(logits.T)
-    )
+    logits = similarity_logits(image_emb, text_emb, temperature)  # (n, n)
+    image_to_text = diagonal_cross_entropy(logits)  # each image picks its caption
+    text_to_image = diagonal_cross_entropy(logits.T)  # each caption picks its image
+    return 0.5 * (image_to_text + text_to_image)
 
 
 def retrieval_accuracy(image_emb: torch.Tensor, text_emb: torch.Tensor) -> float:

@@ -145,15 +145,27 @@ def early_stopping_epochs(
 
 def gradient_norms(model: torch.nn.Module) -> dict[str, float]:
     """The L2 norm of the gradient of every parameter that has one, by name, in order."""
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(
-            f"model must be a torch.nn.Module, got {type(model).__name__}"
-        )
+    _check_model(model)
     return {
         name: float(p.grad.detach().norm())
         for name, p in model.named_parameters()
         if p.grad is not None
     }
+
+
+def _check_norms(norms: object) -> None:
+    if not isinstance(norms, Mapping) or not norms:
+        raise TypeError(
+            "norms must be a non-empty mapping name -> gradient norm,"
+            " e.g. gradient_norms(model)"
+        )
+
+
+def _check_model(model: object) -> None:
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
 
 
 def gradient_alarm(
@@ -168,16 +180,12 @@ def gradient_alarm(
     norm is below ``vanish_ratio`` times the largest, so some layers barely learn while
     others do (a relative test, which does not depend on the scale of the loss).
     """
-    if not isinstance(norms, Mapping) or not norms:
-        raise TypeError(
-            "norms must be a non-empty mapping name -> gradient norm,"
-            " e.g. gradient_norms(model)"
-        )
+    _check_norms(norms)
     explode_above = _real("explode_above", explode_above, 0.0, strict=True)
     vanish_ratio = _real("vanish_ratio", vanish_ratio, 0.0, strict=True)
-    values = [_loss(v) for v in norms.values()]
+    values = [_loss(v) for v in norms.values()]  # one norm per parameter
     if any(not math.isfinite(v) or v > explode_above for v in values):
         return "exploding"
-    if min(values) < vanish_ratio * max(values):
+    if min(values) < vanish_ratio * max(values):  # relative: any loss scale
         return "vanishing"
     return None

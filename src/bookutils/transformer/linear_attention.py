@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .._validate import tensor
+
 __all__ = [
     "AttentionCost",
     "elu_feature_map",
@@ -36,12 +38,11 @@ FeatureMap = Callable[[Tensor], Tensor]
 
 def elu_feature_map(x: Tensor) -> Tensor:
     """``φ(x) = elu(x) + 1``: positive everywhere, so the normaliser never vanishes."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    tensor("x", x)
     return F.elu(x) + 1
 
 
-def _check_qkv(q: object, k: object, v: object) -> None:
+def _check_qkv(q: object, k: object, v: object, causal: bool = False) -> None:
     for name, x in (("q", q), ("k", k), ("v", v)):
         if not isinstance(x, Tensor):
             raise TypeError(
@@ -61,6 +62,8 @@ def _check_qkv(q: object, k: object, v: object) -> None:
             f"k and v must have the same length S, got {tuple(k.shape)} and"
             f" {tuple(v.shape)}"
         )
+    if causal and q.shape[-2] != k.shape[-2]:
+        raise ValueError("causal attention needs as many queries as keys")
 
 
 def kernel_attention_weights(
@@ -75,13 +78,11 @@ def kernel_attention_weights(
     Row ``i`` is ``φ(q_i)·φ(k_j) / Σ_j' φ(q_i)·φ(k_j')``: the quadratic way of computing the
     same model, for checking :func:`linear_attention` and for drawing its weights.
     """
-    _check_qkv(q, k, k)
-    scores = feature_map(q) @ feature_map(k).transpose(-2, -1)
-    if causal:
-        if q.shape[-2] != k.shape[-2]:
-            raise ValueError("causal attention needs as many queries as keys")
+    _check_qkv(q, k, k, causal)
+    scores = feature_map(q) @ feature_map(k).transpose(-2, -1)  # (..., n_q, n_kv)
+    if causal:  # query i sees keys 0..i only
         scores = scores * torch.ones_like(scores, dtype=torch.bool).tril()
-    return scores / scores.sum(dim=-1, keepdim=True)
+    return scores / scores.sum(dim=-1, keepdim=True)  # rows sum to 1
 
 
 def linear_attention(
@@ -98,19 +99,18 @@ def linear_attention(
     query. Causal (``n_q = n_kv``): query ``i`` uses running sums over keys ``0..i`` only, which
     a recurrent network could carry from step to step.
     """
-    _check_qkv(q, k, v)
-    phi_q, phi_k = feature_map(q), feature_map(k)
+    _check_qkv(q, k, v, causal)
+    phi_q = feature_map(q)  # (..., n_q, d_k)
+    phi_k = feature_map(k)  # (..., n_kv, d_k)
     if not causal:
         summary = phi_k.transpose(-2, -1) @ v  # (..., d_k, d_v)
         normaliser = phi_k.sum(dim=-2).unsqueeze(-1)  # (..., d_k, 1)
-        return (phi_q @ summary) / (phi_q @ normaliser)
-    if q.shape[-2] != k.shape[-2]:
-        raise ValueError("causal attention needs as many queries as keys")
-    summaries = torch.cumsum(
-        phi_k.unsqueeze(-1) * v.unsqueeze(-2), dim=-3
-    )  # (..., L, dk, dv)
-    normalisers = torch.cumsum(phi_k, dim=-2)  # (..., L, dk)
-    numerator = (phi_q.unsqueeze(-2) @ summaries).squeeze(-2)
+        return (phi_q @ summary) / (phi_q @ normaliser)  # (..., n_q, d_v)
+    # causal: running sums over keys 0..i, one summary per position
+    outer = phi_k.unsqueeze(-1) * v.unsqueeze(-2)  # (..., T, d_k, d_v): φ(k_j) v_jᵀ
+    summaries = torch.cumsum(outer, dim=-3)  # (..., T, d_k, d_v)
+    normalisers = torch.cumsum(phi_k, dim=-2)  # (..., T, d_k)
+    numerator = (phi_q.unsqueeze(-2) @ summaries).squeeze(-2)  # (..., T, d_v)
     return numerator / (phi_q * normalisers).sum(dim=-1, keepdim=True)
 
 
