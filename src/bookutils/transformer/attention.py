@@ -310,7 +310,9 @@ class MultiHeadAttention(nn.Module):
         heads = self.dropout(weights) @ v  # (B, h, n_q, d_k)
         return self.out_proj(merge_heads(heads)), weights  # (B, n_q, d_model)
 
-    def load_torch_weights(self, mha: nn.MultiheadAttention) -> MultiHeadAttention:
+    def load_torch_weights(
+        self, mha: nn.MultiheadAttention
+    ) -> "MultiHeadAttention":  # noqa: UP037 (the cell in 4.3 has no __future__ import)
         """Copy the weights of a ``torch.nn.MultiheadAttention`` of the same size; returns self.
 
         PyTorch stacks the three input projections in ``in_proj_weight`` ``(3·d_model,
