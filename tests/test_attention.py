@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -10,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from bookutils.checks.attention import check_attention
+from bookutils.transformer import attention
 from bookutils.transformer.attention import (
     LayerNorm,
     LayerNormFunction,
@@ -435,3 +438,33 @@ def test_attention_check_accepts_a_learner_style_solution():
         return torch.softmax(scores, dim=-1) @ V
 
     assert check_attention(mine)
+
+
+# ------------------------------------------------------------------ one source, 4.3's cells
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+NOTEBOOK_4_3 = (
+    Path(__file__).parents[1] / "notebooks/04_math/4_3_transformer_math.ipynb"
+)
+
+
+def test_chapter_4_3_shows_the_lesson_code():
+    assert_notebook_shows(
+        NOTEBOOK_4_3,
+        attention,
+        {
+            "masked_softmax",
+            "causal_mask",
+            "attention_weights",
+            "scaled_dot_product_attention",
+            "split_heads",
+            "merge_heads",
+            "MultiHeadAttention",
+            "layer_norm",
+            "layer_norm_backward",
+            "LayerNormFunction",
+            "LayerNorm",
+        },
+    )

@@ -4,12 +4,14 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
+from bookutils.transformer import encoder
 from bookutils.transformer.encoder import (
     EncoderClassifier,
     EncoderLayer,
@@ -216,3 +218,30 @@ def test_check_add_and_norm_passes_layer_norm_and_names_mistakes():
     for mistake in ADD_NORM_MISTAKES:
         result = check_add_and_norm(mistake.impl)
         assert not result and result.messages[-1] == f"  Hint: {mistake.hint}"
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+NOTEBOOK_5_2 = (
+    Path(__file__).parents[1]
+    / "notebooks/05_practice/5_2_transformer_encoder.ipynb"
+)
+
+
+def test_chapter_5_2_shows_the_lesson_code():
+    assert_notebook_shows(
+        NOTEBOOK_5_2,
+        encoder,
+        {
+            "EncoderLayer",
+            "_keras_layer_class",
+            "keras_encoder_layer",
+            "copy_to_keras",
+        },
+    )
+
+
+def test_copy_to_keras_refuses_what_is_not_an_encoder_layer():
+    with pytest.raises(TypeError, match="EncoderLayer"):
+        copy_to_keras(object(), nn.Linear(2, 2))

@@ -1,3 +1,6 @@
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -12,6 +15,7 @@ from bookutils import (
     train_perceptron,
     xor_truth_table,
 )
+from bookutils.foundations import perceptron
 
 
 def naive_training(X, y, lr, max_epochs=1000):
@@ -168,3 +172,15 @@ def test_torch_perceptron_criterion_reproduces_the_rule():
 def test_bad_inputs(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+NOTEBOOK_4_1 = Path(__file__).parents[1] / "notebooks/04_math/4_1_perceptron.ipynb"
+
+
+def test_chapter_4_1_shows_the_lesson_code():
+    assert_notebook_shows(
+        NOTEBOOK_4_1, perceptron, {"perceptron_predict", "perceptron_update"}
+    )

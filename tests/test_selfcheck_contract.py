@@ -79,6 +79,18 @@ CONTRACT = [
         per.UPDATE_MISTAKES,
     ),
     ("threshold_unit", tl.check_threshold_unit, tl._reference, tl.MISTAKES),
+    (
+        "multi_head_attention",
+        att.check_multi_head_attention,
+        att._mha_reference,
+        att.MHA_MISTAKES,
+    ),
+    (
+        "pre_norm_encoder_layer",
+        enc.check_pre_norm_encoder_layer,
+        enc._pre_norm_reference,
+        enc.PRE_NORM_MISTAKES,
+    ),
     ("param_count", pc.check_param_count, mlp_params, pc.MISTAKES),
     ("xor_network", xn.check_xor_network, xn.xor_reference, xn.MISTAKES),
     (

@@ -14,6 +14,8 @@ _MODULE_OF = {
     "check_adam_step": "optimizers",
     "check_adamw_step": "optimizers",
     "check_attention": "attention",
+    "check_multi_head_attention": "attention",
+    "check_pre_norm_encoder_layer": "encoder",
     "check_clip_grad_norm": "training",
     "check_gradient_average": "parallel",
     "check_layer_norm_backward": "attention",

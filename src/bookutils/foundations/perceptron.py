@@ -38,21 +38,19 @@ def _check_labels(y: np.ndarray, n: int) -> np.ndarray:
     return y.astype(float)
 
 
-def perceptron_predict(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
-    """Labels (-1 or +1) the perceptron with weights ``w`` and bias ``b`` gives the rows of X."""
+def _check_predict_args(
+    w: np.ndarray, b: float, X: np.ndarray
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """``(w, b, X)`` as arrays, X as rows ``(n, d)``; ValueError if the sizes differ."""
     X = np.atleast_2d(np.asarray(X, dtype=float))
     w, b = _as_weights(w, b, X.shape[1])
-    return np.where(X @ w + b > 0, 1, -1)
+    return w, b, X
 
 
-def perceptron_update(
-    w: np.ndarray, b: float, x: np.ndarray, y: int, lr: float = 1.0
-) -> tuple[np.ndarray, float]:
-    """One step of the learning rule on the example (x, y); returns new ``(w, b)``.
-
-    Nothing changes when the example is classified correctly (y·(w·x + b) > 0).
-    The inputs are not modified.
-    """
+def _check_update_args(
+    w: np.ndarray, b: float, x: np.ndarray, y: int, lr: float
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """``(w, b, x)`` as arrays; ValueError for a bad example, label or learning rate."""
     x = np.asarray(x, dtype=float)
     if x.ndim != 1:
         raise ValueError(
@@ -63,8 +61,30 @@ def perceptron_update(
         raise ValueError(f"y must be -1 or +1, got {y!r}")
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if y * (w @ x + b) <= 0:
-        return w + lr * y * x, b + lr * y
+    return w, b, x
+
+
+def perceptron_predict(w: np.ndarray, b: float, X: np.ndarray) -> np.ndarray:
+    """Labels (-1 or +1) the perceptron with weights ``w`` and bias ``b`` gives the rows of X."""
+    w, b, X = _check_predict_args(w, b, X)  # X: (n, d), w: (d,)
+    z = X @ w + b  # (n,): one pre-activation per row
+    return np.where(z > 0, 1, -1)  # the sign step; z = 0 gives -1
+
+
+def perceptron_update(
+    w: np.ndarray, b: float, x: np.ndarray, y: int, lr: float = 1.0
+) -> tuple[np.ndarray, float]:
+    """One step of the learning rule on the example (x, y); returns new ``(w, b)``.
+
+    Nothing changes when the example is classified correctly (y·(w·x + b) > 0).
+    The inputs are not modified.
+    """
+    w, b, x = _check_update_args(w, b, x, y, lr)
+    if y * (w @ x + b) <= 0:  # a mistake (z = 0 counts as one)
+        return (
+            w + lr * y * x,
+            b + lr * y,
+        )  # new arrays: the inputs stay as they were
     return w.copy(), b
 
 

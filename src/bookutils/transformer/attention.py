@@ -41,37 +41,42 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- attention
+#
+# The lesson code of chapter 4.3 (masked_softmax ... LayerNorm) is shown in the notebook's
+# cells, identical to what is here (tests/test_attention.py keeps the two the same). Its
+# argument checks are the one-line calls to the private _check_* helpers below.
 
 
-def masked_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """Softmax along ``dim``: ``exp(x - max) / sum(exp(x - max))``.
-
-    Subtracting the maximum changes nothing mathematically and keeps ``exp`` from
-    overflowing. Entries equal to ``-inf`` get weight 0; a slice that is ``-inf``
-    everywhere (nothing to attend to) gets all zeros, as in PyTorch's attention.
-    """
-    _require_tensor("x", x)
-    shift = x.amax(dim=dim, keepdim=True).detach()
-    shift = torch.where(torch.isfinite(shift), shift, torch.zeros_like(shift))
-    e = torch.exp(x - shift)
-    total = e.sum(dim=dim, keepdim=True)
-    return torch.where(total > 0, e / torch.where(total > 0, total, 1.0), 0.0)
-
-
-def causal_mask(
-    num_queries: int,
-    num_keys: int | None = None,
-    *,
-    device: torch.device | str | None = None,
-) -> Tensor:
-    """Boolean ``(n_q, n_kv)`` mask, True on and below the diagonal: query i sees keys 0..i."""
-    _require_positive_int("num_queries", num_queries)
-    num_keys = (
-        num_queries
-        if num_keys is None
-        else _require_positive_int("num_keys", num_keys)
-    )
-    return torch.ones(num_queries, num_keys, dtype=torch.bool, device=device).tril()
+def _check_attention_args(q: Tensor, k: Tensor, scale: float | None) -> float:
+    """Validate ``q`` and ``k``; return the scale (``1/sqrt(d_k)`` when None)."""
+    _require_tensor("q", q)
+    _require_tensor("k", k)
+    if q.ndim < 2 or k.ndim < 2:
+        raise ValueError(
+            f"q and k need shapes (..., n_q, d_k) and (..., n_kv, d_k), got"
+            f" {tuple(q.shape)} and {tuple(k.shape)}"
+        )
+    if q.shape[-1] != k.shape[-1]:
+        raise ValueError(
+            f"queries and keys must have the same size d_k in their last"
+            f" dimension, got q {tuple(q.shape)} and k {tuple(k.shape)}"
+        )
+    try:
+        torch.broadcast_shapes(q.shape[:-2], k.shape[:-2])
+    except RuntimeError:
+        raise ValueError(
+            f"the batch dimensions of q {tuple(q.shape)} and k {tuple(k.shape)}"
+            " do not broadcast"
+        ) from None
+    if scale is None:
+        return 1.0 / math.sqrt(q.shape[-1])
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not scale > 0
+    ):
+        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    return scale
 
 
 def _check_mask(mask: Tensor, scores_shape: torch.Size) -> None:
@@ -92,6 +97,45 @@ def _check_mask(mask: Tensor, scores_shape: torch.Size) -> None:
         )
 
 
+def _check_values(k: Tensor, v: Tensor) -> None:
+    _require_tensor("v", v)
+    _require_tensor("k", k)
+    if v.ndim < 2 or k.ndim < 2 or v.shape[-2] != k.shape[-2]:
+        raise ValueError(
+            f"keys and values must come in pairs: k (..., n_kv, d_k) and"
+            f" v (..., n_kv, d_v) with the same n_kv, got {tuple(k.shape)} and"
+            f" {tuple(v.shape)}"
+        )
+
+
+def masked_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """Softmax along ``dim``: ``exp(x - max) / sum(exp(x - max))``.
+
+    Subtracting the maximum changes nothing mathematically and keeps ``exp`` from
+    overflowing. Entries equal to ``-inf`` get weight 0; a slice that is ``-inf``
+    everywhere (nothing to attend to) gets all zeros, as in PyTorch's attention.
+    """
+    _require_tensor("x", x)
+    shift = x.amax(dim=dim, keepdim=True).detach()  # each row's maximum
+    shift = torch.where(torch.isfinite(shift), shift, torch.zeros_like(shift))
+    e = torch.exp(x - shift)
+    total = e.sum(dim=dim, keepdim=True)
+    return torch.where(total > 0, e / torch.where(total > 0, total, 1.0), 0.0)
+
+
+def causal_mask(
+    num_queries: int,
+    num_keys: int | None = None,
+    *,
+    device: torch.device | str | None = None,
+) -> Tensor:
+    """Boolean ``(n_q, n_kv)`` mask, True on and below the diagonal: query i sees keys 0..i."""
+    _require_positive_int("num_queries", num_queries)
+    num_keys = num_queries if num_keys is None else num_keys
+    _require_positive_int("num_keys", num_keys)
+    return torch.ones(num_queries, num_keys, dtype=torch.bool, device=device).tril()
+
+
 def attention_weights(
     q: Tensor,
     k: Tensor,
@@ -107,45 +151,18 @@ def attention_weights(
     ``(..., n_q, n_kv)``; ``causal=True`` also hides every key after the query's position.
     Each row sums to 1, except a row with no key left to attend to, which is all zeros.
     """
-    _require_tensor("q", q)
-    _require_tensor("k", k)
-    if q.ndim < 2 or k.ndim < 2:
-        raise ValueError(
-            f"q and k need shapes (..., n_q, d_k) and (..., n_kv, d_k), got"
-            f" {tuple(q.shape)} and {tuple(k.shape)}"
-        )
-    if q.shape[-1] != k.shape[-1]:
-        raise ValueError(
-            f"queries and keys must have the same size d_k in their last"
-            f" dimension, got q {tuple(q.shape)} and k {tuple(k.shape)}"
-        )
-    try:
-        batch = torch.broadcast_shapes(q.shape[:-2], k.shape[:-2])
-    except RuntimeError:
-        raise ValueError(
-            f"the batch dimensions of q {tuple(q.shape)} and k {tuple(k.shape)}"
-            " do not broadcast"
-        ) from None
-    if scale is None:
-        scale = 1.0 / math.sqrt(q.shape[-1])
-    elif (
-        isinstance(scale, bool)
-        or not isinstance(scale, (int, float))
-        or not scale > 0
-    ):
-        raise ValueError(f"scale must be a positive number, got {scale!r}")
-    scores = (q @ k.transpose(-2, -1)) * scale
-    shape = torch.Size((*batch, q.shape[-2], k.shape[-2]))
+    scale = _check_attention_args(q, k, scale)
+    scores = q @ k.transpose(-2, -1) * scale  # (..., n_q, n_kv)
     if mask is not None:
-        _check_mask(mask, shape)
+        _check_mask(mask, scores.shape)
         if mask.dtype == torch.bool:
-            scores = scores.masked_fill(~mask, float("-inf"))
+            scores = scores.masked_fill(~mask, float("-inf"))  # hidden: weight 0
         else:
             scores = scores + mask
     if causal:
         allowed = causal_mask(q.shape[-2], k.shape[-2], device=scores.device)
         scores = scores.masked_fill(~allowed, float("-inf"))
-    return masked_softmax(scores, dim=-1)
+    return masked_softmax(scores, dim=-1)  # each row: weights over the keys
 
 
 def scaled_dot_product_attention(
@@ -163,22 +180,15 @@ def scaled_dot_product_attention(
     ``causal`` and ``scale`` are as in :func:`attention_weights`, and the arguments mean
     what they mean for ``torch.nn.functional.scaled_dot_product_attention``.
     """
-    _require_tensor("v", v)
-    _require_tensor("k", k)
-    if v.ndim < 2 or k.ndim < 2 or v.shape[-2] != k.shape[-2]:
-        raise ValueError(
-            f"keys and values must come in pairs: k (..., n_kv, d_k) and"
-            f" v (..., n_kv, d_v) with the same n_kv, got {tuple(k.shape)} and"
-            f" {tuple(v.shape)}"
-        )
-    return attention_weights(q, k, mask, causal=causal, scale=scale) @ v
+    _check_values(k, v)
+    weights = attention_weights(q, k, mask, causal=causal, scale=scale)
+    return weights @ v  # (..., n_q, d_v)
 
 
 # ----------------------------------------------------------------- multi-head attention
 
 
-def split_heads(x: Tensor, num_heads: int) -> Tensor:
-    """``(batch, seq, d_model)`` → ``(batch, heads, seq, d_model // heads)``."""
+def _check_split(x: Tensor, num_heads: int) -> None:
     _require_tensor("x", x)
     _require_positive_int("num_heads", num_heads)
     if x.ndim != 3 or x.shape[-1] % num_heads:
@@ -186,17 +196,61 @@ def split_heads(x: Tensor, num_heads: int) -> Tensor:
             f"expected (batch, seq, d_model) with d_model divisible by"
             f" num_heads={num_heads}, got {tuple(x.shape)}"
         )
+
+
+def _check_merge(x: Tensor) -> None:
+    _require_tensor("x", x)
+    if x.ndim != 4:
+        raise ValueError(f"expected (batch, heads, seq, d_k), got {tuple(x.shape)}")
+
+
+def _check_heads(d_model: int, num_heads: int, dropout: float) -> None:
+    _require_positive_int("d_model", d_model)
+    _require_positive_int("num_heads", num_heads)
+    if d_model % num_heads:
+        raise ValueError(
+            f"d_model={d_model} must be divisible by num_heads={num_heads}"
+            " so that every head gets d_k = d_model / num_heads dimensions"
+        )
+    if (
+        isinstance(dropout, bool)
+        or not isinstance(dropout, (int, float))
+        or not 0 <= dropout < 1
+    ):
+        raise ValueError(
+            f"dropout must be a probability in [0, 1), got {dropout!r}"
+        )
+
+
+def _check_qkv(query: Tensor, key: Tensor, value: Tensor, d_model: int) -> None:
+    for name, x in (("query", query), ("key", key), ("value", value)):
+        _require_tensor(name, x)
+        if x.ndim != 3 or x.shape[-1] != d_model:
+            raise ValueError(
+                f"{name} must have shape (batch, seq, d_model={d_model}),"
+                f" got {tuple(x.shape)}"
+            )
+    if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
+        raise ValueError(
+            f"query, key and value must share the batch size, and key and"
+            f" value the length: got {tuple(query.shape)},"
+            f" {tuple(key.shape)}, {tuple(value.shape)}"
+        )
+
+
+def split_heads(x: Tensor, num_heads: int) -> Tensor:
+    """``(batch, seq, d_model)`` → ``(batch, heads, seq, d_model // heads)``."""
+    _check_split(x, num_heads)
     batch, seq, d_model = x.shape
-    return x.reshape(batch, seq, num_heads, d_model // num_heads).transpose(1, 2)
+    x = x.reshape(batch, seq, num_heads, d_model // num_heads)  # (B, T, h, d_k)
+    return x.transpose(1, 2)  # (B, h, T, d_k)
 
 
 def merge_heads(x: Tensor) -> Tensor:
     """``(batch, heads, seq, d_k)`` → ``(batch, seq, heads · d_k)``: the heads side by side."""
-    _require_tensor("x", x)
-    if x.ndim != 4:
-        raise ValueError(f"expected (batch, heads, seq, d_k), got {tuple(x.shape)}")
+    _check_merge(x)
     batch, heads, seq, d_k = x.shape
-    return x.transpose(1, 2).reshape(batch, seq, heads * d_k)
+    return x.transpose(1, 2).reshape(batch, seq, heads * d_k)  # (B, T, h·d_k)
 
 
 class MultiHeadAttention(nn.Module):
@@ -220,26 +274,9 @@ class MultiHeadAttention(nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        _require_positive_int("d_model", d_model)
-        _require_positive_int("num_heads", num_heads)
-        if d_model % num_heads:
-            raise ValueError(
-                f"d_model={d_model} must be divisible by num_heads={num_heads}"
-                " so that every head gets d_k = d_model / num_heads dimensions"
-            )
-        if (
-            isinstance(dropout, bool)
-            or not isinstance(dropout, (int, float))
-            or not 0 <= dropout < 1
-        ):
-            raise ValueError(
-                f"dropout must be a probability in [0, 1), got {dropout!r}"
-            )
-        self.d_model, self.num_heads, self.d_k = (
-            d_model,
-            num_heads,
-            d_model // num_heads,
-        )
+        _check_heads(d_model, num_heads, dropout)
+        self.d_model, self.num_heads = d_model, num_heads
+        self.d_k = d_model // num_heads
         factory = {"device": device, "dtype": dtype}
         self.q_proj = nn.Linear(d_model, d_model, bias=bias, **factory)
         self.k_proj = nn.Linear(d_model, d_model, bias=bias, **factory)
@@ -265,67 +302,71 @@ class MultiHeadAttention(nn.Module):
         """
         key = query if key is None else key
         value = key if value is None else value
-        for name, x in (("query", query), ("key", key), ("value", value)):
-            _require_tensor(name, x)
-            if x.ndim != 3 or x.shape[-1] != self.d_model:
-                raise ValueError(
-                    f"{name} must have shape (batch, seq, d_model={self.d_model}),"
-                    f" got {tuple(x.shape)}"
-                )
-        if key.shape[:2] != value.shape[:2] or key.shape[0] != query.shape[0]:
-            raise ValueError(
-                f"query, key and value must share the batch size, and key and"
-                f" value the length: got {tuple(query.shape)},"
-                f" {tuple(key.shape)}, {tuple(value.shape)}"
-            )
-        q = split_heads(self.q_proj(query), self.num_heads)
-        k = split_heads(self.k_proj(key), self.num_heads)
-        v = split_heads(self.v_proj(value), self.num_heads)
-        weights = attention_weights(q, k, mask, causal=causal)
-        heads = self.dropout(weights) @ v
-        return self.out_proj(merge_heads(heads)), weights
+        _check_qkv(query, key, value, self.d_model)
+        q = split_heads(self.q_proj(query), self.num_heads)  # (B, h, n_q, d_k)
+        k = split_heads(self.k_proj(key), self.num_heads)  # (B, h, n_kv, d_k)
+        v = split_heads(self.v_proj(value), self.num_heads)  # (B, h, n_kv, d_k)
+        weights = attention_weights(q, k, mask, causal=causal)  # (B, h, n_q, n_kv)
+        heads = self.dropout(weights) @ v  # (B, h, n_q, d_k)
+        return self.out_proj(merge_heads(heads)), weights  # (B, n_q, d_model)
 
-    @torch.no_grad()
-    def load_torch_weights(self, mha: nn.MultiheadAttention) -> MultiHeadAttention:
+    def load_torch_weights(
+        self, mha: nn.MultiheadAttention
+    ) -> "MultiHeadAttention":  # noqa: UP037 (the cell in 4.3 has no __future__ import)
         """Copy the weights of a ``torch.nn.MultiheadAttention`` of the same size; returns self.
 
         PyTorch stacks the three input projections in ``in_proj_weight`` ``(3·d_model,
         d_model)`` in the order query, key, value.
         """
-        if not isinstance(mha, nn.MultiheadAttention):
-            raise TypeError(
-                f"expected torch.nn.MultiheadAttention, got {type(mha).__name__}"
-            )
-        if (mha.embed_dim, mha.num_heads) != (self.d_model, self.num_heads):
-            raise ValueError(
-                f"sizes differ: theirs d_model={mha.embed_dim},"
-                f" heads={mha.num_heads}; ours d_model={self.d_model},"
-                f" heads={self.num_heads}"
-            )
-        if mha.in_proj_weight is None or mha.bias_k is not None:
-            raise ValueError(
-                "only the plain form is supported: kdim = vdim = embed_dim and"
-                " add_bias_kv=False"
-            )
-        if (mha.in_proj_bias is None) != (self.q_proj.bias is None):
-            raise ValueError("one module has biases and the other does not")
-        projections = (self.q_proj, self.k_proj, self.v_proj)
-        for ours, weight in zip(
-            projections, mha.in_proj_weight.chunk(3), strict=True
-        ):
-            ours.weight.copy_(weight)
-        self.out_proj.weight.copy_(mha.out_proj.weight)
-        if mha.in_proj_bias is not None:
-            for ours, b in zip(projections, mha.in_proj_bias.chunk(3), strict=True):
-                ours.bias.copy_(b)
-            self.out_proj.bias.copy_(mha.out_proj.bias)
-        return self
+        return _load_torch_mha(self, mha)
+
+
+@torch.no_grad()
+def _load_torch_mha(
+    self: MultiHeadAttention, mha: nn.MultiheadAttention
+) -> MultiHeadAttention:
+    if not isinstance(mha, nn.MultiheadAttention):
+        raise TypeError(
+            f"expected torch.nn.MultiheadAttention, got {type(mha).__name__}"
+        )
+    if (mha.embed_dim, mha.num_heads) != (self.d_model, self.num_heads):
+        raise ValueError(
+            f"sizes differ: theirs d_model={mha.embed_dim},"
+            f" heads={mha.num_heads}; ours d_model={self.d_model},"
+            f" heads={self.num_heads}"
+        )
+    if mha.in_proj_weight is None or mha.bias_k is not None:
+        raise ValueError(
+            "only the plain form is supported: kdim = vdim = embed_dim and"
+            " add_bias_kv=False"
+        )
+    if (mha.in_proj_bias is None) != (self.q_proj.bias is None):
+        raise ValueError("one module has biases and the other does not")
+    projections = (self.q_proj, self.k_proj, self.v_proj)
+    for ours, weight in zip(projections, mha.in_proj_weight.chunk(3), strict=True):
+        ours.weight.copy_(weight)
+    self.out_proj.weight.copy_(mha.out_proj.weight)
+    if mha.in_proj_bias is not None:
+        for ours, b in zip(projections, mha.in_proj_bias.chunk(3), strict=True):
+            ours.bias.copy_(b)
+        self.out_proj.bias.copy_(mha.out_proj.bias)
+    return self
 
 
 # ------------------------------------------------------------------- layer normalisation
 
 
-def _check_layer_norm_args(x: Tensor, weight: Tensor | None, eps: float) -> None:
+def _check_eps(eps: float) -> None:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
+        raise ValueError(f"eps must be a non-negative number, got {eps!r}")
+
+
+def _check_layer_norm_args(
+    x: Tensor,
+    weight: Tensor | None,
+    eps: float,
+    bias: Tensor | None = None,
+) -> None:
     _require_tensor("x", x)
     if x.ndim < 1:
         raise ValueError("x must have at least one dimension (the features)")
@@ -336,8 +377,28 @@ def _check_layer_norm_args(x: Tensor, weight: Tensor | None, eps: float) -> None
                 f"weight must have shape ({x.shape[-1]},) to match the last"
                 f" dimension of x {tuple(x.shape)}, got {tuple(weight.shape)}"
             )
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
-        raise ValueError(f"eps must be a non-negative number, got {eps!r}")
+    _check_eps(eps)
+    if bias is not None and _require_tensor("bias", bias).shape != x.shape[-1:]:
+        raise ValueError(
+            f"bias must have shape ({x.shape[-1]},), got {tuple(bias.shape)}"
+        )
+
+
+def _check_grad_output(grad_output: Tensor, x: Tensor) -> None:
+    _require_tensor("grad_output", grad_output)
+    if grad_output.shape != x.shape:
+        raise ValueError(
+            f"grad_output must have the shape of x {tuple(x.shape)},"
+            f" got {tuple(grad_output.shape)}"
+        )
+
+
+def _check_features(x: Tensor, d_model: int) -> None:
+    _require_tensor("x", x)
+    if x.ndim < 1 or x.shape[-1] != d_model:
+        raise ValueError(
+            f"x must have shape (..., {d_model}), got {tuple(x.shape)}"
+        )
 
 
 def layer_norm(
@@ -353,14 +414,10 @@ def layer_norm(
     of the ``d`` features, as ``torch.nn.LayerNorm`` does. ``eps = 0`` is allowed, but then
     a constant feature vector divides 0 by 0.
     """
-    _check_layer_norm_args(x, weight, eps)
-    if bias is not None and _require_tensor("bias", bias).shape != x.shape[-1:]:
-        raise ValueError(
-            f"bias must have shape ({x.shape[-1]},), got {tuple(bias.shape)}"
-        )
-    mu = x.mean(dim=-1, keepdim=True)
-    var = ((x - mu) ** 2).mean(dim=-1, keepdim=True)
-    y = (x - mu) / torch.sqrt(var + eps)
+    _check_layer_norm_args(x, weight, eps, bias)
+    mu = x.mean(dim=-1, keepdim=True)  # (..., 1)
+    var = ((x - mu) ** 2).mean(dim=-1, keepdim=True)  # biased: divided by d
+    y = (x - mu) / torch.sqrt(var + eps)  # (..., d)
     if weight is not None:
         y = y * weight
     if bias is not None:
@@ -379,22 +436,17 @@ def layer_norm_backward(
     ``weight=None`` means γ = 1; the returned γ and β gradients have shape ``(d,)``.
     """
     _check_layer_norm_args(x, weight, eps)
-    _require_tensor("grad_output", grad_output)
-    if grad_output.shape != x.shape:
-        raise ValueError(
-            f"grad_output must have the shape of x {tuple(x.shape)},"
-            f" got {tuple(grad_output.shape)}"
-        )
+    _check_grad_output(grad_output, x)
     mu = x.mean(dim=-1, keepdim=True)
-    sigma = torch.sqrt(((x - mu) ** 2).mean(dim=-1, keepdim=True) + eps)
-    x_hat = (x - mu) / sigma
+    sigma = torch.sqrt(((x - mu) ** 2).mean(dim=-1, keepdim=True) + eps)  # (..., 1)
+    x_hat = (x - mu) / sigma  # (..., d)
     g = grad_output if weight is None else grad_output * weight
     dx = (
         g
         - g.mean(dim=-1, keepdim=True)
         - x_hat * (g * x_hat).mean(dim=-1, keepdim=True)
     ) / sigma
-    positions = tuple(range(x.ndim - 1))
+    positions = tuple(range(x.ndim - 1))  # every dimension but the features
     return (
         dx,
         (grad_output * x_hat).sum(dim=positions),
@@ -439,23 +491,14 @@ class LayerNorm(nn.Module):
     ) -> None:
         super().__init__()
         _require_positive_int("d_model", d_model)
-        if (
-            isinstance(eps, bool)
-            or not isinstance(eps, (int, float))
-            or not eps >= 0
-        ):
-            raise ValueError(f"eps must be a non-negative number, got {eps!r}")
+        _check_eps(eps)
         self.d_model, self.eps = d_model, float(eps)
         self.weight = nn.Parameter(torch.ones(d_model, device=device, dtype=dtype))
         self.bias = nn.Parameter(torch.zeros(d_model, device=device, dtype=dtype))
 
     def forward(self, x: Tensor) -> Tensor:
         """Layer-normalise ``x`` ``(..., d_model)``; the output has the same shape."""
-        _require_tensor("x", x)
-        if x.ndim < 1 or x.shape[-1] != self.d_model:
-            raise ValueError(
-                f"x must have shape (..., {self.d_model}), got {tuple(x.shape)}"
-            )
+        _check_features(x, self.d_model)
         return LayerNormFunction.apply(x, self.weight, self.bias, self.eps)
 
 

@@ -73,27 +73,7 @@ class EncoderLayer(nn.Module):
         self.layernorm2 = nn.LayerNorm(d_model, eps=eps, **factory)
         self.dropout1 = nn.Dropout(rate)
         self.dropout2 = nn.Dropout(rate)
-        self._init_attention_like_torch()
-
-    @torch.no_grad()
-    def _init_attention_like_torch(self) -> None:
-        # nn.MultiheadAttention draws its stacked (3·d, d) input projection from one
-        # Xavier-uniform distribution and starts every attention bias at zero.
-        stacked = torch.empty(3 * self.mha.d_model, self.mha.d_model)
-        nn.init.xavier_uniform_(stacked)
-        for proj, w in zip(
-            (self.mha.q_proj, self.mha.k_proj, self.mha.v_proj),
-            stacked.chunk(3),
-            strict=True,
-        ):
-            proj.weight.copy_(w)
-        for proj in (
-            self.mha.q_proj,
-            self.mha.k_proj,
-            self.mha.v_proj,
-            self.mha.out_proj,
-        ):
-            proj.bias.zero_()
+        _init_attention_like_torch(self.mha)
 
     def forward(
         self,
@@ -107,44 +87,20 @@ class EncoderLayer(nn.Module):
         ``mask`` (True = may attend) broadcasts to ``(batch, heads, seq, seq)``. With
         ``return_attention=True`` also returns the weights ``(batch, heads, seq, seq)``.
         """
-        attn_output, weights = self.mha(x, x, x, mask)
+        attn_output, weights = self.mha(x, x, x, mask)  # (B, T, d_model)
         attn_output = self.dropout1(attn_output)
-        out1 = self.layernorm1(x + attn_output)
-        ffn_output = self.dropout2(self.ffn(out1))
+        out1 = self.layernorm1(x + attn_output)  # residual, then normalise
+        ffn_output = self.dropout2(self.ffn(out1))  # (B, T, d_model)
         out2 = self.layernorm2(out1 + ffn_output)
         return (out2, weights) if return_attention else out2
 
     @torch.no_grad()
-    def load_torch_weights(self, layer: nn.TransformerEncoderLayer) -> EncoderLayer:
+    def load_torch_weights(
+        self, layer: nn.TransformerEncoderLayer
+    ) -> "EncoderLayer":  # noqa: UP037 (the cell in 5.2 has no __future__ import)
         """Copy the weights of a post-norm, ReLU ``nn.TransformerEncoderLayer``; returns self."""
-        if not isinstance(layer, nn.TransformerEncoderLayer):
-            raise TypeError(
-                f"expected torch.nn.TransformerEncoderLayer, got"
-                f" {type(layer).__name__}"
-            )
-        if layer.norm_first:
-            raise ValueError(
-                "the article's layer is post-norm: build the PyTorch layer with"
-                " norm_first=False"
-            )
-        if getattr(layer, "activation_relu_or_gelu", 1) != 1:
-            raise ValueError(
-                "the article's feed-forward network uses ReLU: build the"
-                " PyTorch layer with activation='relu'"
-            )
-        if layer.norm1.eps != self.layernorm1.eps:
-            raise ValueError(
-                f"layer-norm eps differ: theirs {layer.norm1.eps}, ours"
-                f" {self.layernorm1.eps}; pass layer_norm_eps={self.layernorm1.eps}"
-            )
-        if (layer.linear1.in_features, layer.linear1.out_features) != (
-            self.ffn[0].in_features,
-            self.ffn[0].out_features,
-        ):
-            raise ValueError(
-                "sizes differ: d_model or dim_feedforward do not match"
-            )
-        self.mha.load_torch_weights(layer.self_attn)
+        _check_torch_encoder_layer(self, layer)
+        self.mha.load_torch_weights(layer.self_attn)  # in_proj_weight, cut in three
         for ours, theirs in (
             (self.ffn[0], layer.linear1),
             (self.ffn[2], layer.linear2),
@@ -154,6 +110,47 @@ class EncoderLayer(nn.Module):
             ours.weight.copy_(theirs.weight)
             ours.bias.copy_(theirs.bias)
         return self
+
+
+@torch.no_grad()
+def _init_attention_like_torch(mha: MultiHeadAttention) -> None:
+    # nn.MultiheadAttention draws its stacked (3·d, d) input projection from one
+    # Xavier-uniform distribution and starts every attention bias at zero.
+    stacked = torch.empty(3 * mha.d_model, mha.d_model)
+    nn.init.xavier_uniform_(stacked)
+    for proj, w in zip(
+        (mha.q_proj, mha.k_proj, mha.v_proj), stacked.chunk(3), strict=True
+    ):
+        proj.weight.copy_(w)
+    for proj in (mha.q_proj, mha.k_proj, mha.v_proj, mha.out_proj):
+        proj.bias.zero_()
+
+
+def _check_torch_encoder_layer(self: nn.Module, layer: nn.Module) -> None:
+    if not isinstance(layer, nn.TransformerEncoderLayer):
+        raise TypeError(
+            f"expected torch.nn.TransformerEncoderLayer, got {type(layer).__name__}"
+        )
+    if layer.norm_first:
+        raise ValueError(
+            "the article's layer is post-norm: build the PyTorch layer with"
+            " norm_first=False"
+        )
+    if getattr(layer, "activation_relu_or_gelu", 1) != 1:
+        raise ValueError(
+            "the article's feed-forward network uses ReLU: build the"
+            " PyTorch layer with activation='relu'"
+        )
+    if layer.norm1.eps != self.layernorm1.eps:
+        raise ValueError(
+            f"layer-norm eps differ: theirs {layer.norm1.eps}, ours"
+            f" {self.layernorm1.eps}; pass layer_norm_eps={self.layernorm1.eps}"
+        )
+    if (layer.linear1.in_features, layer.linear1.out_features) != (
+        self.ffn[0].in_features,
+        self.ffn[0].out_features,
+    ):
+        raise ValueError("sizes differ: d_model or dim_feedforward do not match")
 
 
 class EncoderClassifier(nn.Module):
@@ -318,6 +315,16 @@ def _keras_layer_class() -> type:
     return KerasEncoderLayer
 
 
+def _check_keras_sizes(d_model: int, num_heads: int, dff: int, rate: float) -> None:
+    for name, n in (("d_model", d_model), ("num_heads", num_heads), ("dff", dff)):
+        _positive_int(name, n)
+    if d_model % num_heads:
+        raise ValueError(
+            f"d_model={d_model} must be divisible by num_heads={num_heads}"
+        )
+    _probability("rate", rate)
+
+
 def keras_encoder_layer(
     d_model: int, num_heads: int, dff: int, rate: float = 0.1
 ) -> Any:
@@ -326,26 +333,17 @@ def keras_encoder_layer(
     The layer is called as ``layer(x, training=False, mask=None)`` with ``x`` of shape
     ``(batch, seq, d_model)`` and ``mask`` (batch, seq, seq), True = may attend.
     """
-    for name, n in (("d_model", d_model), ("num_heads", num_heads), ("dff", dff)):
-        _positive_int(name, n)
-    if d_model % num_heads:
-        raise ValueError(
-            f"d_model={d_model} must be divisible by num_heads={num_heads}"
-        )
-    _probability("rate", rate)
+    _check_keras_sizes(d_model, num_heads, dff, rate)
     layer = _keras_layer_class()(d_model, num_heads, dff, rate)
     layer(np.zeros((1, 2, d_model), dtype="float32"))  # build the weights
     return layer
 
 
-def copy_to_keras(keras_layer: Any, layer: EncoderLayer) -> Any:
-    """Copy the weights of ``layer`` into a :func:`keras_encoder_layer` of the same sizes.
-
-    Keras keeps a Dense kernel as (in, out), the transpose of ``nn.Linear.weight``, and
-    the attention's query/key/value kernels as (d_model, heads, head_dim) and its output
-    kernel as (heads, head_dim, d_model). Returns ``keras_layer``.
-    """
-    if not isinstance(layer, EncoderLayer):
+def _check_keras_target(keras_layer: Any, layer: nn.Module) -> None:
+    # Any module built like EncoderLayer will do (chapter 5.2 defines the class again).
+    if not isinstance(
+        getattr(layer, "mha", None), MultiHeadAttention
+    ) or not hasattr(layer, "ffn"):
         raise TypeError(
             f"expected a bookutils EncoderLayer, got {type(layer).__name__}"
         )
@@ -356,11 +354,22 @@ def copy_to_keras(keras_layer: Any, layer: EncoderLayer) -> Any:
         raise ValueError(
             "keras_layer must come from keras_encoder_layer with the same d_model"
         )
-    d, h, hd = layer.mha.d_model, layer.mha.num_heads, layer.mha.d_k
-    if keras_layer.mha.num_heads != h:
+    if keras_layer.mha.num_heads != layer.mha.num_heads:
         raise ValueError(
-            f"heads differ: Keras {keras_layer.mha.num_heads}, ours {h}"
+            f"heads differ: Keras {keras_layer.mha.num_heads},"
+            f" ours {layer.mha.num_heads}"
         )
+
+
+def copy_to_keras(keras_layer: Any, layer: EncoderLayer) -> Any:
+    """Copy the weights of ``layer`` into a :func:`keras_encoder_layer` of the same sizes.
+
+    Keras keeps a Dense kernel as (in, out), the transpose of ``nn.Linear.weight``, and
+    the attention's query/key/value kernels as (d_model, heads, head_dim) and its output
+    kernel as (heads, head_dim, d_model). Returns ``keras_layer``.
+    """
+    _check_keras_target(keras_layer, layer)
+    d, h, hd = layer.mha.d_model, layer.mha.num_heads, layer.mha.d_k
 
     def np_(t: Tensor) -> np.ndarray:
         return t.detach().cpu().float().numpy()
