@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from lesson_code import assert_notebook_shows
 
 from bookutils.checks.ctc import check_ctc_collapse, check_edit_distance
+from bookutils.tasks import ctc
 from bookutils.tasks.ctc import (
     character_error_rate,
     ctc_collapse,
@@ -108,3 +111,12 @@ def test_character_error_rate():
 def test_self_checks_pass_the_book_functions():
     assert check_ctc_collapse(ctc_collapse)
     assert check_edit_distance(edit_distance)
+
+
+NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks" / "06_applications" / "6_3_speech.ipynb"
+)
+
+
+def test_chapter_6_3_shows_the_ctc_loss_it_teaches():
+    assert_notebook_shows(NOTEBOOK, ctc, {"ctc_loss"})
