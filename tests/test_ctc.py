@@ -124,7 +124,7 @@ NOTEBOOK = (
 
 
 def test_chapter_6_3_shows_the_ctc_loss_it_teaches():
-    assert_notebook_shows(NOTEBOOK, ctc, {"ctc_loss"})
+    assert_notebook_shows(NOTEBOOK, ctc, {"ctc_loss", "greedy_decode"})
 
 
 # --- check_ctc_alpha: a right answer, and wrong ones it has no hint for ----------------

@@ -6,7 +6,8 @@ blanks (:func:`ctc_collapse`). The CTC loss is minus the log of the total probab
 paths that collapse to the target (:func:`ctc_loss`, a forward recursion over the target with
 blanks between its characters). Recognisers are scored with the edit distance.
 
-``ctc_loss`` is shown in notebook 6.3 as a code cell; a test keeps the two identical.
+``ctc_loss`` and ``greedy_decode`` are shown in notebook 6.3 as code cells; a test keeps them
+identical to this file.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ def ctc_collapse(path: Sequence[int], blank: int = 0) -> list[int]:
     return out
 
 
+def _check_scores(log_probs: torch.Tensor | np.ndarray) -> torch.Tensor:
+    scores = torch.as_tensor(log_probs)
+    if scores.ndim != 2:
+        raise ValueError(
+            f"log_probs must have shape (T, C), got {tuple(scores.shape)}"
+        )
+    return scores
+
+
 def greedy_decode(
     log_probs: torch.Tensor | np.ndarray, blank: int = 0
 ) -> list[int]:
@@ -39,12 +49,9 @@ def greedy_decode(
 
     ``log_probs`` has shape ``(T, C)`` (scores of any kind: only the arg-max matters).
     """
-    scores = torch.as_tensor(log_probs)
-    if scores.ndim != 2:
-        raise ValueError(
-            f"log_probs must have shape (T, C), got {tuple(scores.shape)}"
-        )
-    return ctc_collapse(scores.argmax(dim=1).tolist(), blank)
+    scores = _check_scores(log_probs)  # (T, C)
+    best_path = scores.argmax(dim=1).tolist()  # the likeliest symbol of every frame
+    return ctc_collapse(best_path, blank)
 
 
 def _check_ctc_args(
