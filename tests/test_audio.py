@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 
+from bookutils.tasks import speech
 from bookutils.tasks.speech import (
     ALPHABET,
     HOP,
@@ -155,3 +159,16 @@ def test_text_ids_round_trip_and_errors():
         text_to_ids("abc")
     with pytest.raises(ValueError, match="ids must lie"):
         ids_to_text([9])
+
+
+NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks" / "06_applications" / "6_3_speech.ipynb"
+)
+
+
+def test_chapter_6_3_shows_the_lesson_code():
+    assert_notebook_shows(
+        NOTEBOOK,
+        speech,
+        {"synthesize", "stft_numpy", "mel_filterbank", "log_mel_spectrogram"},
+    )

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from lesson_code import assert_notebook_shows
 
-from bookutils.checks.ctc import check_ctc_collapse, check_edit_distance
+from bookutils.checks.ctc import (
+    check_ctc_alpha,
+    check_ctc_collapse,
+    check_edit_distance,
+    ctc_alpha_reference,
+)
+from bookutils.tasks import ctc
 from bookutils.tasks.ctc import (
     character_error_rate,
     ctc_collapse,
@@ -108,3 +116,118 @@ def test_character_error_rate():
 def test_self_checks_pass_the_book_functions():
     assert check_ctc_collapse(ctc_collapse)
     assert check_edit_distance(edit_distance)
+
+
+NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks" / "06_applications" / "6_3_speech.ipynb"
+)
+
+
+def test_chapter_6_3_shows_the_ctc_loss_it_teaches():
+    assert_notebook_shows(NOTEBOOK, ctc, {"ctc_loss", "greedy_decode"})
+
+
+# --- check_ctc_alpha: a right answer, and wrong ones it has no hint for ----------------
+
+
+def _alpha_vectorised(probs, target, blank):
+    """A correct alternative: one row at a time with NumPy shifts."""
+    y = np.array([blank] + [v for c in target for v in (c, blank)])
+    skip = np.zeros(len(y), bool)
+    skip[2:] = (y[2:] != blank) & (y[2:] != y[:-2])
+    alpha = np.zeros((len(probs), len(y)))
+    alpha[0, :2] = probs[0, y[:2]]
+    for t in range(1, len(probs)):
+        prev = alpha[t - 1]
+        total = (
+            prev
+            + np.r_[0.0, prev[:-1]]
+            + np.where(skip, np.r_[0.0, 0.0, prev][: len(y)], 0)
+        )
+        alpha[t] = probs[t, y] * total
+    return alpha
+
+
+def test_check_ctc_alpha_passes_right_answers(capsys):
+    assert check_ctc_alpha(ctc_alpha_reference)
+    assert check_ctc_alpha(_alpha_vectorised)
+    assert check_ctc_alpha(
+        lambda p, y, b: torch.from_numpy(_alpha_vectorised(p, y, b))
+    )
+    # float32 arithmetic is judged at float32 precision (the checks' contract)
+    assert check_ctc_alpha(
+        lambda p, y, b: _alpha_vectorised(p.astype(np.float32), y, b)
+    )
+    assert capsys.readouterr().out.count("✓") == 4
+
+
+def _alpha_transposed(probs, target, blank):
+    return _alpha_vectorised(probs, target, blank).T
+
+
+def _alpha_no_stay(probs, target, blank):
+    y = [blank] + [v for c in target for v in (c, blank)]
+    alpha = np.zeros((len(probs), len(y)))
+    alpha[0, :2] = probs[0, y[:2]]
+    for t in range(1, len(probs)):
+        for j in range(len(y)):
+            total = (
+                alpha[t - 1, j - 1] if j >= 1 else 0.0
+            )  # the stay term is missing
+            if j >= 2 and y[j] != blank and y[j] != y[j - 2]:
+                total += alpha[t - 1, j - 2]
+            alpha[t, j] = probs[t, y[j]] * total
+    return alpha
+
+
+def _alpha_frames_normalised(probs, target, blank):
+    # normalises each symbol over the frames (axis 0) instead of leaving the rows alone
+    return _alpha_vectorised(
+        probs / probs.sum(axis=0, keepdims=True), target, blank
+    )
+
+
+def _alpha_mutates_target(probs, target, blank):
+    target.insert(0, blank)  # builds y' in the caller's list
+    for i in range(len(target) - 1, 0, -1):
+        target.insert(i, blank)
+    target.append(blank)
+    return _alpha_vectorised(probs, [c for c in target if c != blank], blank)
+
+
+def _alpha_as_list(probs, target, blank):
+    return _alpha_vectorised(probs, target, blank).tolist()
+
+
+def _alpha_log_space(probs, target, blank):
+    with np.errstate(divide="ignore"):
+        return np.log(_alpha_vectorised(probs, target, blank))
+
+
+def _alpha_forever(probs, target, blank):
+    t = 0
+    while t < len(probs):
+        pass  # t is never increased
+    return None
+
+
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (_alpha_transposed, "wrong answer on the case: one character"),
+        (_alpha_no_stay, "wrong answer on the case: one character"),
+        (_alpha_frames_normalised, "wrong answer on the case: one character"),
+        (_alpha_mutates_target, "changed its inputs in place"),
+        (_alpha_as_list, "must be a NumPy array of shape (T, 2U + 1), not a list"),
+        (_alpha_log_space, "wrong answer on the case: one character"),
+        (_alpha_forever, "did not finish within the time limit of 0.3 s"),
+    ],
+)
+def test_check_ctc_alpha_explains_wrong_answers_it_has_no_hint_for(
+    wrong, expected, monkeypatch, capsys
+):
+    monkeypatch.setenv("BOOKUTILS_CHECK_TIME_LIMIT", "0.3")
+    result = check_ctc_alpha(wrong)
+    out = capsys.readouterr().out
+    assert not result and out.startswith("✗") and "Traceback" not in out, out
+    assert expected in out, out

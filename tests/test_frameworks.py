@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -16,6 +17,7 @@ os.environ.setdefault(
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from lesson_code import assert_notebook_shows  # noqa: E402
 
 from bookutils.tasks import frameworks as fw  # noqa: E402
 
@@ -158,3 +160,16 @@ def test_check_linear_to_dense_accepts_the_reference():
 
     assert check_linear_to_dense(fw.linear_to_dense)
     assert not check_linear_to_dense(lambda w, b: (w.copy(), b.copy()))
+
+
+LESSON_NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks" / "07_tools" / "7_1_frameworks.ipynb"
+)
+
+
+def test_chapter_7_1_shows_the_lesson_code():
+    assert_notebook_shows(
+        LESSON_NOTEBOOK,
+        fw,
+        {"linear_to_dense", "dense_weights_from_torch", "numpy_mlp"},
+    )

@@ -3,11 +3,15 @@ and the generated corpora; plus the self-check's wiring."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
+from lesson_code import assert_notebook_shows
 
 from bookutils.checks.nlp import check_entity_f1
+from bookutils.tasks import nlp
 from bookutils.tasks.nlp import (
     ENTITY_TYPES,
     MONTHS,
@@ -181,3 +185,14 @@ def test_check_entity_f1_wiring(capsys):
     assert check_entity_f1(entity_scores)
     assert not check_entity_f1(lambda t, p: (1.0, 1.0, 1.0))
     assert "wrong answer" in capsys.readouterr().out
+
+
+LESSON_NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks" / "06_applications" / "6_1_nlp.ipynb"
+)
+
+
+def test_chapter_6_1_shows_the_lesson_code():
+    assert_notebook_shows(
+        LESSON_NOTEBOOK, nlp, {"tokenize", "bio_spans", "entity_scores"}
+    )

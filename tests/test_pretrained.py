@@ -4,6 +4,7 @@ masked and causal LM inputs, and the tiny Transformer language model."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -11,6 +12,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from lesson_code import assert_notebook_shows  # noqa: E402
 
 from bookutils.sizing.param_count import count_parameters  # noqa: E402
 from bookutils.transformer import bert as pt  # noqa: E402
@@ -171,3 +173,25 @@ def test_check_mask_positions_accepts_the_reference():
 
     assert check_mask_positions(pt.mask_positions)
     assert not check_mask_positions(lambda ids, pos, m: (ids.copy(), ids.copy()))
+
+
+LESSON_NOTEBOOK = (
+    Path(__file__).parents[1]
+    / "notebooks"
+    / "07_tools"
+    / "7_2_pretrained_models.ipynb"
+)
+
+
+def test_chapter_7_2_shows_the_lesson_code():
+    assert_notebook_shows(
+        LESSON_NOTEBOOK,
+        pt,
+        {
+            "bert_params",
+            "wordpiece",
+            "wordpiece_tokenize",
+            "mask_positions",
+            "causal_pairs",
+        },
+    )

@@ -165,6 +165,12 @@ CONTRACT = [
         edit_distance,
         ctcc.DISTANCE_MISTAKES,
     ),
+    (
+        "ctc_alpha",
+        ctcc.check_ctc_alpha,
+        ctcc.ctc_alpha_reference,
+        ctcc.FORWARD_MISTAKES,
+    ),
     ("token_f1", met.check_token_f1, token_f1, met.F1_MISTAKES),
     ("lora_forward", lo.check_lora_forward, lo._reference, lo.MISTAKES),
     ("linear_attention", la.check_linear_attention, la._reference, la.MISTAKES),

@@ -3,13 +3,17 @@ metrics and the synthetic data generators; plus the self-check's wiring."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from lesson_code import assert_notebook_shows
 
 from bookutils.checks.vision import check_box_iou, iou_reference
 from bookutils.metrics import confusion_matrix
+from bookutils.tasks import vision
 from bookutils.tasks.vision import (
     SHAPE_CLASSES,
     box_area,
@@ -170,3 +174,23 @@ def test_check_box_iou_wiring(capsys):
     assert check_box_iou(iou_reference)
     assert not check_box_iou(lambda a, b: 0.5)
     assert "wrong answer" in capsys.readouterr().out
+
+
+LESSON_NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks" / "06_applications" / "6_2_vision.ipynb"
+)
+
+
+def test_chapter_6_2_shows_the_lesson_code():
+    assert_notebook_shows(
+        LESSON_NOTEBOOK,
+        vision,
+        {
+            "conv_output_size",
+            "conv2d",
+            "box_area",
+            "box_iou",
+            "pixel_accuracy",
+            "mean_iou",
+        },
+    )

@@ -40,6 +40,7 @@ _MODULE_OF = {
     "check_box_iou": "vision",
     "check_ctc_collapse": "ctc",
     "check_edit_distance": "ctc",
+    "check_ctc_alpha": "ctc",
     "check_token_f1": "metrics",
     "check_lora_forward": "lora",
     "check_linear_attention": "linear_attention",

@@ -1,6 +1,9 @@
-"""Self-checks for chapter 6.3: collapsing a CTC path, and the edit distance."""
+"""Self-checks for chapter 6.3: collapsing a CTC path, the edit distance, and the CTC
+forward table."""
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -197,4 +200,181 @@ def check_edit_distance(fn) -> CheckResult:
         DISTANCE_MISTAKES,
         signature="(ref, hyp)",
         types=True,
+    )
+
+
+# --------------------------------------------------------------------------- forward table
+
+
+def _extended(target, blank: int) -> list[int]:
+    """y' = (blank, y1, blank, y2, ..., yU, blank)."""
+    y = [blank]
+    for c in target:
+        y += [int(c), blank]
+    return y
+
+
+def _forward_table(
+    probs, target, blank, *, skip_rule, start, emit=True, blank0=False
+):
+    """The forward recursion with switches for the typical mistakes below."""
+    p = np.asarray(probs)
+    p = p if p.dtype.kind == "f" else p.astype(float)
+    y = _extended(target, 0 if blank0 else blank)
+    T, S = p.shape[0], len(y)
+    alpha = np.zeros((T, S), dtype=p.dtype)
+    for j in range(min(start, S)):
+        alpha[0, j] = p[0, y[j]] if emit else 1.0
+    for t in range(1, T):
+        for j in range(S):
+            total = alpha[t - 1, j] + (alpha[t - 1, j - 1] if j >= 1 else 0.0)
+            if j >= 2 and skip_rule(y, j, 0 if blank0 else blank):
+                total += alpha[t - 1, j - 2]
+            alpha[t, j] = (p[t, y[j]] if emit else 1.0) * total
+    return alpha
+
+
+def _skip_allowed(y, j, blank):
+    return y[j] != blank and y[j] != y[j - 2]
+
+
+def ctc_alpha_reference(probs, target, blank):
+    """The CTC forward table in probability space: ``alpha[t, j]`` is the text's
+    :math:`\\xi_{t+1}(j+1)`, shape ``(T, 2U + 1)``, in the dtype of ``probs`` (float64
+    for the check's cases)."""
+    return _forward_table(probs, target, blank, skip_rule=_skip_allowed, start=2)
+
+
+FORWARD_CASES = (
+    Case(
+        (np.array([[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.5, 0.2, 0.3]]), [1], 0),
+        "one character in three frames (y' = blank 1 blank)",
+    ),
+    Case(
+        (
+            np.array(
+                [[0.5, 0.3, 0.2], [0.1, 0.6, 0.3], [0.4, 0.2, 0.4], [0.3, 0.1, 0.6]]
+            ),
+            [1, 2],
+            0,
+        ),
+        "two different characters: a path may skip the blank between them",
+    ),
+    Case(
+        (
+            np.array(
+                [[0.2, 0.7, 0.1], [0.5, 0.4, 0.1], [0.3, 0.6, 0.1], [0.4, 0.5, 0.1]]
+            ),
+            [1, 1],
+            0,
+        ),
+        "a doubled character 1 1: the blank between them cannot be skipped",
+    ),
+    Case(
+        (np.array([[0.1, 0.3, 0.6], [0.2, 0.2, 0.6], [0.7, 0.2, 0.1]]), [0, 1], 2),
+        "the blank is 2, not 0",
+    ),
+    Case(
+        (np.array([[0.6, 0.4], [0.3, 0.7], [0.9, 0.1]]), [], 0),
+        "the empty transcript: y' is a single blank",
+    ),
+)
+
+
+def _forward_generated() -> tuple[Case, ...]:
+    """Random distributions (Dirichlet) over 3 to 5 symbols for 2 to 9 frames, targets of
+    1 to 4 characters with and without repeats, the blank drawn among the symbols, and a
+    target too long to fit (its last entries are 0)."""
+    rng = make_rng(633)
+    cases = [
+        generated_case(
+            (np.full((2, 3), 1 / 3), [1, 1], 0),
+            "a doubled character in two frames: it cannot fit",
+        )
+    ]
+    for T, C, U in [
+        (2, 3, 1),
+        (5, 3, 2),
+        (6, 4, 3),
+        (8, 5, 2),
+        (9, 4, 4),
+        (7, 3, 3),
+    ]:
+        blank = int(rng.integers(0, C))
+        symbols = [c for c in range(C) if c != blank]
+        target = [int(v) for v in rng.choice(symbols, U)]
+        probs = rng.dirichlet(np.ones(C), size=T)
+        cases.append(
+            generated_case((probs, target, blank), "random frames and target")
+        )
+    return tuple(cases)
+
+
+FORWARD_GENERATED = _forward_generated()
+
+FORWARD_MISTAKES = (
+    Mistake(
+        functools.partial(_forward_table, skip_rule=lambda y, j, b: False, start=2),
+        "a path may also come from y'_{j-2}, skipping the blank between two"
+        " different characters; without that term the table misses those paths.",
+    ),
+    Mistake(
+        functools.partial(_forward_table, skip_rule=lambda y, j, b: True, start=2),
+        "the skip from y'_{j-2} is allowed only onto a character that differs from"
+        " y'_{j-2}: never onto a blank, and not between two equal characters (1 1"
+        " needs the blank in between).",
+    ),
+    Mistake(
+        functools.partial(_forward_table, skip_rule=_skip_allowed, start=1),
+        "at the first frame a path may start on the first blank OR on the first"
+        " character: alpha[0, 1] = probs[0, y'_2], not 0.",
+    ),
+    Mistake(
+        functools.partial(_forward_table, skip_rule=_skip_allowed, start=10**6),
+        "at the first frame only the first blank and the first character can be"
+        " reached: the rest of the first row is 0.",
+    ),
+    Mistake(
+        functools.partial(
+            _forward_table, skip_rule=_skip_allowed, start=2, emit=False
+        ),
+        "each entry is the sum of the allowed predecessors TIMES probs[t, y'_j],"
+        " the probability of emitting y'_j at frame t.",
+    ),
+    Mistake(
+        functools.partial(
+            _forward_table, skip_rule=_skip_allowed, start=2, blank0=True
+        ),
+        "use the blank argument instead of assuming the blank is 0.",
+    ),
+)
+
+
+def _table_not_list(fn):
+    """``fn`` whose answer must be an array or a tensor: a list gets a clear message."""
+    if not callable(fn):
+        return fn
+
+    @functools.wraps(fn)
+    def table(*args):
+        out = fn(*args)
+        if isinstance(out, (list, tuple)):
+            raise TypeError(
+                f"the table must be a NumPy array of shape (T, 2U + 1), not a"
+                f" {type(out).__name__}: wrap it in np.array(...)"
+            )
+        return out
+
+    return table
+
+
+def check_ctc_alpha(fn) -> CheckResult:
+    """Check ``fn(probs, target, blank)`` returns the CTC forward table ``(T, 2U + 1)``."""
+    return run_check(
+        "check_ctc_alpha",
+        _table_not_list(fn),
+        ctc_alpha_reference,
+        FORWARD_CASES + FORWARD_GENERATED,
+        FORWARD_MISTAKES,
+        signature="(probs, target, blank)",
     )

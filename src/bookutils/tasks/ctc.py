@@ -5,6 +5,9 @@ frame-by-frame path becomes a transcript by merging repeated symbols and then de
 blanks (:func:`ctc_collapse`). The CTC loss is minus the log of the total probability of all
 paths that collapse to the target (:func:`ctc_loss`, a forward recursion over the target with
 blanks between its characters). Recognisers are scored with the edit distance.
+
+``ctc_loss`` and ``greedy_decode`` are shown in notebook 6.3 as code cells; a test keeps them
+identical to this file.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 _LOG_ZERO = -1e30
 
@@ -29,6 +33,15 @@ def ctc_collapse(path: Sequence[int], blank: int = 0) -> list[int]:
     return out
 
 
+def _check_scores(log_probs: torch.Tensor | np.ndarray) -> torch.Tensor:
+    scores = torch.as_tensor(log_probs)
+    if scores.ndim != 2:
+        raise ValueError(
+            f"log_probs must have shape (T, C), got {tuple(scores.shape)}"
+        )
+    return scores
+
+
 def greedy_decode(
     log_probs: torch.Tensor | np.ndarray, blank: int = 0
 ) -> list[int]:
@@ -36,12 +49,23 @@ def greedy_decode(
 
     ``log_probs`` has shape ``(T, C)`` (scores of any kind: only the arg-max matters).
     """
-    scores = torch.as_tensor(log_probs)
-    if scores.ndim != 2:
+    scores = _check_scores(log_probs)  # (T, C)
+    best_path = scores.argmax(dim=1).tolist()  # the likeliest symbol of every frame
+    return ctc_collapse(best_path, blank)
+
+
+def _check_ctc_args(
+    log_probs: torch.Tensor, target: Sequence[int], blank: int
+) -> list[int]:
+    """The target as a list of ints, after checking the shapes and the blank."""
+    if not isinstance(log_probs, torch.Tensor) or log_probs.ndim != 2:
         raise ValueError(
-            f"log_probs must have shape (T, C), got {tuple(scores.shape)}"
+            "log_probs must be a (T, C) torch.Tensor of log-probabilities"
         )
-    return ctc_collapse(scores.argmax(dim=1).tolist(), blank)
+    target = [int(c) for c in target]
+    if blank in target:
+        raise ValueError(f"the target must not contain the blank symbol {blank}")
+    return target
 
 
 def ctc_loss(
@@ -56,44 +80,34 @@ def ctc_loss(
     ``y_ext[j+2]`` differs from ``y_ext[j]``.
     Differentiable with autograd; returns ``inf`` when the target cannot fit in ``T`` frames.
     """
-    if not isinstance(log_probs, torch.Tensor) or log_probs.ndim != 2:
-        raise ValueError(
-            "log_probs must be a (T, C) torch.Tensor of log-probabilities"
-        )
-    target = [int(c) for c in target]
-    if blank in target:
-        raise ValueError(f"the target must not contain the blank symbol {blank}")
+    target = _check_ctc_args(log_probs, target, blank)
     y_ext = [blank]
     for c in target:
         y_ext += [c, blank]
-    # "log 0" is a large finite negative number, not -inf: logsumexp over only -inf entries
-    # would give NaN gradients. Anything below _LOG_ZERO / 2 counts as probability 0.
-    n_ext, dev, dtype = len(y_ext), log_probs.device, log_probs.dtype
-    log_zero = torch.tensor(_LOG_ZERO, dtype=dtype, device=dev)
-    y_ext_t = torch.tensor(y_ext, device=dev)
+    S = len(y_ext)
+    # a path may skip the blank before y'_j if y'_j is a character unlike y'_{j-2}
     can_skip = torch.tensor(
         [
-            s >= 2 and y_ext[s] != blank and y_ext[s] != y_ext[s - 2]
-            for s in range(n_ext)
+            j >= 2 and y_ext[j] != blank and y_ext[j] != y_ext[j - 2]
+            for j in range(S)
         ],
-        device=dev,
+        device=log_probs.device,
     )
-    xi = torch.cat(
-        [log_probs[0, y_ext[:2]], log_zero.expand(n_ext - min(n_ext, 2))]
-    )
+    # "log 0" is _LOG_ZERO, a large finite number: logsumexp over -inf alone has NaN
+    # gradients. Anything below _LOG_ZERO / 2 counts as probability 0.
+    xi = torch.full((S,), _LOG_ZERO, dtype=log_probs.dtype, device=log_probs.device)
+    # frame 1: on the first blank or on the first character
+    xi[:2] = log_probs[0, y_ext[:2]]
     for t in range(1, log_probs.shape[0]):
-        step = torch.cat([log_zero.view(1), xi[:-1]])
-        skip = torch.where(
-            can_skip, torch.cat([log_zero.expand(2), xi[:-2]])[:n_ext], log_zero
-        )
-        xi = (
-            torch.logsumexp(torch.stack([xi, step, skip]), dim=0)
-            + log_probs[t, y_ext_t]
-        )
-    loss = -torch.logsumexp(xi[-2:] if n_ext > 1 else xi, dim=0)
-    return torch.where(
-        loss > -_LOG_ZERO / 2, torch.full_like(loss, float("inf")), loss
-    )
+        stay = xi  # from y'_j
+        step = F.pad(xi, (1, 0), value=_LOG_ZERO)[:S]  # from y'_{j-1}
+        skip = F.pad(xi, (2, 0), value=_LOG_ZERO)[:S]  # from y'_{j-2}
+        skip = skip.masked_fill(~can_skip, _LOG_ZERO)
+        xi = torch.logsumexp(torch.stack([stay, step, skip]), dim=0)
+        xi = xi + log_probs[t, y_ext]
+    # a path ends on the last character or on the final blank
+    loss = -torch.logsumexp(xi[-2:], dim=0)
+    return torch.where(loss > -_LOG_ZERO / 2, torch.inf, loss)  # inf: no path fits
 
 
 def edit_distance(ref: Sequence, hyp: Sequence) -> int:

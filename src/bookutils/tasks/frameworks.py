@@ -10,6 +10,9 @@ while TensorFlow and Keras keep a ``kernel`` ``(in, out)`` and compute ``x K + b
 TensorFlow and Keras are imported only inside the functions that need them, so importing
 this module costs nothing. Keras reads its backend once per process from the environment
 variable ``KERAS_BACKEND``; the functions here work with any backend.
+
+``linear_to_dense``, ``dense_weights_from_torch`` and ``numpy_mlp`` are shown in notebook 7.1
+as code cells; a test keeps those cells identical to this file.
 """
 
 from __future__ import annotations
@@ -72,26 +75,34 @@ def torch_mlp(
         )  # leave the caller's stream alone
 
 
-def linear_to_dense(
-    weight: np.ndarray, bias: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """A ``torch.nn.Linear``'s ``(weight (out, in), bias (out,))`` as a Keras/TF dense
-    layer's ``(kernel (in, out), bias (out,))``: the kernel is the transpose."""
+def _check_linear(weight: Any, bias: Any) -> tuple[np.ndarray, np.ndarray]:
     weight, bias = np.asarray(weight), np.asarray(bias)
     if weight.ndim != 2 or bias.shape != (weight.shape[0],):
         raise ValueError(
             f"expected weight (out, in) and bias (out,), got {weight.shape} and"
             f" {bias.shape}"
         )
-    return weight.T.copy(), bias.copy()
+    return weight, bias
 
 
-def _linears(model: nn.Module) -> list[nn.Linear]:
+def linear_to_dense(
+    weight: np.ndarray, bias: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A ``torch.nn.Linear``'s ``(weight (out, in), bias (out,))`` as a Keras/TF dense
+    layer's ``(kernel (in, out), bias (out,))``: the kernel is the transpose."""
+    weight, bias = _check_linear(weight, bias)
+    return weight.T.copy(), bias.copy()  # copies: the result shares no memory
+
+
+def _linears(model: nn.Module, *, with_bias: bool = False) -> list[nn.Linear]:
+    """The model's ``nn.Linear`` layers, in order (``with_bias``: each must have a bias)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"expected a torch.nn.Module, got {type(model).__name__}")
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     if not linears:
         raise ValueError("the model has no nn.Linear layers")
+    if with_bias and any(layer.bias is None for layer in linears):
+        raise ValueError("every nn.Linear must have a bias")
     return linears
 
 
@@ -99,9 +110,7 @@ def dense_weights_from_torch(model: nn.Module) -> list[np.ndarray]:
     """The weights of every ``nn.Linear`` in ``model``, in the dense layout
     ``[K₁, b₁, K₂, b₂, ...]`` that ``keras.Model.set_weights`` and :class:`TFMLP` take."""
     weights: list[np.ndarray] = []
-    for layer in _linears(model):
-        if layer.bias is None:
-            raise ValueError("every nn.Linear must have a bias")
+    for layer in _linears(model, with_bias=True):
         weights.extend(
             linear_to_dense(
                 layer.weight.detach().cpu().numpy(),
@@ -156,17 +165,22 @@ def load_dense_weights_into_torch(
     return model
 
 
-def numpy_mlp(weights: Sequence[Any], x: np.ndarray) -> np.ndarray:
-    """The network's output computed with NumPy alone: the reference all three must match."""
-    weights = _check_dense(weights)
+def _check_mlp_input(x: Any, weights: Sequence[np.ndarray]) -> np.ndarray:
     h = np.asarray(x, dtype=np.float64)
     if h.ndim != 2 or h.shape[1] != weights[0].shape[0]:
         raise ValueError(
             f"x must have shape (n, {weights[0].shape[0]}), got {h.shape}"
         )
+    return h
+
+
+def numpy_mlp(weights: Sequence[Any], x: np.ndarray) -> np.ndarray:
+    """The network's output computed with NumPy alone: the reference all three must match."""
+    weights = _check_dense(weights)
+    h = _check_mlp_input(x, weights)  # (n, d_in), float64
     n_layers = len(weights) // 2
     for i in range(n_layers):
-        h = h @ weights[2 * i] + weights[2 * i + 1]
+        h = h @ weights[2 * i] + weights[2 * i + 1]  # X K + b: (n, out)
         if i < n_layers - 1:
             h = np.tanh(h)
     return h

@@ -3,6 +3,9 @@ entity-level scores, and three small generated corpora (topics, entities, dates)
 
 The corpora are generated from word lists with a seeded ``numpy`` generator, so every run
 gives the same sentences and no download is needed.
+
+``tokenize``, ``bio_spans`` and ``entity_scores`` are shown in notebook 6.1 as code cells; a
+test keeps those cells identical to this file.
 """
 
 from __future__ import annotations
@@ -30,14 +33,18 @@ __all__ = [
     "tokenize",
 ]
 
-_TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]")
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    return text
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-case ``text`` and split it into words, numbers and single punctuation marks."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
-    return _TOKEN_RE.findall(text.lower())
+    text = _check_text(text)
+    # a word or number (with an optional 's, 't, ...), or any single other non-space
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?|[^\sa-z0-9]", text.lower())
 
 
 class Vocab:
@@ -125,6 +132,20 @@ def bio_spans(tags: Sequence[str]) -> set[tuple[str, int, int]]:
     return spans
 
 
+def _check_tagged(
+    true_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]
+) -> None:
+    if len(true_tags) != len(pred_tags):
+        raise ValueError(
+            f"{len(true_tags)} true sentences but {len(pred_tags)} predicted"
+        )
+    for t, p in zip(true_tags, pred_tags, strict=True):
+        if len(t) != len(p):
+            raise ValueError(
+                f"a sentence has {len(t)} true tags but {len(p)} predicted"
+            )
+
+
 def entity_scores(
     true_tags: Sequence[Sequence[str]], pred_tags: Sequence[Sequence[str]]
 ) -> tuple[float, float, float]:
@@ -133,18 +154,11 @@ def entity_scores(
     An entity counts as found only if its type, first and last token all match. A score
     whose denominator is zero (no predicted or no true entities) is 0.
     """
-    if len(true_tags) != len(pred_tags):
-        raise ValueError(
-            f"{len(true_tags)} true sentences but {len(pred_tags)} predicted"
-        )
+    _check_tagged(true_tags, pred_tags)
     found = n_true = n_pred = 0
     for t, p in zip(true_tags, pred_tags, strict=True):
-        if len(t) != len(p):
-            raise ValueError(
-                f"a sentence has {len(t)} true tags but {len(p)} predicted"
-            )
         true_spans, pred_spans = bio_spans(t), bio_spans(p)
-        found += len(true_spans & pred_spans)
+        found += len(true_spans & pred_spans)  # same type, first and last token
         n_true += len(true_spans)
         n_pred += len(pred_spans)
     precision = found / n_pred if n_pred else 0.0

