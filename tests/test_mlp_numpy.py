@@ -225,3 +225,13 @@ SHOWN_IN_3_1 = {
 
 def test_chapter_3_1_shows_the_lesson_code():
     assert_notebook_shows(NOTEBOOK_3_1, mn, SHOWN_IN_3_1)
+
+
+def test_chapter_4_2_shows_the_lesson_code():
+    notebook = (
+        Path(__file__).parents[1]
+        / "notebooks"
+        / "04_math"
+        / "4_2_backprop_derivation.ipynb"
+    )
+    assert_notebook_shows(notebook, mn, {"layer_backward"})
