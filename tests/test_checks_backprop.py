@@ -176,13 +176,13 @@ GRADIENT_BATTERY = [
     (transposed_weight, "raised ValueError"),
     (missing_bias, "wrong answer on the case"),
     (softmax_over_the_batch, "wrong answer on the case"),
-    (in_float32, "has dtype float32"),
+    (in_float32, "answer has dtype float32 for the gradient of W1"),
     (updates_params_in_place, "changed its inputs in place"),
-    (returns_a_list, "it returned list; return the gradients as a dict"),
+    (returns_a_list, "answer is a list, not a dict"),
     (never_returns, "did not finish within the time limit"),
     (one_hot_by_fancy_index, "wrong answer on the case"),
-    (last_layer_only, "the dict needs exactly the keys of params"),
-    (loss_and_gradients, "it returned tuple"),
+    (last_layer_only, "answer has gradients for ['W2', 'b2']"),
+    (loss_and_gradients, "answer is a tuple, not a dict"),
 ]
 
 
@@ -201,6 +201,19 @@ def test_wrong_backward_passes_get_a_cross_and_a_sentence(
     out = capsys.readouterr().out
     assert not result and out.startswith("✗") and "Traceback" not in out, out
     assert said in out, out
+    assert "wrong point" not in out, (
+        out
+    )  # no mistake's hint for a different mistake
+
+
+def test_the_learners_own_prints_are_kept(capsys):
+    def chatty(params, X, y):
+        print("shapes:", X.shape)
+        return returns_a_list(params, X, y)
+
+    assert not check_mlp_gradients(chatty)
+    out = capsys.readouterr().out
+    assert out.startswith("shapes: (5, 3)") and out.count("✗") == 1, out
 
 
 def test_a_learner_backward_pass_passes(capsys):

@@ -3,7 +3,9 @@ and the whole backward pass and training loop of the chapter-3.1 network."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import time
 
 import numpy as np
@@ -253,28 +255,38 @@ def _as_params(flat) -> dict[str, np.ndarray]:
     }
 
 
+class _AnswerForm(Exception):
+    """The learner's function returned, but not a dict of float64 gradients."""
+
+
+ANSWER_FORM_HINT = (
+    '  Hint: return a dict of float64 arrays, {"W1": dW1, "b1": db1, ...}, one'
+    " gradient per parameter, each of its parameter's shape."
+)
+
+
 def _flat_grads(grads, params: dict[str, np.ndarray]) -> tuple:
     """The gradients in the order of ``params``; a clear error when they cannot be."""
     keys = list(params)
     if grads is None:
         return None  # run_check names a missing return
     if not isinstance(grads, dict):
-        raise TypeError(
-            f"it returned {type(grads).__name__}; return the gradients as a dict with"
-            f" the keys of params ({', '.join(keys)})"
+        raise _AnswerForm(
+            f"is a {type(grads).__name__}, not a dict: return the gradients as a dict"
+            f" with the keys of params ({', '.join(keys)})"
         )
     if set(grads) != set(keys):
-        raise ValueError(
-            f"it returned gradients for {sorted(grads)}; the dict needs exactly the"
-            f" keys of params, {keys}"
+        raise _AnswerForm(
+            f"has gradients for {sorted(grads)}; the dict needs exactly the keys of"
+            f" params, {keys}"
         )
     for key in keys:
         dtype = getattr(grads[key], "dtype", None)
         if dtype is not None and dtype != np.float64:
-            raise TypeError(
-                f"the gradient of {key} has dtype {dtype}: the parameters and the data"
-                " are float64, keep every step in float64 (float32 keeps only about 7"
-                " digits)"
+            raise _AnswerForm(
+                f"has dtype {dtype} for the gradient of {key}: the parameters and the"
+                " data are float64, keep every step in float64 (float32 keeps only"
+                " about 7 digits)"
             )
     return tuple(grads[key] for key in keys)
 
@@ -421,14 +433,33 @@ def check_mlp_gradients(fn) -> CheckResult:
     signature = "(params, X, y)"
     if not callable(fn):
         return run_check("check_mlp_gradients", fn, None, (), signature=signature)
-    return run_check(
-        "check_mlp_gradients",
-        _on_flat(fn),
-        _on_flat(_relu_mlp_gradients),
-        MLP_GRADIENTS_CASES + MLP_GRADIENTS_GENERATED,
-        [Mistake(_on_flat(m.impl), m.hint) for m in MLP_GRADIENTS_MISTAKES],
-        signature=signature,
-    )
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):  # the learner's own prints are kept
+        result = run_check(
+            "check_mlp_gradients",
+            _on_flat(fn),
+            _on_flat(_relu_mlp_gradients),
+            MLP_GRADIENTS_CASES + MLP_GRADIENTS_GENERATED,
+            [Mistake(_on_flat(m.impl), m.hint) for m in MLP_GRADIENTS_MISTAKES],
+            signature=signature,
+        )
+    verdict = "\n".join(result.messages) + "\n"
+    print(printed.getvalue().removesuffix(verdict), end="")
+    raised = f"your function raised {_AnswerForm.__name__}: "
+    if (
+        raised in result.messages[0]
+    ):  # not an error of the learner's code: its answer
+        result = CheckResult(
+            result.name,
+            result.passed,
+            [
+                result.messages[0].replace(raised, "your function's answer "),
+                result.messages[1],
+                ANSWER_FORM_HINT,
+            ],
+        )
+    print("\n".join(result.messages))
+    return result
 
 
 # --------------------------------------------------------- a training loop that learns
