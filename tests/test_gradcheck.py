@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
+from bookutils.foundations import gradcheck
 from bookutils.foundations.gradcheck import (
     gradient_check,
     numerical_gradient,
     relative_error,
 )
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
 
 
 def test_numerical_gradient_matches_autograd():
@@ -55,3 +62,17 @@ def test_bad_inputs():
         relative_error(np.zeros(2), np.zeros(3))
     with pytest.raises(ValueError, match="same keys"):
         gradient_check(lambda: 0.0, {"a": np.zeros(1)}, {"b": np.zeros(1)})
+
+
+def test_chapter_3_1_shows_the_lesson_code():
+    notebook = (
+        Path(__file__).parents[1]
+        / "notebooks"
+        / "03_algorithms"
+        / "3_1_backprop_numpy.ipynb"
+    )
+    assert_notebook_shows(
+        notebook,
+        gradcheck,
+        {"numerical_gradient", "relative_error", "gradient_check"},
+    )

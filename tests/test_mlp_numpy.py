@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
 from bookutils.foundations import mlp_numpy as mn
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
 
 TORCH_ACT = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}
 
@@ -193,3 +199,39 @@ def test_forward_cache_holds_every_layer():
     assert [a.shape for a in cache.inputs] == [(7, 5), (7, 6), (7, 3)]
     assert [z.shape for z in cache.pre] == [(7, 6), (7, 3), (7, 4)]
     np.testing.assert_allclose(cache.pre[-1], logits)
+
+
+NOTEBOOK_3_1 = (
+    Path(__file__).parents[1]
+    / "notebooks"
+    / "03_algorithms"
+    / "3_1_backprop_numpy.ipynb"
+)
+SHOWN_IN_3_1 = {
+    "activate",
+    "forward",
+    "log_softmax",
+    "softmax",
+    "softmax_cross_entropy",
+    "layer_backward",
+    "activation_grad",
+    "backward",
+    "loss_and_grads",
+    "sgd_update",
+    "predict",
+    "train_mlp",
+}
+
+
+def test_chapter_3_1_shows_the_lesson_code():
+    assert_notebook_shows(NOTEBOOK_3_1, mn, SHOWN_IN_3_1)
+
+
+def test_chapter_4_2_shows_the_lesson_code():
+    notebook = (
+        Path(__file__).parents[1]
+        / "notebooks"
+        / "04_math"
+        / "4_2_backprop_derivation.ipynb"
+    )
+    assert_notebook_shows(notebook, mn, {"layer_backward"})

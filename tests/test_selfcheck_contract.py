@@ -64,6 +64,25 @@ from bookutils.transformer.bert import mask_positions
 from bookutils.transformer.bpe import merge_pair
 from bookutils.transformer.sampling import kv_update
 
+
+def _digits_split() -> dict[str, np.ndarray]:
+    """Chapter 3.1's split of scikit-learn's 8×8 digits: 1344 to train, 453 held out."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X, y = digits.data / 16.0, digits.target
+    order = np.random.default_rng(0).permutation(len(X))
+    test, train = order[:453], order[453:]
+    return {
+        "X_train": X[train],
+        "y_train": y[train],
+        "X_test": X[test],
+        "y_test": y[test],
+    }
+
+
+DIGITS = _digits_split()
+
 # (id, check, reference implementation, typical mistakes)
 CONTRACT = [
     (
@@ -123,6 +142,18 @@ CONTRACT = [
         bp.check_mlp_backward,
         bp._mlp_backward_reference,
         bp.MLP_BACKWARD_MISTAKES,
+    ),
+    (
+        "mlp_gradients",
+        bp.check_mlp_gradients,
+        bp._relu_mlp_gradients,
+        bp.MLP_GRADIENTS_MISTAKES,
+    ),
+    (
+        "training_loop",
+        functools.partial(bp.check_training_loop, **DIGITS),
+        bp._train_reference,
+        bp.TRAINING_MISTAKES,
     ),
     ("adam_step", opt.check_adam_step, opt.adam_reference, opt.ADAM_MISTAKES),
     ("adamw_step", opt.check_adamw_step, opt.adamw_reference, opt.ADAMW_MISTAKES),

@@ -20,6 +20,8 @@ _MODULE_OF = {
     "check_gradient_average": "parallel",
     "check_layer_norm_backward": "attention",
     "check_mlp_backward": "backprop",
+    "check_mlp_gradients": "backprop",
+    "check_training_loop": "backprop",
     "check_mul_backward": "autograd",
     "check_param_count": "param_count",
     "check_perceptron_predict": "perceptron",

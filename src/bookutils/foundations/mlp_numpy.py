@@ -114,10 +114,8 @@ class Cache:
     )  # f(Z) of every hidden layer
 
 
-def forward(
-    params: Params, X: np.ndarray, activation: str = "relu"
-) -> tuple[np.ndarray, Cache]:
-    """Logits (n × classes) for the rows of X, and the cache the backward pass needs."""
+def _check_forward(params: Params, X: np.ndarray, activation: str) -> int:
+    """The number of layers, after checking the activation and the shape of X."""
     n_layers = num_layers(params)
     _check_activation(activation)
     X = np.asarray(X)
@@ -125,18 +123,24 @@ def forward(
         raise ValueError(
             f"X must have shape (n, {params['W1'].shape[1]}), got {X.shape}"
         )
+    return n_layers
+
+
+def forward(
+    params: Params, X: np.ndarray, activation: str = "relu"
+) -> tuple[np.ndarray, Cache]:
+    """Logits (n × classes) for the rows of X, and the cache the backward pass needs."""
+    n_layers = _check_forward(params, X, activation)
     cache = Cache(activation)
-    A = X
+    A = np.asarray(X)  # (n, d)
     for layer in range(1, n_layers + 1):
         cache.inputs.append(A)
-        Z = A @ params[f"W{layer}"].T + params[f"b{layer}"]
+        Z = A @ params[f"W{layer}"].T + params[f"b{layer}"]  # (n, d_layer)
         cache.pre.append(Z)
-        if layer < n_layers:
+        if layer < n_layers:  # hidden layer
             A = activate(activation, Z)
             cache.post.append(A)
-        else:
-            A = Z
-    return A, cache
+    return Z, cache  # the last Z holds the logits
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -173,11 +177,18 @@ def softmax_cross_entropy(
     """
     y = _check_targets(logits, y)
     n = logits.shape[0]
-    logp = log_softmax(logits)
+    logp = log_softmax(logits)  # (n, classes)
     loss = -logp[np.arange(n), y].mean()
-    dlogits = np.exp(logp)
-    dlogits[np.arange(n), y] -= 1
+    dlogits = np.exp(logp)  # the probabilities p
+    dlogits[np.arange(n), y] -= 1  # p − one_hot(y)
     return float(loss), dlogits / n
+
+
+def _check_layer_shapes(X_prev: np.ndarray, W: np.ndarray, dZ: np.ndarray) -> None:
+    if dZ.shape != (X_prev.shape[0], W.shape[0]) or X_prev.shape[1] != W.shape[1]:
+        raise ValueError(
+            f"shapes do not fit: X_prev {X_prev.shape}, W {W.shape}, dZ {dZ.shape}"
+        )
 
 
 def layer_backward(
@@ -187,28 +198,31 @@ def layer_backward(
 
     Returns (dW, db, dX_prev) = (dZᵀ X_prev, column sums of dZ, dZ W).
     """
-    if dZ.shape != (X_prev.shape[0], W.shape[0]) or X_prev.shape[1] != W.shape[1]:
-        raise ValueError(
-            f"shapes do not fit: X_prev {X_prev.shape}, W {W.shape}, dZ {dZ.shape}"
-        )
-    return dZ.T @ X_prev, dZ.sum(axis=0), dZ @ W
+    _check_layer_shapes(X_prev, W, dZ)
+    dW = dZ.T @ X_prev  # (out, n) @ (n, in) = (out, in), the shape of W
+    db = dZ.sum(axis=0)  # (out,): summed over the examples
+    dX_prev = dZ @ W  # (n, out) @ (out, in) = (n, in)
+    return dW, db, dX_prev
 
 
-def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
-    """Gradients of the loss for every parameter, given dlogits = ∂L/∂logits."""
+def _check_cache(params: Params, cache: Cache) -> int:
     n_layers = num_layers(params)
     if len(cache.inputs) != n_layers:
         raise ValueError(
             "the cache does not come from a forward pass with these params"
         )
+    return n_layers
+
+
+def backward(params: Params, cache: Cache, dlogits: np.ndarray) -> Params:
+    """Gradients of the loss for every parameter, given dlogits = ∂L/∂logits."""
+    n_layers = _check_cache(params, cache)
     grads: Params = {}
-    dZ = dlogits
+    dZ = dlogits  # (n, classes)
     for layer in range(n_layers, 0, -1):
-        dW, db, dA = layer_backward(
-            cache.inputs[layer - 1], params[f"W{layer}"], dZ
-        )
-        grads[f"W{layer}"], grads[f"b{layer}"] = dW, db
-        if layer > 1:
+        W, X_prev = params[f"W{layer}"], cache.inputs[layer - 1]
+        grads[f"W{layer}"], grads[f"b{layer}"], dA = layer_backward(X_prev, W, dZ)
+        if layer > 1:  # through the activation of the layer below
             Z, A = cache.pre[layer - 2], cache.post[layer - 2]
             dZ = dA * activation_grad(cache.activation, Z, A)
     return {key: grads[key] for key in params}
@@ -223,14 +237,18 @@ def loss_and_grads(
     return loss, backward(params, cache, dlogits)
 
 
-def sgd_update(params: Params, grads: Params, lr: float) -> None:
-    """One gradient-descent step, in place: every parameter p ← p − lr · ∂L/∂p."""
+def _check_update(params: Params, grads: Params, lr: float) -> None:
     if set(grads) != set(params):
         raise ValueError(
             f"grads has keys {sorted(grads)}, params has {sorted(params)}"
         )
     if not (np.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive number, got {lr!r}")
+
+
+def sgd_update(params: Params, grads: Params, lr: float) -> None:
+    """One gradient-descent step, in place: every parameter p ← p − lr · ∂L/∂p."""
+    _check_update(params, grads, lr)
     for key, p in params.items():
         p -= lr * grads[key]
 
@@ -246,6 +264,13 @@ class TrainingRun:
 
     losses: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
+
+
+def _check_epochs(epochs: int, batch_size: int) -> None:
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(
+            f"epochs and batch_size must be positive, got {epochs}, {batch_size}"
+        )
 
 
 def train_mlp(
@@ -265,23 +290,19 @@ def train_mlp(
 
     Each epoch visits the examples in a fresh random order drawn from ``seed``.
     """
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(
-            f"epochs and batch_size must be positive, got {epochs}, {batch_size}"
-        )
+    _check_epochs(epochs, batch_size)
     rng = np.random.default_rng(seed)
     run = TrainingRun()
     for _ in range(epochs):
-        order = rng.permutation(len(X))
+        order = rng.permutation(len(X))  # a fresh random order every epoch
         for start in range(0, len(X), batch_size):
-            idx = order[start : start + batch_size]
+            idx = order[start : start + batch_size]  # one mini-batch
             loss, grads = loss_and_grads(params, X[idx], y[idx], activation)
             sgd_update(params, grads, lr)
             run.losses.append(loss)
         if X_test is not None and y_test is not None:
-            run.test_accuracy.append(
-                float(np.mean(predict(params, X_test, activation) == y_test))
-            )
+            accuracy = np.mean(predict(params, X_test, activation) == y_test)
+            run.test_accuracy.append(float(accuracy))
     return run
 
 
