@@ -13,6 +13,7 @@ _MODULE_OF = {
     "check_activation_derivative": "activations",
     "check_adam_step": "optimizers",
     "check_adamw_step": "optimizers",
+    "check_adam_optimizer": "optimizers",
     "check_attention": "attention",
     "check_clip_grad_norm": "training",
     "check_gradient_average": "parallel",

@@ -266,7 +266,7 @@ class Optimizer:
         """Update every parameter that has a gradient, in place."""
         for i, p in enumerate(self.params):
             if p.grad is not None:
-                new_p, self.state[i] = type(self).rule(
+                new_p, self.state[i] = self.rule(
                     p, p.grad, self.state[i], **self.hyper
                 )
                 p.copy_(new_p)
