@@ -427,3 +427,16 @@ def test_chapter_3_2_shows_the_lesson_code():
             "Optimizer",
         },
     )
+
+
+def test_an_optimizer_case_of_ones_own_runs_both_sides_alike():
+    case = checks.OptimizerCase(
+        7, 3, 0.2, 0.7, 0.95, 1e-4, 10.0, "a case of our own"
+    )
+    ours = checks._run(_learner_adam, case, None)
+    assert len(ours.snapshots) == 3 and ours.error is None and ours.problem is None
+    assert checks._same_run(
+        ours, checks._run(checks.adam_optimizer_reference, case, None)
+    )
+    moved = checks._run(_adam(only_first=True), case, None)
+    assert not checks._same_run(moved, ours)
