@@ -246,7 +246,8 @@ def _check_params(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
 class Optimizer:
     """The common interface: ``step()`` applies ``rule`` to every parameter with a gradient.
 
-    Subclasses set ``rule`` and validate their hyper-parameters into ``self.hyper``.
+    Subclasses set ``rule`` and validate their hyper-parameters into ``self.hyper``; an
+    instance's own ``rule`` attribute, if set, takes precedence.
     """
 
     rule: Callable[..., Any]
