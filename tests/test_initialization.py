@@ -73,3 +73,19 @@ def test_layer_stats_rejects_bad_input(bad):
             args["scheme"],
             gain=args["gain"],
         )
+
+
+def test_chapter_3_4_shows_the_initialisation_as_lesson_code():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from lesson_code import assert_notebook_shows
+
+    from bookutils.training import initialization
+
+    notebook = (
+        Path(__file__).parents[1]
+        / "notebooks/03_algorithms/3_4_initialization_normalization.ipynb"
+    )
+    assert_notebook_shows(notebook, initialization, {"init_std", "layer_stats"})

@@ -67,3 +67,21 @@ def test_check_batchnorm_backward_names_a_frozen_mean(capsys):
 
     assert not check_batchnorm_backward(frozen)
     assert "constants" in capsys.readouterr().out
+
+
+def test_chapter_3_4_shows_batch_normalisation_as_lesson_code():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from lesson_code import assert_notebook_shows
+
+    from bookutils.training import normalization
+
+    notebook = (
+        Path(__file__).parents[1]
+        / "notebooks/03_algorithms/3_4_initialization_normalization.ipynb"
+    )
+    assert_notebook_shows(
+        notebook, normalization, {"batchnorm_forward", "batchnorm_backward"}
+    )

@@ -3,6 +3,9 @@ self-checks."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -282,3 +285,158 @@ def test_rule_functions_called_directly_match_torch(rule, reference, hyper):
         ).sum().backward()
         torch_opt.step()
         torch.testing.assert_close(ours, theirs.detach(), rtol=0, atol=1e-12)
+
+
+# --- check_adam_optimizer ("Build it yourself: Adam") against wrong code it has no hint for
+
+
+def _adam(transform=None, *, only_first=False, axis_mean=False, step32=False):
+    """A learner's Adam step with one slip (``transform`` edits the step of a tensor)."""
+
+    def step(params, state, lr, beta1, beta2, eps):
+        state["t"] = t = state.get("t", 0) + 1
+        with torch.no_grad():
+            for i, p in enumerate(params[:1] if only_first else params):
+                m, v = state.get(i, (torch.zeros_like(p), torch.zeros_like(p)))
+                g2 = (p.grad**2).mean(0) if axis_mean else p.grad**2
+                m = beta1 * m + (1 - beta1) * p.grad
+                v = beta2 * v + (1 - beta2) * g2
+                state[i] = (m, v)
+                update = (
+                    lr * m / (1 - beta1**t) / ((v / (1 - beta2**t)).sqrt() + eps)
+                )
+                if transform is not None:
+                    update = transform(update)
+                p -= update.float() if step32 else update
+
+    return step
+
+
+def _learner_adam(params, state, lr, beta1, beta2, eps):
+    return _adam()(params, state, lr, beta1, beta2, eps)
+
+
+def _returns_a_list(params, state, lr, beta1, beta2, eps):
+    new = [p.detach().clone().requires_grad_() for p in params]
+    for q, p in zip(new, params, strict=True):
+        q.grad = p.grad
+    _learner_adam(new, state, lr, beta1, beta2, eps)
+    return new
+
+
+def _mutates_the_gradient(params, state, lr, beta1, beta2, eps):
+    for p in params:
+        p.grad.mul_(1.0 - beta1)  # "saves" a multiplication, in place
+    return _learner_adam(params, state, lr, beta1, beta2, eps)
+
+
+def _float32_parameters(params, state, lr, beta1, beta2, eps):
+    _learner_adam(params, state, lr, beta1, beta2, eps)
+    for p in params:
+        p.data = p.data.float()  # "to save memory"
+
+
+def _no_grad_missing(params, state, lr, beta1, beta2, eps):
+    for p in params:
+        p -= lr * p.grad.sign()
+
+
+def _never_returns(params, state, lr, beta1, beta2, eps):
+    k = 0
+    while k < 10:
+        k * 2  # the increment is missing
+
+
+WRONG_ADAMS = {
+    # a slip that has no hint: the check must still say ✗, with a useful message
+    "transposed step": (
+        _adam(lambda u: u.T if u.ndim == 2 else u),
+        "raised RuntimeError",
+    ),
+    "missing bias": (_adam(only_first=True), "b (4,): expected"),
+    "wrong reduction axis": (
+        _adam(axis_mean=True),
+        "wrong parameters after step 1",
+    ),
+    "float32 step": (_adam(step32=True), "largest difference"),
+    "float32 parameters": (
+        _float32_parameters,
+        "became a tensor of dtype torch.float32",
+    ),
+    "mutates the input": (_mutates_the_gradient, "changed the gradient of W"),
+    "returns a list": (_returns_a_list, "the parameters did not move"),
+    "no torch.no_grad()": (_no_grad_missing, "inside `with torch.no_grad():`"),
+}
+
+
+def test_check_adam_optimizer_passes_a_learners_adam(capsys):
+    assert checks.check_adam_optimizer(_learner_adam)
+    assert "✓" in capsys.readouterr().out
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("name", WRONG_ADAMS)
+def test_check_adam_optimizer_rejects_wrong_code_it_has_no_hint_for(name, capsys):
+    fn, said = WRONG_ADAMS[name]
+    result = checks.check_adam_optimizer(fn)
+    out = capsys.readouterr().out
+    assert not result and "✗" in out and "Traceback" not in out, out
+    assert said in out, out
+
+
+def test_check_adam_optimizer_stops_a_step_that_never_returns(monkeypatch, capsys):
+    monkeypatch.setenv("BOOKUTILS_CHECK_TIME_LIMIT", "0.3")
+    assert not checks.check_adam_optimizer(_never_returns)
+    out = capsys.readouterr().out
+    assert (
+        "did not finish within the time limit of 0.3 s" in out
+        and "Traceback" not in out
+    )
+
+
+def test_check_adam_optimizer_needs_every_digit_of_float64():
+    """A step computed in float32 is off by about 1e-8: the tolerance must catch it."""
+    case = checks.ADAM_OPTIMIZER_CASES[0]
+    ours = checks._run(_learner_adam, case, None)
+    slip = checks._run(_adam(step32=True), case, None)
+    torch_run = checks._run(checks.adam_optimizer_reference, case, None)
+    assert checks._same_run(ours, torch_run)
+    assert not checks._same_run(slip, torch_run)
+
+
+# --- one source: chapter 3.2 shows the package's rules and class as lesson code
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+NOTEBOOK_3_2 = (
+    Path(__file__).parents[1] / "notebooks/03_algorithms/3_2_optimizers.ipynb"
+)
+
+
+def test_chapter_3_2_shows_the_lesson_code():
+    assert_notebook_shows(
+        NOTEBOOK_3_2,
+        opt,
+        {
+            "sgd_rule",
+            "adagrad_rule",
+            "rmsprop_rule",
+            "adam_rule",
+            "adamw_rule",
+            "Optimizer",
+        },
+    )
+
+
+def test_an_optimizer_case_of_ones_own_runs_both_sides_alike():
+    case = checks.OptimizerCase(
+        7, 3, 0.2, 0.7, 0.95, 1e-4, 10.0, "a case of our own"
+    )
+    ours = checks._run(_learner_adam, case, None)
+    assert len(ours.snapshots) == 3 and ours.error is None and ours.problem is None
+    assert checks._same_run(
+        ours, checks._run(checks.adam_optimizer_reference, case, None)
+    )
+    moved = checks._run(_adam(only_first=True), case, None)
+    assert not checks._same_run(moved, ours)

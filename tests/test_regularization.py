@@ -223,3 +223,26 @@ def test_check_catches_in_place_changes(capsys):
 
     result = check_clip_grad_norm(in_place)
     assert not result and "in place" in capsys.readouterr().out
+
+
+def test_chapter_3_3_shows_the_regularisers_as_lesson_code():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from lesson_code import assert_notebook_shows
+
+    from bookutils.optim import regularization
+
+    notebook = (
+        Path(__file__).parents[1]
+        / "notebooks/03_algorithms/3_3_training_techniques.ipynb"
+    )
+    names = {
+        "l1_penalty",
+        "l2_penalty",
+        "dropout",
+        "clip_grad_norm",
+        "accumulate_gradients",
+    }
+    assert_notebook_shows(notebook, regularization, names)

@@ -164,3 +164,21 @@ def my_warmup_cosine(step, base_lr, warmup_steps, total_steps, min_lr):
 def test_check_accepts_a_correct_implementation(capsys):
     assert check_warmup_cosine(my_warmup_cosine)
     assert "✓" in capsys.readouterr().out
+
+
+def test_chapter_3_3_shows_the_schedules_as_lesson_code():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from lesson_code import assert_notebook_shows
+
+    from bookutils.optim import schedules
+
+    notebook = (
+        Path(__file__).parents[1]
+        / "notebooks/03_algorithms/3_3_training_techniques.ipynb"
+    )
+    assert_notebook_shows(
+        notebook, schedules, {"warmup_cosine_lr", "_anneal", "one_cycle_lr"}
+    )

@@ -158,6 +158,12 @@ CONTRACT = [
     ("adam_step", opt.check_adam_step, opt.adam_reference, opt.ADAM_MISTAKES),
     ("adamw_step", opt.check_adamw_step, opt.adamw_reference, opt.ADAMW_MISTAKES),
     (
+        "adam_optimizer",
+        opt.check_adam_optimizer,
+        opt.adam_optimizer_reference,
+        opt.ADAM_OPTIMIZER_MISTAKES,
+    ),
+    (
         "clip_grad_norm",
         tr.check_clip_grad_norm,
         tr._clip_reference,
@@ -239,6 +245,9 @@ CONTRACT = [
     for name in ACTIVATION_NAMES
 ]
 IDS = [row[0] for row in CONTRACT]
+# Checks whose function updates tensors in place and returns nothing (an optimizer's step):
+# a missing return is right for them, and float32 copies of the inputs are not the answer.
+IN_PLACE = {"adam_optimizer"}
 MISTAKE_ROWS = [
     (f"{row[0]}: {m.hint[:40]}", row[1], m) for row in CONTRACT for m in row[3]
 ]
@@ -372,6 +381,8 @@ def test_exit_and_interrupt_become_feedback(
 
 @pytest.mark.parametrize("_,check,reference,mistakes", CONTRACT, ids=IDS)
 def test_a_missing_return_is_named(_, check, reference, mistakes, capsys):
+    if _ in IN_PLACE:
+        pytest.skip("the step works in place: returning None is right")
     result = check(lambda *args: None)
     out = capsys.readouterr().out
     assert not result and "returned None (is a `return` missing?)" in out, out
@@ -421,5 +432,7 @@ def test_the_reference_on_float32_inputs_passes(
     _, check, reference, mistakes, capsys
 ):
     """A correct answer computed in float32 is judged at float32 precision."""
+    if _ in IN_PLACE:
+        pytest.skip("float32 copies of tensors updated in place are not the answer")
     result = check(lambda *args: reference(*_as_float32(args)))
     assert result, capsys.readouterr().out

@@ -13,6 +13,7 @@ _MODULE_OF = {
     "check_activation_derivative": "activations",
     "check_adam_step": "optimizers",
     "check_adamw_step": "optimizers",
+    "check_adam_optimizer": "optimizers",
     "check_attention": "attention",
     "check_multi_head_attention": "attention",
     "check_pre_norm_encoder_layer": "encoder",

@@ -246,7 +246,8 @@ def _check_params(params: Iterable[torch.Tensor]) -> list[torch.Tensor]:
 class Optimizer:
     """The common interface: ``step()`` applies ``rule`` to every parameter with a gradient.
 
-    Subclasses set ``rule`` and validate their hyper-parameters into ``self.hyper``.
+    Subclasses set ``rule`` and validate their hyper-parameters into ``self.hyper``; an
+    instance's own ``rule`` attribute, if set, takes precedence.
     """
 
     rule: Callable[..., Any]
@@ -266,7 +267,7 @@ class Optimizer:
         """Update every parameter that has a gradient, in place."""
         for i, p in enumerate(self.params):
             if p.grad is not None:
-                new_p, self.state[i] = type(self).rule(
+                new_p, self.state[i] = self.rule(
                     p, p.grad, self.state[i], **self.hyper
                 )
                 p.copy_(new_p)

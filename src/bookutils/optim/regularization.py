@@ -70,6 +70,15 @@ def soft_threshold(w: Any, threshold: float) -> Any:
     )
 
 
+def _check_dropout(x: object, p: object) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch tensor, got {type(x).__name__}")
+    if isinstance(p, bool) or not isinstance(p, Real):
+        raise TypeError(f"p must be a real number, got {type(p).__name__}")
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
+
+
 def dropout(
     x: torch.Tensor,
     p: float,
@@ -81,18 +90,28 @@ def dropout(
     In evaluation mode (``training=False``) or with ``p = 0`` it returns ``x`` itself, so
     the expected output equals the input in both modes.
     """
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a torch tensor, got {type(x).__name__}")
-    if isinstance(p, bool) or not isinstance(p, Real):
-        raise TypeError(f"p must be a real number, got {type(p).__name__}")
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
+    _check_dropout(x, p)
     if not training or p == 0.0:
         return x
     if p == 1.0:
         return torch.zeros_like(x)
     keep = torch.rand(x.shape, generator=generator, device=x.device) >= p
     return x * keep.to(x.dtype) / (1.0 - p)
+
+
+def _check_clip(grads: object, max_norm: object, eps: object) -> None:
+    if isinstance(grads, (np.ndarray, torch.Tensor)) or not isinstance(
+        grads, Sequence
+    ):
+        raise TypeError("grads must be a list or tuple of arrays or tensors")
+    if not grads or not all(
+        isinstance(g, (np.ndarray, torch.Tensor)) for g in grads
+    ):
+        raise TypeError(
+            "grads must be a non-empty list of NumPy arrays or torch tensors"
+        )
+    _strength("max_norm", max_norm)
+    _strength("eps", eps)
 
 
 def clip_grad_norm(
@@ -104,21 +123,28 @@ def clip_grad_norm(
     clipping. The factor is ``min(1, max_norm / (norm + eps))``, as in torch's
     ``clip_grad_norm_``; ``eps`` keeps it finite when every gradient is zero.
     """
-    if isinstance(grads, (np.ndarray, torch.Tensor)) or not isinstance(
-        grads, Sequence
-    ):
-        raise TypeError("grads must be a list or tuple of arrays or tensors")
-    if not grads or not all(
-        isinstance(g, (np.ndarray, torch.Tensor)) for g in grads
-    ):
-        raise TypeError(
-            "grads must be a non-empty list of NumPy arrays or torch tensors"
-        )
-    max_norm = _strength("max_norm", max_norm)
-    eps = _strength("eps", eps)
+    _check_clip(grads, max_norm, eps)
     total = math.sqrt(sum(float((g * g).sum()) for g in grads))
     scale = min(1.0, max_norm / (total + eps))
     return [g * scale for g in grads], total
+
+
+def _check_accumulate(
+    model: object, micro_batches: Iterable[tuple[torch.Tensor, torch.Tensor]]
+) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """The micro-batches as a list, after checking the model and that there are examples."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}"
+        )
+    batches = list(micro_batches)
+    if not batches:
+        raise ValueError(
+            "micro_batches is empty: give at least one (inputs, targets) pair"
+        )
+    if sum(len(x) for x, _ in batches) == 0:
+        raise ValueError("the micro-batches hold no examples")
+    return batches
 
 
 def accumulate_gradients(
@@ -133,18 +159,8 @@ def accumulate_gradients(
     gradients equal those of one batch holding every example. Returns that batch's mean
     loss; call ``optimizer.step()`` afterwards.
     """
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(
-            f"model must be a torch.nn.Module, got {type(model).__name__}"
-        )
-    batches = list(micro_batches)
-    if not batches:
-        raise ValueError(
-            "micro_batches is empty: give at least one (inputs, targets) pair"
-        )
-    total = sum(len(x) for x, _ in batches)
-    if total == 0:
-        raise ValueError("the micro-batches hold no examples")
+    batches = _check_accumulate(model, micro_batches)
+    total = sum(len(x) for x, _ in batches)  # examples in the whole batch
     model.zero_grad(set_to_none=True)
     mean_loss = 0.0
     for x, y in batches:

@@ -54,6 +54,15 @@ def exponential_lr(step: int, base_lr: float, gamma: float) -> float:
     return base_lr * gamma**step
 
 
+def _check_warmup_cosine(
+    step, base_lr, warmup_steps, total_steps, min_lr, start_factor
+) -> None:
+    _int("step", step, 0)
+    _int("total_steps", total_steps, _int("warmup_steps", warmup_steps, 0) + 1)
+    _real("min_lr", min_lr, 0.0, _real("base_lr", base_lr, 0.0))
+    _real("start_factor", start_factor, 0.0, 1.0)
+
+
 def warmup_cosine_lr(
     step: int,
     base_lr: float,
@@ -70,24 +79,49 @@ def warmup_cosine_lr(
     ``start_factor > 0`` this equals torch's ``SequentialLR`` of ``LinearLR`` and
     ``CosineAnnealingLR(T_max=total_steps - warmup_steps)`` for steps up to ``total_steps``.
     """
-    step = _int("step", step, 0)
-    warmup_steps = _int("warmup_steps", warmup_steps, 0)
-    total_steps = _int("total_steps", total_steps, warmup_steps + 1)
-    base_lr = _real("base_lr", base_lr, 0.0)
-    min_lr = _real("min_lr", min_lr, 0.0, base_lr)
-    start_factor = _real("start_factor", start_factor, 0.0, 1.0)
+    _check_warmup_cosine(
+        step, base_lr, warmup_steps, total_steps, min_lr, start_factor
+    )
     if step < warmup_steps:
         return base_lr * (start_factor + (1.0 - start_factor) * step / warmup_steps)
-    progress = min(step - warmup_steps, total_steps - warmup_steps) / (
-        total_steps - warmup_steps
-    )
+    progress = min(1.0, (step - warmup_steps) / (total_steps - warmup_steps))
     return min_lr + (base_lr - min_lr) * (1.0 + math.cos(math.pi * progress)) / 2.0
 
 
 def _anneal(start: float, end: float, pct: float, strategy: str) -> float:
+    """From ``start`` at pct = 0 to ``end`` at pct = 1, by half a cosine or linearly."""
     if strategy == "cos":
         return end + (start - end) * (1.0 + math.cos(math.pi * pct)) / 2.0
     return start + (end - start) * pct
+
+
+def _check_one_cycle(
+    step,
+    max_lr,
+    total_steps,
+    pct_start,
+    div_factor,
+    final_div_factor,
+    anneal_strategy,
+) -> None:
+    total_steps = _int("total_steps", total_steps, 2)
+    if _int("step", step, 0) >= total_steps:
+        raise ValueError(
+            f"step must be below total_steps={total_steps}, got {step}"
+        )
+    _real("max_lr", max_lr, 0.0)
+    pct_start = _real("pct_start", pct_start, 0.0, 1.0)
+    _real("div_factor", div_factor, 0.0, open_low=True)
+    _real("final_div_factor", final_div_factor, 0.0, open_low=True)
+    if anneal_strategy not in ("cos", "linear"):
+        raise ValueError(
+            f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
+        )
+    if not 0.0 < pct_start * total_steps - 1.0 < total_steps - 1:
+        raise ValueError(
+            "pct_start * total_steps must lie strictly between 1 and"
+            f" total_steps, got {pct_start * total_steps}"
+        )
 
 
 def one_cycle_lr(
@@ -106,28 +140,16 @@ def one_cycle_lr(
     ``max_lr / (div_factor * final_div_factor)`` at step ``total_steps - 1``, both phases
     annealed by half a cosine (or linearly with ``anneal_strategy="linear"``).
     """
-    total_steps = _int("total_steps", total_steps, 2)
-    step = _int("step", step, 0)
-    if step >= total_steps:
-        raise ValueError(
-            f"step must be below total_steps={total_steps}, got {step}"
-        )
-    max_lr = _real("max_lr", max_lr, 0.0)
-    pct_start = _real("pct_start", pct_start, 0.0, 1.0)
-    div_factor = _real("div_factor", div_factor, 0.0, open_low=True)
-    final_div_factor = _real(
-        "final_div_factor", final_div_factor, 0.0, open_low=True
+    _check_one_cycle(
+        step,
+        max_lr,
+        total_steps,
+        pct_start,
+        div_factor,
+        final_div_factor,
+        anneal_strategy,
     )
-    if anneal_strategy not in ("cos", "linear"):
-        raise ValueError(
-            f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}"
-        )
     peak = pct_start * total_steps - 1.0  # the step where the rate is max_lr
-    if not 0.0 < peak < total_steps - 1:
-        raise ValueError(
-            "pct_start * total_steps must lie strictly between 1 and"
-            f" total_steps, got {pct_start * total_steps}"
-        )
     initial_lr = max_lr / div_factor
     min_lr = initial_lr / final_div_factor
     if step <= peak:

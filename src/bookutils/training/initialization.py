@@ -18,16 +18,20 @@ SCHEMES = ("xavier", "he", "small")
 ACTIVATIONS = ("tanh", "relu")
 
 
-def init_std(scheme: str, n_in: int, n_out: int, *, small: float = 0.01) -> float:
-    """Standard deviation of a normal weight for ``scheme``: 'xavier', 'he' or 'small'.
-
-    xavier: sqrt(2 / (n_in + n_out)); he: sqrt(2 / n_in); small: the constant ``small``.
-    """
+def _check_init(scheme: object, n_in: object, n_out: object) -> None:
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
     for name, n in (("n_in", n_in), ("n_out", n_out)):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"{name} must be a positive integer, got {n!r}")
+
+
+def init_std(scheme: str, n_in: int, n_out: int, *, small: float = 0.01) -> float:
+    """Standard deviation of a normal weight for ``scheme``: 'xavier', 'he' or 'small'.
+
+    xavier: sqrt(2 / (n_in + n_out)); he: sqrt(2 / n_in); small: the constant ``small``.
+    """
+    _check_init(scheme, n_in, n_out)
     if scheme == "xavier":
         return math.sqrt(2.0 / (n_in + n_out))
     if scheme == "he":
@@ -65,6 +69,21 @@ class LayerStats:
     )  # RMS of dL/dz at each layer's pre-activation, 1..depth
 
 
+def _check_layer_stats(depth: object, activation: object, gain: object) -> None:
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"activation must be one of {ACTIVATIONS}, got {activation!r}"
+        )
+    if (
+        isinstance(depth, bool)
+        or not isinstance(depth, (int, np.integer))
+        or depth < 1
+    ):
+        raise ValueError(f"depth must be a positive integer, got {depth!r}")
+    if not (isinstance(gain, (int, float)) and gain > 0):
+        raise ValueError(f"gain must be a positive number, got {gain!r}")
+
+
 def layer_stats(
     depth: int,
     width: int,
@@ -80,23 +99,13 @@ def layer_stats(
     The backward pass starts from a standard-normal gradient at the last layer's output
     and multiplies by Wᵀ and the activation's derivative, as back-propagation does.
     """
-    if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"activation must be one of {ACTIVATIONS}, got {activation!r}"
-        )
-    if (
-        isinstance(depth, bool)
-        or not isinstance(depth, (int, np.integer))
-        or depth < 1
-    ):
-        raise ValueError(f"depth must be a positive integer, got {depth!r}")
-    if not (isinstance(gain, (int, float)) and gain > 0):
-        raise ValueError(f"gain must be a positive number, got {gain!r}")
+    _check_layer_stats(depth, activation, gain)
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n_samples, width))
     weights, pre, act_rms = [], [], []
     for _ in range(depth):
-        W = init_weight(scheme, width, width, rng, gain=gain)  # (out, in)
+        std = gain * init_std(scheme, width, width)
+        W = rng.normal(0.0, std, size=(width, width))  # (out, in)
         z = x @ W.T  # (n, width)
         x = np.tanh(z) if activation == "tanh" else np.maximum(z, 0.0)
         weights.append(W)

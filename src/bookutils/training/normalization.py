@@ -30,6 +30,21 @@ class BatchNormState:
         return cls(np.ones(d), np.zeros(d), np.zeros(d), np.ones(d))
 
 
+def _check_batch(x: object, state: BatchNormState, training: bool) -> np.ndarray:
+    """``x`` as a float array of shape (n, d), with n >= 2 in training mode."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] != len(state.gamma):
+        raise ValueError(
+            f"x must have shape (n, {len(state.gamma)}), got {x.shape}"
+        )
+    if training and len(x) < 2:
+        raise ValueError(
+            "training mode needs a batch of at least 2 examples"
+            " (the variance of one example is 0)"
+        )
+    return x
+
+
 def batchnorm_forward(
     x: np.ndarray,
     state: BatchNormState,
@@ -42,18 +57,9 @@ def batchnorm_forward(
 
     The cache (x_hat, inv_std, gamma) is what :func:`batchnorm_backward` needs.
     """
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 2 or x.shape[1] != len(state.gamma):
-        raise ValueError(
-            f"x must have shape (n, {len(state.gamma)}), got {x.shape}"
-        )
+    x = _check_batch(x, state, training)
     if training:
         n = len(x)
-        if n < 2:
-            raise ValueError(
-                "training mode needs a batch of at least 2 examples"
-                " (the variance of one example is 0)"
-            )
         mu = x.mean(axis=0)  # (d,) batch mean
         var = x.var(axis=0)  # (d,) biased: divides by n
         state.running_mean[:] = (1 - momentum) * state.running_mean + momentum * mu
