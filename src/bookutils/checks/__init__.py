@@ -14,6 +14,7 @@ _MODULE_OF = {
     "check_adam_step": "optimizers",
     "check_adamw_step": "optimizers",
     "check_attention": "attention",
+    "check_autograd_engine": "autograd",
     "check_clip_grad_norm": "training",
     "check_gradient_average": "parallel",
     "check_layer_norm_backward": "attention",
