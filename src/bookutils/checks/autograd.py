@@ -185,6 +185,8 @@ def _call_op(fn, name: str, *args: Node):
             f"{name} returned its input node; it must return a new node whose parents"
             " are the inputs."
         )
+    if out is None:
+        raise _EngineProblem(f"{name} returned None (is a `return` missing?)")
     missing = [
         a for a in ("data", "grad", "parents", "local_grads") if not hasattr(out, a)
     ]
@@ -577,10 +579,18 @@ def check_autograd_engine(add, mul, tanh, exp, backward) -> CheckResult:
                     ],
                 )
             )
+    return _check_engine(
+        lambda tree, inputs, twice: _run(engine, tree, inputs, twice)
+    )
+
+
+def _check_engine(fn) -> CheckResult:
+    """The check proper, on one function ``fn(tree, inputs, twice)`` that runs an engine
+    (the contract of every self-check runs it on such functions)."""
     with contextlib.redirect_stdout(io.StringIO()):
         result = run_check(
             "check_autograd_engine",
-            lambda tree, inputs, twice: _run(engine, tree, inputs, twice),
+            fn,
             _torch_reference,
             ENGINE_CASES + ENGINE_GENERATED,
             ENGINE_MISTAKES,
