@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,3 +104,17 @@ def test_check_every_activation_has_mistakes():
 def test_check_rejects_unknown_name():
     with pytest.raises(ValueError, match="name must be one of"):
         check_activation_derivative("step", lambda z: z)
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+CHAPTER_2_1 = (
+    Path(__file__).parents[1] / "notebooks/02_concepts/2_1_neural_networks.ipynb"
+)
+
+
+def test_chapter_2_1_shows_the_lesson_code():
+    from bookutils.foundations import activations
+
+    assert_notebook_shows(CHAPTER_2_1, activations, {"get_activation"})

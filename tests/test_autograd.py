@@ -4,6 +4,8 @@ drawing and its self-checks. Values and gradients are compared with torch.autogr
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,6 +20,7 @@ from bookutils.checks.autograd import (
     mul_backward_reference,
     tanh_backward_reference,
 )
+from bookutils.foundations import autograd
 from bookutils.foundations.autograd import Value, topological_order
 from bookutils.foundations.expressions import (
     evaluate,
@@ -25,6 +28,13 @@ from bookutils.foundations.expressions import (
     random_expression,
 )
 from bookutils.viz.graph import draw_graph, graph_layout
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks/02_concepts/2_2_backprop_idea.ipynb"
+)
 
 F64 = torch.float64
 # Both engines do the same float64 operations in nearly the same order; what remains is
@@ -354,3 +364,21 @@ def test_checks_pass_correct_rules(capsys):
 def test_cases_are_described():
     for case in (*MUL_CASES, *TANH_CASES):
         assert case.description
+
+
+def test_chapter_2_2_shows_the_lesson_code():
+    assert_notebook_shows(NOTEBOOK, autograd, {"Value", "topological_order"})
+
+
+def test_graph_drawing_accepts_a_copy_of_the_class():
+    """The notebook defines its own Value (the lesson code); the drawing must take it."""
+
+    class Copy:
+        def __init__(self, data, parents=(), local_grads=()):
+            self.data, self.grad, self.label, self.op = data, 0.0, "", ""
+            self.parents, self.local_grads = parents, local_grads
+
+    a = Copy(1.0)
+    root = Copy(2.0, (a, a), (1.0, 1.0))
+    assert topological_order(root) == [a, root]
+    assert set(graph_layout(root)) == {a, root}

@@ -1,6 +1,8 @@
 """Tests for bookutils.parallel.distributed: the launcher, and DDP against one-process training."""
 
 import socket
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -105,3 +107,18 @@ def test_reference_pieces():
         d.make_regression(0)
     with pytest.raises(ValueError, match="'sgd' or 'adam'"):
         d.train_single("lbfgs", steps=1)
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+CHAPTER_2_3 = (
+    Path(__file__).parents[1]
+    / "notebooks/02_concepts/2_3_large_model_training.ipynb"
+)
+
+
+def test_chapter_2_3_shows_the_lesson_code():
+    from bookutils.parallel import distributed
+
+    assert_notebook_shows(CHAPTER_2_3, distributed, {"ddp_job"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,17 @@ def test_era_rejects_bad_fields():
         Era("x", 2000, 1990)
     with pytest.raises(ValueError, match="year must lie"):
         Era("x", 1700, 1990)
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+CHAPTER_1_1 = (
+    Path(__file__).parents[1] / "notebooks/01_background/1_1_ai_history.ipynb"
+)
+
+
+def test_chapter_1_1_shows_the_lesson_code():
+    from bookutils.data import history
+
+    assert_notebook_shows(CHAPTER_1_1, history, {"Milestone"})

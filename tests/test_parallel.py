@@ -1,5 +1,8 @@
 """Tests for bookutils.parallel.simulated and its self-checks: every helper against plain torch."""
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -198,3 +201,22 @@ def test_checks_pass_correct_implementations(capsys):
     assert check_gradient_average(_good_average)
     assert check_row_split(row_parallel_linear)
     assert "✓" in capsys.readouterr().out
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+CHAPTER_2_3 = (
+    Path(__file__).parents[1]
+    / "notebooks/02_concepts/2_3_large_model_training.ipynb"
+)
+
+
+def test_chapter_2_3_shows_the_lesson_code():
+    from bookutils.parallel import simulated
+
+    assert_notebook_shows(
+        CHAPTER_2_3,
+        simulated,
+        {"average_gradients", "ring_allreduce", "row_parallel_linear"},
+    )

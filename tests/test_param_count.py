@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -152,3 +155,17 @@ def test_check_param_count_passes_the_reference(capsys):
 
     assert check_param_count(mine)
     assert "✓" in capsys.readouterr().out
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+CHAPTER_1_3 = (
+    Path(__file__).parents[1] / "notebooks/01_background/1_3_large_models.ipynb"
+)
+
+
+def test_chapter_1_3_shows_the_lesson_code():
+    from bookutils.sizing import param_count
+
+    assert_notebook_shows(CHAPTER_1_3, param_count, {"linear_params", "mlp_params"})

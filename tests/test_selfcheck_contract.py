@@ -235,6 +235,8 @@ CONTRACT = [
     ("top_p", smp.check_top_p, smp._top_p_reference, smp.TOP_P_MISTAKES),
     ("kv_update", smp.check_kv_update, kv_update, smp.KV_MISTAKES),
     ("rope", llc.check_rope, llc._reference, llc.MISTAKES),
+    # check_autograd_engine takes five functions; its core takes one that runs an engine
+    ("autograd_engine", ag._check_engine, ag._engine_with(), ag.ENGINE_MISTAKES),
 ] + [
     (
         f"activation_derivative[{name}]",
@@ -297,6 +299,9 @@ def test_a_non_function_is_explained(_, check, reference, mistakes, capsys):
 
 def test_every_check_is_in_the_contract():
     listed = {getattr(row[1], "func", row[1]) for row in CONTRACT}
+    listed.add(
+        ag.check_autograd_engine
+    )  # through its core, ag._check_engine, above
     for info in pkgutil.iter_modules(checks_pkg.__path__, "bookutils.checks."):
         module = importlib.import_module(info.name)
         for name, fn in inspect.getmembers(module, inspect.isfunction):

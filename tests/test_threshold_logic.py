@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -178,3 +180,17 @@ def test_bad_inputs(call, error, match):
 def test_check_threshold_unit_passes_the_reference(capsys):
     assert check_threshold_unit(lambda x, w, t: (x @ w >= t).astype(int))
     assert "✓" in capsys.readouterr().out
+
+
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+CHAPTER_1_1 = (
+    Path(__file__).parents[1] / "notebooks/01_background/1_1_ai_history.ipynb"
+)
+
+
+def test_chapter_1_1_shows_the_lesson_code():
+    from bookutils.foundations import threshold_logic
+
+    assert_notebook_shows(CHAPTER_1_1, threshold_logic, {"threshold_unit"})

@@ -17,6 +17,7 @@ _MODULE_OF = {
     "check_attention": "attention",
     "check_multi_head_attention": "attention",
     "check_pre_norm_encoder_layer": "encoder",
+    "check_autograd_engine": "autograd",
     "check_clip_grad_norm": "training",
     "check_gradient_average": "parallel",
     "check_layer_norm_backward": "attention",

@@ -34,6 +34,17 @@ def _check_key(key: str, what: str) -> None:
         )
 
 
+def _check_milestone(m: Milestone) -> None:
+    _check_year(m.year, m.event)
+    _check_key(m.key, m.event)
+    if m.thread not in THREADS:
+        raise ValueError(
+            f"{m.event}: thread must be one of {THREADS}, got {m.thread!r}"
+        )
+    if not m.event or not m.people:
+        raise ValueError("a milestone needs a non-empty event and people")
+
+
 @dataclass(frozen=True)
 class Milestone:
     """An event in the history of AI, who made it, and the key of its primary source.
@@ -49,14 +60,7 @@ class Milestone:
     thread: str
 
     def __post_init__(self) -> None:
-        _check_year(self.year, self.event)
-        _check_key(self.key, self.event)
-        if self.thread not in THREADS:
-            raise ValueError(
-                f"{self.event}: thread must be one of {THREADS}, got {self.thread!r}"
-            )
-        if not self.event or not self.people:
-            raise ValueError("a milestone needs a non-empty event and people")
+        _check_milestone(self)  # year, thread and key well-formed
 
 
 @dataclass(frozen=True)

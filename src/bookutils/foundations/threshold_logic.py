@@ -36,16 +36,13 @@ def _binary(x: np.ndarray) -> np.ndarray:
     return x.astype(int)
 
 
-def threshold_unit(
+def _check_unit(
     x: np.ndarray,
     weights: Sequence[float],
     threshold: float,
-    inhibitory: Sequence[bool] | None = None,
-) -> np.ndarray:
-    """Output (0 or 1) of a McCulloch–Pitts unit for the input ``x`` or each row of ``x``.
-
-    Fires when no input marked in ``inhibitory`` is 1 and ``weights · x >= threshold``.
-    """
+    inhibitory: Sequence[bool] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The inputs as ints, the weights as floats and the inhibitory mask, all checked."""
     x = _binary(x)
     w = np.asarray(weights, dtype=float)
     if w.ndim != 1 or w.shape[0] != x.shape[-1]:
@@ -56,15 +53,26 @@ def threshold_unit(
         raise TypeError(
             f"threshold must be a number, got {type(threshold).__name__}"
         )
-    fires = x @ w >= threshold
-    if inhibitory is not None:
-        mask = np.asarray(inhibitory, dtype=bool)
-        if mask.shape != w.shape:
-            raise ValueError(
-                f"inhibitory must mark each of the {w.shape[0]} inputs,"
-                f" got shape {mask.shape}"
-            )
-        fires &= ~np.any(x[..., mask] == 1, axis=-1)
+    if inhibitory is None:
+        return x, w, None
+    mask = np.asarray(inhibitory, dtype=bool)
+    if mask.shape != w.shape:
+        raise ValueError(
+            f"inhibitory must mark each of the {w.shape[0]} inputs,"
+            f" got shape {mask.shape}"
+        )
+    return x, w, mask
+
+
+def threshold_unit(x, weights, threshold, inhibitory=None):
+    """Output (0 or 1) of a McCulloch–Pitts unit for the input ``x`` or each row of ``x``.
+
+    Fires when no input marked in ``inhibitory`` is 1 and ``weights · x >= threshold``.
+    """
+    x, w, inhibitory = _check_unit(x, weights, threshold, inhibitory)
+    fires = x @ w >= threshold  # the weighted sum reaches the threshold
+    if inhibitory is not None:  # ... and no inhibitory input is active
+        fires &= ~np.any(x[..., inhibitory] == 1, axis=-1)
     return fires.astype(int)
 
 

@@ -280,31 +280,38 @@ def train_single(
     return {k: v.detach().cpu() for k, v in model.state_dict().items()}
 
 
-def ddp_job(
-    rank: int,
-    world_size: int,
-    *,
-    steps: int = 20,
-    lr_sgd: float = 0.1,
-    lr_adam: float = 0.01,
-    n: int = 32,
-    seed: int = 0,
-) -> dict[str, Any]:
+def _check_split(n: int, world_size: int) -> None:
+    if n % world_size:
+        raise ValueError(f"n={n} must split evenly over {world_size} ranks")
+
+
+def _adam_state_numel(optimizer: torch.optim.Optimizer) -> int:
+    """How many Adam moment numbers (exp_avg, exp_avg_sq) ``optimizer`` holds."""
+    return sum(
+        t.numel()
+        for state in optimizer.state.values()
+        for k, t in state.items()
+        if k in ("exp_avg", "exp_avg_sq")
+    )
+
+
+def ddp_job(rank, world_size, *, steps=20, lr_sgd=0.1, lr_adam=0.01, n=32, seed=0):
     """Data-parallel training in one rank: DDP with SGD, with Adam, and with ZeRO-1 Adam.
 
     Every rank builds the same data and keeps its own contiguous slice of ``n / world_size``
     examples. Returns the final weights of each run and, for ZeRO-1, how many optimizer-state
     numbers this rank holds.
     """
-    if n % world_size:
-        raise ValueError(f"n={n} must split evenly over {world_size} ranks")
-    X, y = make_regression(n, seed=seed)
+    _check_split(n, world_size)
+    X, y = make_regression(n, seed=seed)  # the same data in every rank ...
     part = slice(rank * n // world_size, (rank + 1) * n // world_size)
-    X, y = X[part], y[part]
-    result: dict[str, Any] = {}
+    X, y = X[part], y[part]  # ... of which each keeps its own slice
+    result = {}
     for name, lr in (("sgd", lr_sgd), ("adam", lr_adam), ("zero1", lr_adam)):
-        model = DistributedDataParallel(make_mlp(seed=seed))
-        if name == "zero1":
+        model = DistributedDataParallel(
+            make_mlp(seed=seed)
+        )  # all-reduces gradients
+        if name == "zero1":  # Adam with its state split over the ranks
             opt = ZeroRedundancyOptimizer(
                 model.parameters(), torch.optim.Adam, lr=lr
             )
@@ -315,13 +322,7 @@ def ddp_job(
             k: v.detach().clone() for k, v in model.module.state_dict().items()
         }
         if name == "zero1":
-            local = opt.optim.state.values()
-            result["zero1_state_numel"] = sum(
-                t.numel()
-                for s in local
-                for k, t in s.items()
-                if k in ("exp_avg", "exp_avg_sq")
-            )
+            result["zero1_state_numel"] = _adam_state_numel(opt.optim)
     return result
 
 

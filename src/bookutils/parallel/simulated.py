@@ -83,14 +83,7 @@ def worker_gradients(
     return grads, sizes
 
 
-def average_gradients(
-    grads: Sequence[Sequence[torch.Tensor]], sizes: Sequence[int]
-) -> list[torch.Tensor]:
-    """Combine per-worker gradients of mean losses into the full batch's gradient.
-
-    Worker k averaged over ``sizes[k]`` examples, so its gradient is weighted by
-    ``sizes[k] / sum(sizes)``; with equal slices this is the plain mean that DDP computes.
-    """
+def _check_worker_sizes(grads: Sequence, sizes: Sequence[int]) -> None:
     if len(grads) == 0 or len(grads) != len(sizes):
         raise ValueError(
             f"need one size per worker: {len(grads)} gradients, {len(sizes)} sizes"
@@ -99,10 +92,20 @@ def average_gradients(
         raise ValueError(
             f"every worker needs a positive number of examples, got {sizes}"
         )
+
+
+def average_gradients(grads, sizes):
+    """Combine per-worker gradients of mean losses into the full batch's gradient.
+
+    Worker k averaged over ``sizes[k]`` examples, so its gradient is weighted by
+    ``sizes[k] / sum(sizes)``; with equal slices this is the plain mean that DDP computes.
+    ``grads[k]`` is worker k's list of gradients, one per parameter.
+    """
+    _check_worker_sizes(grads, sizes)
     n = sum(sizes)
     return [
-        sum(g[i] * (s / n) for g, s in zip(grads, sizes, strict=True))
-        for i in range(len(grads[0]))
+        sum(g_k[i] * (n_k / n) for g_k, n_k in zip(grads, sizes, strict=True))
+        for i in range(len(grads[0]))  # parameter i
     ]
 
 
@@ -135,9 +138,7 @@ def column_parallel_linear(
     return torch.cat(parts, dim=-1)
 
 
-def row_parallel_linear(
-    x: torch.Tensor, W: torch.Tensor, b: torch.Tensor | None, n_parts: int
-) -> torch.Tensor:
+def row_parallel_linear(x, W, b, n_parts):
     """``x W + b`` with W split by rows: each "device" sees some input features.
 
     Device k holds ``W[rows_k, :]`` and the matching slice of ``x``, and computes a partial
@@ -146,15 +147,10 @@ def row_parallel_linear(
     """
     _check_linear(x, W, b)
     _check_parts(n_parts, W.shape[0], "the input dimension of W")
-    partial = [
-        x_k @ W_k
-        for x_k, W_k in zip(
-            torch.chunk(x, n_parts, dim=-1),
-            torch.chunk(W, n_parts, dim=0),
-            strict=True,
-        )
-    ]
-    out = torch.stack(partial).sum(dim=0)
+    x_parts = torch.chunk(x, n_parts, dim=-1)  # (..., d_in / P) each
+    W_parts = torch.chunk(W, n_parts, dim=0)  # (d_in / P, d_out) each
+    partial = [x_k @ W_k for x_k, W_k in zip(x_parts, W_parts, strict=True)]
+    out = torch.stack(partial).sum(dim=0)  # the all-reduce: (..., d_out)
     return out + b if b is not None else out
 
 
@@ -199,7 +195,20 @@ class RingAllReduce:
     sent_per_worker: list[int]
 
 
-def ring_allreduce(vectors: Sequence[np.ndarray]) -> RingAllReduce:
+def _check_vectors(vectors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The workers' vectors as float arrays: at least one, all 1-D of one length."""
+    if len(vectors) == 0:
+        raise ValueError("need at least one worker's vector")
+    arrays = [np.asarray(v, dtype=float) for v in vectors]
+    if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
+        raise ValueError(
+            "every worker must hold a 1-D vector of the same length,"
+            f" got shapes {[a.shape for a in arrays]}"
+        )
+    return arrays
+
+
+def ring_allreduce(vectors):
     """Sum P workers' vectors with the ring algorithm, simulated step by step.
 
     Each vector is cut into P chunks. In P - 1 *reduce-scatter* steps every worker passes one
@@ -209,14 +218,7 @@ def ring_allreduce(vectors: Sequence[np.ndarray]) -> RingAllReduce:
     2(P - 1), and how many numbers each worker sent: 2(P - 1)/P of the vector's length
     when P divides it.
     """
-    if len(vectors) == 0:
-        raise ValueError("need at least one worker's vector")
-    arrays = [np.asarray(v, dtype=float) for v in vectors]
-    if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
-        raise ValueError(
-            "every worker must hold a 1-D vector of the same length,"
-            f" got shapes {[a.shape for a in arrays]}"
-        )
+    arrays = _check_vectors(vectors)
     n = len(arrays)
     chunks = [np.array_split(a.copy(), n) for a in arrays]  # chunks[worker][chunk]
     steps, sent = 0, [0] * n
@@ -231,9 +233,9 @@ def ring_allreduce(vectors: Sequence[np.ndarray]) -> RingAllReduce:
             for k, c, data in messages:  # all sends of a step happen at once
                 right = (k + 1) % n
                 if phase == "reduce-scatter":
-                    chunks[right][c] = chunks[right][c] + data
+                    chunks[right][c] = chunks[right][c] + data  # add to its own
                 else:
-                    chunks[right][c] = data
+                    chunks[right][c] = data  # replace by the finished chunk
             for k, _, data in messages:
                 sent[k] += len(data)
             steps += 1

@@ -9,6 +9,7 @@ output projections, each with a bias), a two-layer feed-forward network, and two
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from .._validate import positive_int
@@ -19,26 +20,28 @@ def _positive(**sizes: Any) -> None:
         positive_int(name, value)
 
 
-def linear_params(d_in: int, d_out: int, bias: bool = True) -> int:
-    """Parameters of a linear layer: d_in·d_out weights, plus d_out biases if ``bias``."""
-    _positive(d_in=d_in, d_out=d_out)
-    return d_in * d_out + (d_out if bias else 0)
-
-
-def mlp_params(sizes: Sequence[int], bias: bool = True) -> int:
-    """Parameters of a multilayer perceptron with widths ``sizes`` = [d_0, d_1, …, d_{n_layers}].
-
-    The network has n_layers = len(sizes) - 1 linear layers; activations have no parameters.
-    """
+def _check_sizes(sizes: Sequence[int]) -> list[int]:
     sizes = list(sizes)
     if len(sizes) < 2:
         raise ValueError(
             f"sizes needs an input and at least one layer width, got {sizes}"
         )
-    return sum(
-        linear_params(a, b, bias)
-        for a, b in zip(sizes[:-1], sizes[1:], strict=True)
-    )
+    return sizes
+
+
+def linear_params(d_in, d_out, bias=True):
+    """Parameters of a linear layer: d_in·d_out weights, plus d_out biases if ``bias``."""
+    _positive(d_in=d_in, d_out=d_out)
+    return d_in * d_out + (d_out if bias else 0)
+
+
+def mlp_params(sizes, bias=True):
+    """Parameters of a multilayer perceptron with widths ``sizes`` = [d_0, d_1, …, d_{n_layers}].
+
+    The network has n_layers = len(sizes) - 1 linear layers; activations have no parameters.
+    """
+    sizes = _check_sizes(sizes)
+    return sum(linear_params(d_in, d_out, bias) for d_in, d_out in pairwise(sizes))
 
 
 def attention_params(d_model: int) -> int:

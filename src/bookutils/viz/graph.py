@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from matplotlib.axes import Axes
 
-from ..foundations.autograd import Value, topological_order
+from ..foundations.autograd import Value, _check_node, topological_order
 from .plotting import PALETTE
 
 __all__ = ["graph_layout", "draw_graph"]
@@ -17,8 +17,9 @@ __all__ = ["graph_layout", "draw_graph"]
 
 def graph_layout(root: Value) -> dict[Value, tuple[float, float]]:
     """Positions (column, row) for every node of ``root``'s graph, inputs in column 0."""
-    if not isinstance(root, Value):
-        raise TypeError(f"graph_layout needs a Value, got {type(root).__name__}")
+    _check_node(
+        root, "graph_layout"
+    )  # a Value, or a notebook's own copy of the class
     order = topological_order(root)
     column: dict[Value, int] = {}
     for node in order:  # parents come first in this order
