@@ -41,6 +41,7 @@ from bookutils.checks import optimizers as opt
 from bookutils.checks import parallel as par
 from bookutils.checks import param_count as pc
 from bookutils.checks import perceptron as per
+from bookutils.checks import preference as pref
 from bookutils.checks import pretrained as ptc
 from bookutils.checks import privacy as prv
 from bookutils.checks import sampling as smp
@@ -180,6 +181,7 @@ CONTRACT = [
     ("top_p", smp.check_top_p, smp._top_p_reference, smp.TOP_P_MISTAKES),
     ("kv_update", smp.check_kv_update, kv_update, smp.KV_MISTAKES),
     ("rope", llc.check_rope, llc._reference, llc.MISTAKES),
+    ("dpo_loss", pref.check_dpo_loss, pref._reference, pref.MISTAKES),
 ] + [
     (
         f"activation_derivative[{name}]",
