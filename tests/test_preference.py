@@ -139,10 +139,6 @@ UNHINTED = {
         lambda pc, pr, rc, rr, beta: right(pr, pc, rc, rr, beta),
         "wrong answer on the case",
     ),
-    "no reduction (per-pair losses)": (
-        lambda pc, pr, rc, rr, beta: -F.logsigmoid(beta * ((pc - rc) - (pr - rr))),
-        "expected shape ()",
-    ),
     "log-sigmoid of the mean margin (reduced on the wrong side)": (
         lambda pc, pr, rc, rr, beta: -F.logsigmoid(
             beta * ((pc - rc) - (pr - rr)).mean()

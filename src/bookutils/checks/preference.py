@@ -77,6 +77,10 @@ MISTAKES = (
         " grow with the number of pairs.",
     ),
     Mistake(
+        lambda pc, pr, rc, rr, beta: -F.logsigmoid(beta * ((pc - rc) - (pr - rr))),
+        "return one number, the mean of the per-pair losses, not one loss per pair.",
+    ),
+    Mistake(
         lambda pc, pr, rc, rr, beta: -torch.log(
             torch.sigmoid(beta * ((pc - rc) - (pr - rr)))
         ).mean(),
