@@ -41,6 +41,7 @@ from bookutils.checks import optimizers as opt
 from bookutils.checks import parallel as par
 from bookutils.checks import param_count as pc
 from bookutils.checks import perceptron as per
+from bookutils.checks import preference as pref
 from bookutils.checks import pretrained as ptc
 from bookutils.checks import privacy as prv
 from bookutils.checks import sampling as smp
@@ -237,6 +238,7 @@ CONTRACT = [
     ("rope", llc.check_rope, llc._reference, llc.MISTAKES),
     # check_autograd_engine takes five functions; its core takes one that runs an engine
     ("autograd_engine", ag._check_engine, ag._engine_with(), ag.ENGINE_MISTAKES),
+    ("dpo_loss", pref.check_dpo_loss, pref._reference, pref.MISTAKES),
 ] + [
     (
         f"activation_derivative[{name}]",

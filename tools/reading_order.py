@@ -45,7 +45,8 @@ READING_ORDER: tuple[str, ...] = (
     "5.3",
     "5.4",
     "5.5",
-    "5.6",  # fine-tuning, then tokens, sampling, a real LLM
+    "5.6",
+    "5.7",  # fine-tuning, then tokens, sampling, a real LLM, tuning it
     "6.1",
     "6.2",
     "6.3",

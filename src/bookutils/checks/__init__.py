@@ -57,6 +57,7 @@ _MODULE_OF = {
     "check_top_p": "sampling",
     "check_kv_update": "sampling",
     "check_rope": "llama",
+    "check_dpo_loss": "preference",
 }
 __all__ = sorted(_MODULE_OF)
 

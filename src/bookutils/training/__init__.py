@@ -1,4 +1,4 @@
-"""Training techniques (chapters 3.3, 8, 9): watching, saving memory, pre-training.
+"""Training techniques (chapters 3.3, 5.7, 8, 9): watching, saving memory, pre-training.
 
 =======================  ===========================================================
 module                   what it holds (chapters)
@@ -14,5 +14,6 @@ module                   what it holds (chapters)
 ``interpretability``     gradient saliency (8.2)
 ``initialization``       Xavier/He rules, per-layer activation and gradient statistics (3.4)
 ``normalization``        batch normalisation forward (train/eval) and backward (3.4)
+``preference``           the DPO loss and the KL drift from a reference model (5.7)
 =======================  ===========================================================
 """
