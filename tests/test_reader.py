@@ -17,7 +17,8 @@ import reader  # noqa: E402
 # "Exercise 4", "Exercises 1 and 2", "exercise 12", "Figure 3", "equation (4.2)": a number
 # the reader cannot trust. A source's own numbering ("the paper's Table 2") is fine.
 TYPED_NUMBER = re.compile(
-    r"(?<!paper's )\b(?:[Ee]xercises?|[Ff]ig(?:ure)?s?\.?|[Ee]quations?|[Tt]ables?)\s+\(?\d"
+    r"(?<!paper's )\b(?:(?:[Ee]xercises?|[Ff]ig(?:ure)?s?\.?|[Tt]ables?)\s+\d"
+    r"|[Ee]quations?\s+\(?\d)"
 )
 # "exercise {ref}`ex-...`" reads "exercise Exercise 4.1.5": the reference says it already.
 DOUBLED = re.compile(r"\b[Ee]xercises?\s+\{(?:ref|numref)\}`")
@@ -69,6 +70,7 @@ def test_the_rule_catches_what_it_should():
     ):
         assert not TYPED_NUMBER.search(text) and not DOUBLED.search(text), text
     assert not TYPED_NUMBER.search("The GPT-2 paper's Table 2 gave 117M")
+    assert not TYPED_NUMBER.search("the forward table (2U + 1 columns)")
 
 
 def test_chapter_of():
