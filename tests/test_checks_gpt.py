@@ -94,20 +94,22 @@ def never_returns(x, params, n_heads):
 
 
 # (bug, a phrase the feedback must contain)
+RIGHT_AT_0 = "position 0 is right and a later one is wrong"
+WRONG_AT_0 = "position 0 is already wrong"
 WRONG = [
-    ("transposed_W_o", "wrong answer"),
-    ("no_fc_bias", "wrong answer"),
-    ("ln_over_positions", "wrong answer"),
-    ("softmax_over_queries", "wrong answer"),
+    ("transposed_W_o", WRONG_AT_0),
+    ("no_fc_bias", WRONG_AT_0),
+    ("ln_over_positions", WRONG_AT_0),
+    ("softmax_over_queries", WRONG_AT_0),
     ("in_place", "changed its inputs in place"),
     ("as_list", "returned a list, not a tensor"),
     ("with_weights", "returned a tuple, not a tensor"),
-    ("k_q_swapped", "wrong answer"),
-    ("mask_the_past", "wrong answer"),
-    ("mask_after_softmax", "wrong answer"),
-    ("no_transpose_back", "wrong answer"),
-    ("residual_from_normed", "wrong answer"),
-    ("ln1_twice", "wrong answer"),
+    ("k_q_swapped", RIGHT_AT_0),
+    ("mask_the_past", WRONG_AT_0),
+    ("mask_after_softmax", WRONG_AT_0),
+    ("no_transpose_back", WRONG_AT_0),
+    ("residual_from_normed", WRONG_AT_0),
+    ("ln1_twice", WRONG_AT_0),
 ]
 
 
@@ -128,15 +130,15 @@ def test_a_block_that_never_returns_times_out(monkeypatch, capsys):
     assert "Traceback" not in out
 
 
-@pytest.mark.parametrize("right", ["plain", "float32", "numpy"])
+# float32 is not a bug to the book's checks: a float32 answer is judged at float32
+# precision (tests/test_selfcheck_contract.py), and a block computed in float32 and
+# returned as float64 is off by about 2e-7 of the output's scale, inside the float64
+# tolerance of 1e-6 (the round-off of a dozen float32 operations, not a wrong formula).
+@pytest.mark.parametrize(
+    "right", ["plain", "float32", "float32_then_double", "numpy"]
+)
 def test_right_blocks_pass(right, capsys):
-    fn = (
-        (lambda x, p, h: block(x, p, h))
-        if right == "plain"
-        else bugged(
-            right
-        )  # float32: judged at float32 precision, as in every check
-    )
+    fn = (lambda x, p, h: block(x, p, h)) if right == "plain" else bugged(right)
     assert check_gpt_block(fn), capsys.readouterr().out
 
 

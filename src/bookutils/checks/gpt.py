@@ -4,13 +4,23 @@ weights."""
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..selfcheck import Case, CheckResult, Mistake, make_rng, run_check
+from ..selfcheck import (
+    Case,
+    CheckResult,
+    Mistake,
+    call_with_time_limit,
+    make_rng,
+    mismatch,
+    run_check,
+    time_limit,
+)
 from ..transformer.gpt import Block, GPTConfig
 
 #: The block's tensors, in the order of ``Block.state_dict()`` (and of ``params``).
@@ -272,7 +282,7 @@ def check_gpt_block(fn) -> CheckResult:
                 f" of shape (B, T, C) = {tuple(x.shape)}"
             )
 
-    return run_check(
+    result = run_check(
         "check_gpt_block",
         learner,
         _reference,
@@ -280,3 +290,51 @@ def check_gpt_block(fn) -> CheckResult:
         MISTAKES,
         signature="(x, params, n_heads)",
     )
+    wrong = result.messages[0].startswith("✗ check_gpt_block: wrong answer")
+    if wrong and not any("Hint:" in m for m in result.messages):
+        where = _where_it_goes_wrong(learner)
+        if where:
+            print(where)
+            result.messages.append(where)
+    return result
+
+
+def _where_it_goes_wrong(fn) -> str | None:
+    """For an answer no typical mistake explains: is position 0 already wrong?
+
+    Position 0 attends only to itself (its attention weight is 1), so its output does not
+    depend on the scores or the mask; a wrong position 0 points at what each position
+    computes on its own, a right one at what mixes positions.
+    """
+    x, params, n_heads = CASES[0].args
+    try:
+        got = call_with_time_limit(
+            fn, copy.deepcopy((x, params, n_heads)), time_limit()
+        )
+        got = torch.as_tensor(
+            np.asarray(got.detach() if hasattr(got, "detach") else got)
+        )
+    except BaseException:  # noqa: BLE001 (the verdict is given; this is only a hint)
+        return None
+    expected = _reference(x, params, n_heads)
+    if got.shape != expected.shape:
+        return None
+    right = [
+        mismatch(expected[..., t, :], got[..., t, :]) is None
+        for t in range(x.shape[1])
+    ]
+    if right[0] and not all(right):
+        return (
+            "  Where: position 0 is right and a later one is wrong. Position 0 attends"
+            " only to itself, so look at what mixes positions: the scores, the causal"
+            " mask, the softmax and how the heads are split and merged."
+        )
+    if not right[0]:
+        return (
+            "  Where: position 0 is already wrong. Position 0 may attend only to itself,"
+            " with weight exactly 1: check the causal mask and the softmax's axis, then"
+            " what each position computes on its own: the layer norms, how the heads are"
+            " split and merged, the projections and their biases, the MLP and the"
+            " residual connections."
+        )
+    return None
