@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
 
 from bookutils.metrics import accuracy
 from bookutils.sizing.param_count import count_parameters, gpt_params
+from bookutils.transformer import gpt
 from bookutils.transformer.attention import scaled_dot_product_attention
 from bookutils.transformer.gpt import (
+    MLP,
     Block,
     CausalSelfAttention,
     CharGPT,
@@ -22,6 +27,12 @@ from bookutils.transformer.gpt import (
     train_lm,
 )
 
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks" / "05_practice" / "5_3_finetuning.ipynb"
+)
 CFG = GPTConfig(vocab_size=11, block_size=8, d_model=16, n_heads=4, n_layers=2)
 
 
@@ -150,3 +161,51 @@ def test_finetune_classifier_and_accuracy_on_a_separable_task():
         p.requires_grad_(False)
     with pytest.raises(ValueError, match="no trainable"):
         finetune_classifier(clf, X, y, epochs=1, lr=1e-3)
+
+
+def test_chapter_5_3_shows_the_lesson_code():
+    assert_notebook_shows(
+        NOTEBOOK,
+        gpt,
+        {
+            "CausalSelfAttention",
+            "MLP",
+            "Block",
+            "CharGPT",
+            "lm_batch",
+            "lm_loss",
+            "estimate_loss",
+            "train_lm",
+            "GPTClassifier",
+        },
+    )
+
+
+def test_mlp_is_linear_gelu_linear_and_estimate_loss_is_repeatable():
+    torch.manual_seed(6)
+    mlp = MLP(CFG)
+    x = torch.randn(2, 3, 16)
+    expected = mlp.proj(torch.nn.functional.gelu(mlp.fc(x)))
+    assert mlp.fc.out_features == 64 and torch.allclose(mlp(x), expected)
+    model = CharGPT(CFG)
+    data = torch.arange(40) % 11
+    first = gpt.estimate_loss(model, data, batches=2, batch_size=4, seed=3)
+    assert first == gpt.estimate_loss(model, data, batches=2, batch_size=4, seed=3)
+    gen = torch.Generator().manual_seed(3)
+    by_hand = sum(
+        lm_loss(model, *lm_batch(data, 8, 4, gen)).item() for _ in range(2)
+    )
+    assert abs(first - by_hand / 2) < 1e-12
+
+
+def test_classifier_takes_a_notebook_defined_backbone():
+    """The notebook defines its own CharGPT class: the classifier checks duck-typing."""
+
+    class Backbone(torch.nn.Module):
+        cfg = CFG
+
+        def features(self, idx):
+            return torch.ones(*idx.shape, CFG.d_model)
+
+    clf = GPTClassifier(Backbone(), 2)
+    assert clf(torch.zeros(3, 4, dtype=torch.long)).shape == (3, 2)

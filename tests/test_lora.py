@@ -3,12 +3,16 @@ adding adapters to a model and counting what trains; the self-check's own cases.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
 
 from bookutils.checks.lora import CASES, check_lora_forward
 from bookutils.sizing.param_count import count_parameters
+from bookutils.transformer import lora
 from bookutils.transformer.lora import (
     LoRALinear,
     add_lora,
@@ -17,6 +21,12 @@ from bookutils.transformer.lora import (
     merge_lora,
 )
 
+sys.path.insert(0, str(Path(__file__).parent))
+from lesson_code import assert_notebook_shows  # noqa: E402
+
+NOTEBOOK = (
+    Path(__file__).parents[1] / "notebooks" / "05_practice" / "5_3_finetuning.ipynb"
+)
 DT = torch.float64
 
 
@@ -134,3 +144,7 @@ def test_check_lora_forward_accepts_the_module_and_a_hand_written_version():
 
     assert check_lora_forward(by_hand)
     assert len(CASES) >= 3
+
+
+def test_chapter_5_3_shows_the_lesson_code():
+    assert_notebook_shows(NOTEBOOK, lora, {"LoRALinear", "add_lora", "merge_lora"})

@@ -30,6 +30,7 @@ from bookutils.checks import encoder as enc
 from bookutils.checks import faq
 from bookutils.checks import fashion as fas
 from bookutils.checks import frameworks as fwk
+from bookutils.checks import gpt as gptc
 from bookutils.checks import linear_attention as la
 from bookutils.checks import llama as llc
 from bookutils.checks import lora as lo
@@ -211,6 +212,7 @@ CONTRACT = [
     ),
     ("token_f1", met.check_token_f1, token_f1, met.F1_MISTAKES),
     ("lora_forward", lo.check_lora_forward, lo._reference, lo.MISTAKES),
+    ("gpt_block", gptc.check_gpt_block, gptc._reference, gptc.MISTAKES),
     ("linear_attention", la.check_linear_attention, la._reference, la.MISTAKES),
     (
         "two_layer_backward",

@@ -47,6 +47,7 @@ _MODULE_OF = {
     "check_ctc_alpha": "ctc",
     "check_token_f1": "metrics",
     "check_lora_forward": "lora",
+    "check_gpt_block": "gpt",
     "check_linear_attention": "linear_attention",
     "check_two_layer_backward": "faq",
     "check_gpt_params": "faq",

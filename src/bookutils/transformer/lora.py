@@ -42,6 +42,21 @@ def lora_forward(
     return out if bias is None else out + bias
 
 
+def _check_lora_args(base: object, r: object, alpha: object) -> None:
+    if not isinstance(base, nn.Linear):
+        raise TypeError(f"LoRALinear wraps an nn.Linear, got {type(base).__name__}")
+    if (
+        isinstance(r, bool)
+        or not isinstance(r, int)
+        or not 0 < r <= min(base.weight.shape)
+    ):
+        raise ValueError(
+            f"rank r must be an integer in [1, {min(base.weight.shape)}], got {r!r}"
+        )
+    if not alpha > 0:
+        raise ValueError(f"alpha must be positive, got {alpha!r}")
+
+
 class LoRALinear(nn.Module):
     """A frozen ``nn.Linear`` with a trainable rank-``r`` update ``(alpha / r) · B A``."""
 
@@ -54,43 +69,25 @@ class LoRALinear(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        if not isinstance(base, nn.Linear):
-            raise TypeError(
-                f"LoRALinear wraps an nn.Linear, got {type(base).__name__}"
-            )
-        if (
-            isinstance(r, bool)
-            or not isinstance(r, int)
-            or not 0 < r <= min(base.weight.shape)
-        ):
-            raise ValueError(
-                f"rank r must be an integer in [1, {min(base.weight.shape)}],"
-                f" got {r!r}"
-            )
-        if not alpha > 0:
-            raise ValueError(f"alpha must be positive, got {alpha!r}")
-        self.base, self.r, self.alpha = base, r, float(alpha)
-        for p in base.parameters():
-            p.requires_grad_(False)
+        _check_lora_args(base, r, alpha)
+        self.base, self.r, self.alpha = freeze(base), r, float(alpha)
         d_out, d_in = base.weight.shape
-        w = base.weight
-        A = torch.empty(r, d_in, dtype=w.dtype, device=w.device)
-        # Kaiming-uniform bound for a fan-in of d_in, drawn from an explicit generator
+        like = {"dtype": base.weight.dtype, "device": base.weight.device}
+        # A (the D of the text) starts random: Kaiming-uniform for a fan-in of d_in
         bound = 1 / math.sqrt(d_in)
+        A = torch.empty(r, d_in, **like)
         A.uniform_(-bound, bound, generator=generator)
-        self.A = nn.Parameter(A)
-        self.B = nn.Parameter(torch.zeros(d_out, r, dtype=w.dtype, device=w.device))
+        self.A = nn.Parameter(A)  # (r, d_in): down to r dimensions
+        self.B = nn.Parameter(torch.zeros(d_out, r, **like))  # (d_out, r): back up
+
+    def forward(self, x: Tensor) -> Tensor:
+        """The base layer's output plus the low-rank update: ``(..., d_out)``."""
+        return self.base(x) + (x @ self.A.T) @ self.B.T * self.scale
 
     @property
     def scale(self) -> float:
         """The factor ``alpha / r`` in front of ``B A``."""
         return self.alpha / self.r
-
-    def forward(self, x: Tensor) -> Tensor:
-        """The base layer's output plus the low-rank update."""
-        return lora_forward(
-            x, self.base.weight, self.base.bias, self.A, self.B, self.alpha
-        )
 
     def delta_weight(self) -> Tensor:
         """The update ``(alpha / r) · B A``, shaped like the base weight ``(d_out, d_in)``."""
@@ -100,15 +97,9 @@ class LoRALinear(nn.Module):
     def merge(self) -> nn.Linear:
         """A new ``nn.Linear`` with weight ``W + (alpha / r) · B A`` and the same bias."""
         d_out, d_in = self.base.weight.shape
-        w = self.base.weight
-        merged = nn.Linear(
-            d_in,
-            d_out,
-            bias=self.base.bias is not None,
-            dtype=w.dtype,
-            device=w.device,
-        )
-        merged.weight.copy_(w + self.delta_weight())
+        like = {"dtype": self.base.weight.dtype, "device": self.base.weight.device}
+        merged = nn.Linear(d_in, d_out, bias=self.base.bias is not None, **like)
+        merged.weight.copy_(self.base.weight + self.delta_weight())
         if self.base.bias is not None:
             merged.bias.copy_(self.base.bias)
         return merged
