@@ -1,8 +1,9 @@
 """What a reader of the HTML book meets besides the chapters' own text.
 
-- Exercises, figures, tables and display equations are numbered per chapter: "Exercise
-  4.1.5" (chapter 4.1, fifth exercise), "Figure 4.1.2", "(4.1.3)", the way the prose and
-  readers count them, instead of Sphinx's running numbers across the book. Prose refers
+- Exercises, figures, tables, display equations and theorems are numbered per chapter:
+  "Exercise 4.1.5" (chapter 4.1, fifth exercise), "Figure 4.1.2", "(4.1.3)", "Theorem
+  4.1.1", the way the prose and readers count them, instead of Sphinx's running numbers
+  across the book. Prose refers
   to them by label (``{ref}`ex-4-1-xor```, ``{numref}`fig-4-1-geometry```,
   ``{eq}`eq-4-1-1```), so the number it shows is the one the target carries
   (tests/test_reader.py fails on a typed exercise number).
@@ -71,12 +72,11 @@ def number_per_chapter(
     return changed
 
 
-NUMBERED_KINDS = ("exercise", "figure", "displaymath", "table")
-
-
 def _renumber(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Every numbered kind (exercises, figures, equations, tables, theorems...) per chapter."""
+    kinds = {kind for numbers in env.toc_fignumbers.values() for kind in numbers}
     changed = set()
-    for kind in NUMBERED_KINDS:
+    for kind in sorted(kinds):
         changed.update(number_per_chapter(env.toc_fignumbers, kind))
     return sorted(changed)
 
