@@ -9,11 +9,11 @@ slider) and 4.1's playground (step, play then pause, the noise slider), and chec
 the picture (the PNG bytes, hashed) and the numbers shown (readouts, the status line)
 change, and that still no cell shows an error.
 
-Run-all is issued only once the notebook's kernel is connected and idle: issued earlier (the
-toolbar's execution indicator already reads "idle" before a kernel exists), JupyterLab
+Run-all is issued only once the notebook's kernel is connected and idle: issued earlier
+(the toolbar's execution indicator already reads "idle" before a kernel exists), JupyterLab
 opens a "Select Kernel" dialog and no cell runs while it waits on it, which is why an
-earlier version of this test timed out (400 s) in 2.1. A dialog that appears now fails the test at once, with a
-screenshot in _build/browser.
+earlier version of this test timed out (400 s) in 2.1. A dialog that appears now fails the
+test at once, with a screenshot in _build/browser.
 """
 
 from __future__ import annotations

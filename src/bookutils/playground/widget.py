@@ -4,8 +4,9 @@ How to use: ``pg = bookutils.playground.widget.playground()`` in a notebook cell
 pass a string such as ``"pg1:data=xor&hidden=4"`` to start from an exact setting. Any
 control change rebuilds the data and the network (epoch 0), but a control that reports the
 value it already holds (Jupyter's sliders do when they render) keeps the trained network;
-**step** trains one epoch, **play** keeps training, **reset** starts again. The *setting* box always shows the string
-of the current state: copy it to share or hand out exactly this state, or paste one in.
+**step** trains one epoch, **play** keeps training, **reset** starts again. The *setting*
+box always shows the string of the current state: copy it to share or hand out exactly this
+state, or paste one in.
 
 Jupyter and Colab both run it with nothing to install, since it uses only ipywidgets' core
 widgets (no custom widget manager). In the HTML book there is no kernel: the widget shows
