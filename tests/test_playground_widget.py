@@ -232,3 +232,25 @@ def test_playground_displays_and_returns_the_widget(capsys):
     assert (
         "VBox" in capsys.readouterr().out
     )  # display() outside a notebook prints repr
+
+
+def test_the_browsers_echo_of_a_control_keeps_the_trained_model():
+    # Jupyter's sliders send their value back when they render; a float slider may send
+    # 0.9000000000000001 for 0.9. That must not throw away the epochs the setting trained.
+    pg = Playground("pg1:data=xor&hidden=&epochs=5")
+    model = pg.model
+    pg.controls["beta"].value = 0.9000000000000001
+    pg.controls["noise"].value = 0.15000000000000002
+    assert pg.model is model and pg.model.epoch == 5, pg.status.value
+    assert pg.setting.value == "pg1:data=xor&hidden=&epochs=5"
+    pg.controls["noise"].value = 0.2  # a real change still starts again
+    assert pg.model.epoch == 0 and pg.config.noise == 0.2
+
+
+def test_the_learning_rate_slider_holds_the_exact_rate():
+    pg = Playground("pg1:lr=0.03")
+    assert pg.controls["lr"].value == 0.03 and pg.config.lr == 0.03
+    assert "0.03" in pg.controls["lr"].options[pg.controls["lr"].index][0]
+    pg.setting.value = "pg1:lr=0.0005&epochs=1"  # a rate between the slider's stops
+    assert pg.controls["lr"].value == 0.0005 and pg.config.lr == 0.0005
+    assert pg.model.epoch == 1

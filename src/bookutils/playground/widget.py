@@ -2,9 +2,11 @@
 
 How to use: ``pg = bookutils.playground.widget.playground()`` in a notebook cell shows it;
 pass a string such as ``"pg1:data=xor&hidden=4"`` to start from an exact setting. Any
-control change rebuilds the data and the network (epoch 0); **step** trains one epoch,
-**play** keeps training, **reset** starts again. The *setting* box always shows the string
-of the current state: copy it to share or hand out exactly this state, or paste one in.
+control change rebuilds the data and the network (epoch 0), but a control that reports the
+value it already holds (Jupyter's sliders do when they render) keeps the trained network;
+**step** trains one epoch, **play** keeps training, **reset** starts again. The *setting*
+box always shows the string of the current state: copy it to share or hand out exactly this
+state, or paste one in.
 
 Jupyter and Colab both run it with nothing to install, since it uses only ipywidgets' core
 widgets (no custom widget manager). In the HTML book there is no kernel: the widget shows
@@ -37,6 +39,16 @@ from .engine import (
 from .view import PlaygroundView
 
 REG_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+# Learning rates on the η slider. A selection slider keeps the value exact: a log slider
+# snaps it to its grid in the browser (0.03 becomes 0.0316...), which rebuilt the model.
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def _rate_options(
+    rates: tuple[float, ...], value: float
+) -> list[tuple[str, float]]:
+    """The η slider's (label, rate) options: ``rates`` plus ``value`` if it is not one."""
+    return [(f"{r:g}", r) for r in sorted({*rates, float(value)})]
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -103,14 +115,10 @@ class Playground:
             "optimizer": dd(
                 options=list(OPTIMIZERS), value=c.optimizer, description="optimizer"
             ),
-            "lr": widgets.FloatLogSlider(
+            "lr": widgets.SelectionSlider(
+                options=_rate_options(LEARNING_RATES, c.lr),
                 value=c.lr,
-                base=10,
-                min=-4,
-                max=0,
-                step=0.1,
                 description="η",
-                readout_format=".4f",
             ),
             "beta": fs(value=c.beta, min=0, max=0.99, step=0.01, description="β"),
             "reg": dd(
@@ -180,6 +188,12 @@ class Playground:
         values: dict[str, Any] = {k: w.value for k, w in self.controls.items()}
         values["hidden"] = parse_hidden(values["hidden"])
         values["features"] = tuple(values["features"])
+        for key in (
+            "noise",
+            "split",
+            "beta",
+        ):  # 0.9000000000000001 from the browser
+            values[key] = round(values[key], 10)
         return PlaygroundConfig(points=self.model.settings.points, **values)
 
     def load(self, config: PlaygroundConfig | str) -> None:
@@ -194,6 +208,8 @@ class Playground:
                     value = ", ".join(map(str, value))
                 if key == "reg_rate" and value not in control.options:
                     control.options = sorted({*control.options, value})
+                if key == "lr" and value not in control.options:
+                    control.options = _rate_options(LEARNING_RATES, value)
                 control.value = value
         finally:
             self._quiet = False
@@ -208,7 +224,8 @@ class Playground:
         except ValueError as err:
             self.status.value = f"<span style='color:#D55E00'>{err}</span>"
             return
-        self.model = PlaygroundModel(settings)
+        if settings != self.model.settings:  # not an echo of the same value
+            self.model = PlaygroundModel(settings)
         self.redraw()
 
     def _on_setting(self, change: dict) -> None:
