@@ -229,3 +229,35 @@ def test_inline_png_records_the_panel_columns():
     one = Figure(figsize=(3, 2), dpi=100)
     one.add_subplot().plot([0, 1])
     assert PANELS_KEY.encode() not in base64.b64decode(inline_png(one)[0])
+
+
+def test_title_band_covers_the_suptitle_and_no_axes():
+    import io
+
+    import matplotlib.image as mpimg
+    from matplotlib.figure import Figure
+
+    from bookutils.viz.plotting import title_band
+
+    fig = Figure(figsize=(8, 3), dpi=100)
+    for ax in fig.subplots(1, 2):
+        ax.set_facecolor("red")
+        ax.grid(False)
+        ax.set_title("panel title")
+    fig.suptitle("a title over both panels", color="blue")
+    band = title_band(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    rgb = mpimg.imread(io.BytesIO(buf.getvalue()))[..., :3]
+    rows = rgb.shape[0]
+    blue = ((rgb[..., 2] > 0.9) & (rgb[..., 0] < 0.1)).any(1)
+    red = ((rgb[..., 0] > 0.99) & (rgb[..., 1] < 0.01)).any(1)
+    cut = band * rows
+    assert 0 < band < 0.5
+    assert blue.nonzero()[0].max() < cut + 1  # the whole title lies in the band
+    assert red.nonzero()[0].min() > cut  # and no axes
+    untitled = Figure(figsize=(8, 3))
+    untitled.subplots(1, 2)
+    assert title_band(untitled) == 0
+    with pytest.raises(TypeError, match="matplotlib Figure"):
+        title_band(None)

@@ -61,9 +61,9 @@ def _collapse_outputs(app: Sphinx, doctree: nodes.document) -> None:
             block.rawsource = collapsed
 
 
-PANELS_KEY = (
-    "Panel columns (fractions of the width)"  # bookutils.viz.plotting.PANELS_KEY
-)
+# The PNG text chunks of bookutils.viz.plotting (PANELS_KEY, TITLE_BAND_KEY).
+PANELS_KEY = "Panel columns (fractions of the width)"
+TITLE_BAND_KEY = "Title band (fraction of the height)"
 
 
 def png_text(data: bytes) -> dict[str, str]:
@@ -100,6 +100,15 @@ def panel_class(splits: str) -> str | None:
     return "bu-split-" + "-".join(str(round(v * 10000)) for v in values)
 
 
+def title_class(band: str) -> list[str]:
+    """["bu-top-800"] for a title band of 0.08 of the height; [] for none or nonsense."""
+    try:
+        value = float(band)
+    except ValueError:
+        return []
+    return [f"bu-top-{round(value * 10000)}"] if 0 < value < 0.5 else []
+
+
 def _mark_panels(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     source_dir = Path(app.env.doc2path(docname)).parent
     for image in doctree.findall(nodes.image):
@@ -108,9 +117,11 @@ def _mark_panels(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             continue
         for path in (Path(uri), Path(app.srcdir) / uri, source_dir / uri):
             if path.is_file():
-                found = panel_class(png_text(path.read_bytes()).get(PANELS_KEY, ""))
+                text = png_text(path.read_bytes())
+                found = panel_class(text.get(PANELS_KEY, ""))
                 if found:
                     image["classes"] += ["bu-panels", found]
+                    image["classes"] += title_class(text.get(TITLE_BAND_KEY, ""))
                 break
 
 

@@ -10,8 +10,10 @@ from .reproducibility import seed_everything
 from .viz.plotting import (
     PANELS_KEY,
     TICK_SIZE_KEY,
+    TITLE_BAND_KEY,
     panel_splits,
     smallest_tick_points,
+    title_band,
     use_book_style,
 )
 
@@ -19,7 +21,8 @@ from .viz.plotting import (
 def inline_png(fig: Figure) -> tuple[str, dict] | None:
     """``fig`` as IPython's "retina" PNG (twice the pixels, shown at the figure's size),
     base64-encoded, which also records the smallest tick label's size (TICK_SIZE_KEY) and,
-    for side-by-side panels, where the columns split (PANELS_KEY)."""
+    for side-by-side panels, where the columns split (PANELS_KEY) and how much of the top
+    the figure's title takes (TITLE_BAND_KEY)."""
     from IPython.core.pylabtools import retina_figure
 
     points = smallest_tick_points(fig)
@@ -27,6 +30,7 @@ def inline_png(fig: Figure) -> tuple[str, dict] | None:
     splits = panel_splits(fig)
     if splits:
         metadata[PANELS_KEY] = ",".join(f"{x:g}" for x in splits)
+        metadata[TITLE_BAND_KEY] = f"{title_band(fig):g}"
     return retina_figure(fig, base64=True, metadata=metadata)
 
 

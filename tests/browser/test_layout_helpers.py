@@ -149,9 +149,10 @@ def test_without_widget_scripts_drops_state_and_manager():
 
 def test_panel_class_reads_the_splits_bookutils_writes():
     from bookutils.notebook import inline_png
-    from bookutils.viz.plotting import PANELS_KEY
+    from bookutils.viz.plotting import PANELS_KEY, TITLE_BAND_KEY
 
     assert reader_layout.PANELS_KEY == PANELS_KEY
+    assert reader_layout.TITLE_BAND_KEY == TITLE_BAND_KEY
     fig = Figure(figsize=(8, 2.5), dpi=100)
     for ax in fig.subplots(1, 3):
         ax.plot([0, 1])
@@ -163,3 +164,10 @@ def test_panel_class_reads_the_splits_bookutils_writes():
     assert reader_layout.panel_class("0,0.7,0.3,1") is None
     assert reader_layout.panel_class("0,x,1") is None
     assert reader_layout.png_text(b"GIF89a") == {}
+
+
+def test_title_class():
+    assert reader_layout.title_class("0.08") == ["bu-top-800"]
+    assert reader_layout.title_class("0") == []
+    assert reader_layout.title_class("0.7") == []
+    assert reader_layout.title_class("x") == []

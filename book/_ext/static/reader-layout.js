@@ -33,7 +33,8 @@
     });
   }
   // A figure of side-by-side panels (class "bu-panels bu-split-0-4993-10000": where its
-  // columns split, in ten-thousandths of the width) gets a copy made of one crop per
+  // columns split, in ten-thousandths of the width; "bu-top-800": the title's band at the
+  // top, left out since the caption repeats it) gets a copy made of one crop per
   // column, which reader-layout.css shows instead of the figure on a phone: each panel at
   // the column's full width, one under another, all cut from the same image file.
   function stackPanels() {
@@ -43,6 +44,10 @@
       });
       if (!cls) return;
       var splits = cls.slice(9).split("-").map(function (x) { return x / 10000; });
+      var topCls = [].find.call(img.classList, function (c) {
+        return c.indexOf("bu-top-") === 0;
+      });
+      var top = topCls ? topCls.slice(7) / 10000 : 0;  // the title band, left out
       var stack = document.createElement("div");
       stack.className = "bu-panel-stack";
       stack.setAttribute("role", "img");
@@ -55,12 +60,14 @@
           var part = splits[i + 1] - splits[i];
           var panel = document.createElement("div");
           panel.className = "bu-panel";
-          panel.style.aspectRatio = (part * w) + " / " + h;
+          panel.style.aspectRatio = (part * w) + " / " + (h * (1 - top));
           var copy = document.createElement("img");
           copy.src = img.currentSrc || img.src;
           copy.alt = "";
           copy.style.width = (100 / part) + "%";
           copy.style.marginLeft = (-100 * splits[i] / part) + "%";
+          // margins in % are of the panel's width: the band is top·h of an image w/part wide
+          copy.style.marginTop = (-100 * top * h / (w * part)) + "%";
           panel.appendChild(copy);
           stack.appendChild(panel);
         }

@@ -78,6 +78,8 @@ def smallest_tick_points(fig: mpl.figure.Figure) -> float | None:
 # columns split, as fractions of the saved image's width ("0,0.52,1"), so that the HTML book
 # can stack the panels on a narrow screen (book/_ext/reader_layout.py).
 PANELS_KEY = "Panel columns (fractions of the width)"
+# ... and the share of its height that the figure's title takes at the top (title_band).
+TITLE_BAND_KEY = "Title band (fraction of the height)"
 
 
 def panel_splits(fig: mpl.figure.Figure) -> list[float]:
@@ -128,6 +130,32 @@ def panel_splits(fig: mpl.figure.Figure) -> list[float]:
     width = outer.width + 2 * pad
     inner = [round(float((x - outer.x0 + pad) / width), 4) for x in splits]
     return [0.0, *inner, 1.0] if all(0 < x < 1 for x in inner) else []
+
+
+def title_band(fig: mpl.figure.Figure) -> float:
+    """The share of the saved image's height (``savefig(bbox_inches="tight")``) taken by
+    ``fig``'s suptitle at the top, 0 without one: a page that stacks the panels leaves it
+    out, since each column would show only a piece of it (the caption repeats it)."""
+    if not isinstance(fig, mpl.figure.Figure):
+        raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__}")
+    title = fig._suptitle
+    if title is None or not title.get_text() or not title.get_visible():
+        return 0.0
+    fig.draw_without_rendering()
+    outer = fig.get_tightbbox()  # inches
+    pad = float(mpl.rcParams["savefig.pad_inches"])
+    bottom = title.get_window_extent().y0 / fig.dpi
+    axes_top = max(
+        (
+            ax.get_tightbbox().y1 / fig.dpi
+            for ax in fig.get_axes()
+            if ax.get_visible()
+        ),
+        default=bottom,
+    )
+    cut = max(bottom, axes_top)  # never cut into an axes' own title
+    share = (outer.y1 + pad - cut) / (outer.height + 2 * pad)
+    return round(float(share), 4) if 0 < share < 0.5 else 0.0
 
 
 def _check_points(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
