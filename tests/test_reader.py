@@ -205,3 +205,19 @@ def test_scrub_figure_announces_its_frame():
     assert '<span class="bu-scrub-label" aria-live="polite">w = 1</span>' in page
     assert 'aria-valuetext="w = 1"' in page
     assert 'slider.setAttribute("aria-valuetext", frames[i][1])' in page
+
+
+def test_numbers_per_chapter_only_rewrite_pages_whose_numbers_changed():
+    from types import SimpleNamespace
+
+    doc = "notebooks/04_math/4_1_perceptron"
+
+    def sphinx_assign(self, env):  # Sphinx numbers figures across the whole book
+        env.toc_fignumbers = {doc: {"figure": {"a": (7,), "b": (8,)}}}
+        return [doc]
+
+    assign = reader._assign_per_chapter(sphinx_assign)
+    env = SimpleNamespace(toc_fignumbers={})
+    assert assign(None, env) == [doc]  # first build: new numbers
+    assert env.toc_fignumbers[doc]["figure"] == {"a": (4, 1, 1), "b": (4, 1, 2)}
+    assert assign(None, env) == []  # nothing changed: nothing to rewrite

@@ -35,6 +35,7 @@ import yaml
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.environment.collectors.toctree import TocTreeCollector
 from sphinx.search.en import SearchEnglish
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,13 +73,21 @@ def number_per_chapter(
     return changed
 
 
-def _renumber(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Every numbered kind (exercises, figures, equations, tables, theorems...) per chapter."""
-    kinds = {kind for numbers in env.toc_fignumbers.values() for kind in numbers}
-    changed = set()
-    for kind in sorted(kinds):
-        changed.update(number_per_chapter(env.toc_fignumbers, kind))
-    return sorted(changed)
+def _assign_per_chapter(assign):
+    """Sphinx's figure numbering, then every numbered kind (exercises, figures, equations,
+    tables, theorems...) renumbered per chapter; the pages to rewrite are those whose final
+    numbers differ from the last build's (renumbering afterwards, in an event handler, made
+    every chapter look changed on every build: a no-change rebuild rewrote all of them)."""
+
+    def assign_figure_numbers(self, env: BuildEnvironment) -> list[str]:
+        old = env.toc_fignumbers
+        assign(self, env)
+        new = env.toc_fignumbers
+        for kind in sorted({kind for numbers in new.values() for kind in numbers}):
+            number_per_chapter(new, kind)
+        return sorted(d for d in set(old) | set(new) if old.get(d) != new.get(d))
+
+    return assign_figure_numbers
 
 
 # --- solution titles -------------------------------------------------------------------
@@ -237,7 +246,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _no_proof_index)
     GlossarySearch.groups = _load_groups()
     app.add_search_language(GlossarySearch)
-    app.connect("env-get-updated", _renumber, priority=900)
+    TocTreeCollector.assign_figure_numbers = _assign_per_chapter(
+        TocTreeCollector.assign_figure_numbers
+    )
     app.connect("html-page-context", _page_context, priority=800)
     app.connect("doctree-resolved", _glossary_lang)
     app.add_css_file("reader.css")
