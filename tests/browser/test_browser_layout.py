@@ -60,6 +60,15 @@ def _open(browser, site, path, **context):
     return ctx, page
 
 
+def _evaluate(browser, site, path, script: str, context: dict):
+    """What ``script`` returns in ``path`` opened with ``context`` (a fresh browser context)."""
+    ctx, page = _open(browser, site, path, **context)
+    try:
+        return page.evaluate(script)
+    finally:
+        ctx.close()
+
+
 VISIBLE = """e => { const r = e.getBoundingClientRect();
   return r.width > 0 && r.height > 0
     && e.checkVisibility({opacityProperty: true, visibilityProperty: true}) }"""
@@ -249,11 +258,7 @@ OVERFLOW_JS = """() => {
 @pytest.mark.parametrize("path", PAGES or ["(no built book)"])
 def test_no_sideways_scroll_on_a_phone(browser, site, path):
     assert PAGES, "no pages: run `make book`"
-    ctx, page = _open(browser, site, path, **PHONE)
-    try:
-        found = page.evaluate(OVERFLOW_JS)
-    finally:
-        ctx.close()
+    found = _evaluate(browser, site, path, OVERFLOW_JS, PHONE)
     assert found["scroll"] <= found["width"] + 1, (
         f"page {found['scroll']} px wide at {found['width']} px: {found['wide']}"
     )
@@ -275,11 +280,7 @@ MATH_JS = """() => {
 @pytest.mark.parametrize("path", PAGES or ["(no built book)"])
 def test_display_maths_fits_the_column(browser, site, path):
     assert PAGES, "no pages: run `make book`"
-    ctx, page = _open(browser, site, path, **DESKTOP)
-    try:
-        wide = page.evaluate(MATH_JS)
-    finally:
-        ctx.close()
+    wide = _evaluate(browser, site, path, MATH_JS, DESKTOP)
     assert not wide, (
         f"display equations wider than the column at 1366 px: {wide[:3]}"
     )
@@ -326,12 +327,7 @@ def test_side_by_side_panels_stack_on_a_phone(browser, site):
     ]
     assert len(with_panels) >= 5, f"pages with side-by-side panels: {with_panels}"
     for path in with_panels[:3]:
-        ctx, page = _open(browser, site, path, **PHONE)
-        try:
-            figures = page.evaluate(PANELS_JS)
-        finally:
-            ctx.close()
-        for fig in figures:
+        for fig in _evaluate(browser, site, path, PANELS_JS, PHONE):
             assert fig["figure"] == 0, (
                 f"{path}: the whole figure still shows: {fig}"
             )
@@ -339,9 +335,5 @@ def test_side_by_side_panels_stack_on_a_phone(browser, site):
             for width, height in fig["panels"]:
                 assert width >= 0.98 * fig["column"] and height > 40, (path, fig)
             assert fig["column"] >= 0.8 * PHONE["viewport"]["width"], (path, fig)
-    ctx, page = _open(browser, site, with_panels[0], **DESKTOP)
-    try:
-        wide = page.evaluate(PANELS_JS)
-    finally:
-        ctx.close()
+    wide = _evaluate(browser, site, with_panels[0], PANELS_JS, DESKTOP)
     assert wide and all(f["figure"] > 0 and f["stack"] == 0 for f in wide), wide
