@@ -58,3 +58,28 @@ def test_a_failing_notebook_fails_with_its_error(tmp_path, capsys):
 def test_workers_must_be_positive():
     with pytest.raises(SystemExit):
         execute_book.main(["--workers", "0"])
+
+
+def test_the_slowest_chapters_start_first(tmp_path):
+    table = tmp_path / "benchmarks.md"
+    table.write_text(
+        "| chapter | seconds (median) | runs | within 60 s |\n|---|---:|---|---|\n"
+        "| 1.1 AI history | 3.5 | 3.5, 3.5, 3.4 | yes |\n"
+        "| 5.7 Tuning and aligning a real LLM | 40.0 | 39.9, 40.0, 40.5 | yes |\n"
+        "| 2.1 Artificial neural networks | 5.3 | 5.3, 5.3, 5.3 | yes |\n"
+    )
+    names = ["1_1_a.ipynb", "2_1_b.ipynb", "5_7_c.ipynb", "6_1_new.ipynb"]
+    order = execute_book.longest_first([tmp_path / n for n in names], table)
+    # never measured (6.1) first: it may be slow; then by measured time
+    assert [p.name for p in order] == [
+        "6_1_new.ipynb",
+        "5_7_c.ipynb",
+        "2_1_b.ipynb",
+        "1_1_a.ipynb",
+    ]
+    missing = execute_book.longest_first(
+        [tmp_path / n for n in names], tmp_path / "none.md"
+    )
+    assert [
+        p.name for p in missing
+    ] == names  # no table: the table of contents' order

@@ -217,7 +217,24 @@ def test_numbers_per_chapter_only_rewrite_pages_whose_numbers_changed():
         return [doc]
 
     assign = reader._assign_per_chapter(sphinx_assign)
-    env = SimpleNamespace(toc_fignumbers={})
+    app = SimpleNamespace(bu_docs_reread=True)  # a page was read in this build
+    env = SimpleNamespace(toc_fignumbers={}, app=app)
     assert assign(None, env) == [doc]  # first build: new numbers
     assert env.toc_fignumbers[doc]["figure"] == {"a": (4, 1, 1), "b": (4, 1, 2)}
     assert assign(None, env) == []  # nothing changed: nothing to rewrite
+
+
+def test_numbers_are_not_recounted_when_no_page_was_read():
+    from types import SimpleNamespace
+
+    def sphinx_assign(self, env):  # would load every page's doctree
+        raise AssertionError("recounted although no page was read")
+
+    numbers = {"notebooks/04_math/4_1_perceptron": {"figure": {"a": (4, 1, 1)}}}
+    app = SimpleNamespace(bu_docs_reread=False)
+    env = SimpleNamespace(toc_fignumbers=numbers, app=app)
+    assert reader._assign_per_chapter(sphinx_assign)(None, env) == []
+    assert env.toc_fignumbers is numbers  # last build's numbers stand
+    reader._note_reread(app, env, "notebooks/04_math/4_1_perceptron")
+    with pytest.raises(AssertionError, match="recounted"):
+        reader._assign_per_chapter(sphinx_assign)(None, env)

@@ -167,14 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     rebuild = None
     if (ROOT / "_build" / ".doctrees").is_dir() and not args.notebooks:
-        build = [
-            str(Path(sys.executable).parent / "jupyter-book"),
-            "build",
-            ".",
-            "-W",
-            "-n",
-            "--keep-going",
-        ]
+        build = [sys.executable, str(ROOT / "tools" / "build_html.py")]
         timed_command(build)  # brings the cache up to date (re-runs edited pages)
         rebuild = timed_command(
             build

@@ -2,11 +2,12 @@
 
     python tools/execute_book.py [--cache _build/.jupyter_cache] [--workers N]
 
-``make book`` runs this before ``jupyter-book build``: it empties the cache (so an edit to
-``src/bookutils`` re-executes every chapter), runs every notebook of ``_toc.yml`` in a pool
-of worker processes, each in its own folder as myst-nb would, and stores the outputs in
-jupyter-cache, where the build (``execute_notebooks: cache`` in ``_config.yml``) finds them.
-A failing notebook stops the build here with its error, as ``raise_on_error`` would.
+``make book`` runs this before the HTML build (``tools/build_html.py``): it empties the
+cache (so an edit to ``src/bookutils`` re-executes every chapter), runs every notebook of
+``_toc.yml`` in a pool of worker processes, the slowest first, each in its own folder as
+myst-nb would, and stores the outputs in jupyter-cache, where the build
+(``execute_notebooks: cache`` in ``_config.yml``) finds them. A failing notebook stops the
+build here with its error, as ``raise_on_error`` would.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import logging
 import multiprocessing
+import re
 import shutil
 import sys
 import time
@@ -60,7 +62,7 @@ def execute(notebooks: list[Path], cache_path: Path, workers: int) -> int:
     shutil.rmtree(cache_path, ignore_errors=True)
     cache = get_cache(str(cache_path))
     jobs = []
-    for path in notebooks:
+    for path in longest_first(notebooks):
         cache.add_nb_to_project(str(path))
         jobs.append((str(path), nbformat.writes(nbformat.read(path, as_version=4))))
     start = time.perf_counter()
@@ -90,6 +92,29 @@ def execute(notebooks: list[Path], cache_path: Path, workers: int) -> int:
     for name, error in failed:
         print(f"\n{name} failed:\n{error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def longest_first(
+    notebooks: list[Path], benchmarks: Path = ROOT / "book" / "benchmarks.md"
+) -> list[Path]:
+    """``notebooks``, the slowest first by the times ``make bench`` last measured, so that
+    no long chapter starts last while the other worker sits idle; a chapter without a
+    measured time goes first (it may be slow). The table's rows read
+    ``| 5.7 Title | 40.0 | ...``; notebook 5.7 is ``5_7_*.ipynb``."""
+    text = benchmarks.read_text(encoding="utf-8") if benchmarks.is_file() else ""
+    measured = {
+        number.replace(".", "_"): float(seconds)
+        for number, seconds in re.findall(
+            r"^\| (\d+\.\d+) [^|]*\| ([\d.]+) \|", text, re.M
+        )
+    }
+
+    def expected(path: Path) -> float:
+        return measured.get("_".join(path.name.split("_")[:2]), float("inf"))
+
+    return sorted(
+        notebooks, key=expected, reverse=True
+    )  # stable: ties keep toc order
 
 
 def book_notebooks() -> list[Path]:
