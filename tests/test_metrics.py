@@ -192,6 +192,14 @@ def test_accuracy_by_hand_in_eval_mode_and_restores_training():
     assert accuracy(model.eval(), X, y) == 0.75 and not model.training
 
 
+def test_accuracy_of_a_model_without_parameters_and_of_a_function():
+    X = torch.tensor([[0.0, 2.0], [3.0, 1.0], [1.0, 0.0]])
+    y = torch.tensor([1, 0, 1])
+    assert accuracy(torch.nn.Identity(), X, y) == pytest.approx(2 / 3)
+    with pytest.raises(TypeError, match="must be a torch.nn.Module, got function"):
+        accuracy(lambda x: x, X, y)
+
+
 def test_confusion_matrix_by_hand_with_an_absent_class():
     # class 1 never occurs and class 3 (the last) neither: the matrix is still 4 x 4
     C = confusion_matrix(np.array([0, 0, 2, 2, 2]), np.array([0, 2, 2, 0, 2]), 4)

@@ -27,9 +27,14 @@ import torch
 def accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     """The fraction of rows of ``X`` whose highest logit is at the label in ``y``.
 
-    Runs without gradients, in evaluation mode and on the model's device; the model's
-    training mode is restored afterwards.
+    Runs without gradients, in evaluation mode and on the model's device (``X``'s device
+    for a model without parameters); the model's training mode is restored afterwards.
     """
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}: wrap a"
+            " function in a module, or compare its argmax with y yourself"
+        )
     if not isinstance(X, torch.Tensor) or X.ndim < 1:
         raise TypeError(f"X must be a torch.Tensor of rows, got {type(X).__name__}")
     if not isinstance(y, torch.Tensor) or y.shape != (len(X),):
@@ -40,7 +45,7 @@ def accuracy(model: torch.nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     was_training = model.training
     model.eval()
     try:
-        device = next(model.parameters()).device
+        device = next(model.parameters(), X).device
         predicted = model(X.to(device)).argmax(dim=-1).cpu()
     finally:
         model.train(was_training)
