@@ -88,10 +88,11 @@ $(VENDOR)/.done: book/js/package.json book/js/package-lock.json book/js/widgets-
 	cp $(NODE)/@fortawesome/fontawesome-free/css/all.min.css $(VENDOR)/vendor/fontawesome/css/
 	@touch $@
 
-# Every page is read again (the doctrees go too): the notebooks' outputs may have changed
-# with an edit to src/bookutils, which Sphinx cannot see.
+# execute_book.py empties the execution cache and Sphinx's saved pages (_build/.doctrees):
+# every chapter runs again and every page is read again, so that an edit to src/bookutils,
+# which Sphinx cannot see, reaches the pages.
 book: $(STAMP) data vendor
-	rm -rf _build/html _build/jupyter_execute _build/.doctrees
+	rm -rf _build/html _build/jupyter_execute
 	BOOK_OFFLINE=1 $(BIN)/python tools/execute_book.py
 	BOOK_OFFLINE=1 $(BIN)/python tools/build_html.py
 

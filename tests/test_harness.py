@@ -74,7 +74,8 @@ def test_nbval_fails_on_a_failing_assert_and_prints_the_time_table(tmp_path):
     assert "| good.ipynb |" in result.stdout and "passed |" in result.stdout
 
 
-def build_book(tmp: Path, code: str) -> subprocess.CompletedProcess:
+def book_project(tmp: Path, code: str) -> Path:
+    """A one-chapter book in ``tmp`` with the book's configuration; the chapter's path."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["sphinx"].pop(
         "local_extensions"
@@ -82,14 +83,22 @@ def build_book(tmp: Path, code: str) -> subprocess.CompletedProcess:
     (tmp / "_config.yml").write_text(yaml.safe_dump(config))
     (tmp / "book").mkdir()
     shutil.copy(ROOT / "book" / "references.bib", tmp / "book" / "references.bib")
-    notebook_with(tmp, "chapter.ipynb", code)
     (tmp / "_toc.yml").write_text(
         yaml.safe_dump({"format": "jb-book", "root": "chapter"})
     )
+    return notebook_with(tmp, "chapter.ipynb", code)
+
+
+def build_html(tmp: Path) -> subprocess.CompletedProcess:
     return run(
         [str(BIN / "python"), str(ROOT / "tools" / "build_html.py"), str(tmp)],
         tmp,
     )
+
+
+def build_book(tmp: Path, code: str) -> subprocess.CompletedProcess:
+    book_project(tmp, code)
+    return build_html(tmp)
 
 
 def test_book_build_fails_when_a_cell_raises(tmp_path):
@@ -109,3 +118,28 @@ def test_build_html_leaves_out_only_a_checker_the_config_validation_never_uses()
     from jupyter_book.config import get_validator
 
     assert get_validator().format_checker is None
+
+
+def test_make_book_shows_new_outputs_after_an_edit_outside_the_notebooks(tmp_path):
+    # make book's two steps, twice, with an edit in between to code the chapter reads
+    # (as an edit to src/bookutils): its page has no image, so Sphinx would reuse the
+    # saved page with the old output unless execute_book removes the saved pages
+    from tools import execute_book
+
+    chapter = book_project(tmp_path, "print(open('value.txt').read())")
+    page = tmp_path / "_build" / "html" / "chapter.html"
+    for value in ("first-output", "second-output"):
+        (tmp_path / "value.txt").write_text(value)
+        assert (
+            execute_book.execute(
+                [chapter],
+                tmp_path / "_build" / ".jupyter_cache",
+                workers=1,
+                doctrees=tmp_path / "_build" / ".doctrees",
+            )
+            == 0
+        )
+        result = build_html(tmp_path)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        assert value in page.read_text(encoding="utf-8"), f"{value} not on the page"
+    assert "first-output" not in page.read_text(encoding="utf-8")

@@ -1,13 +1,15 @@
 """Execute the book's notebooks in parallel into the build's execution cache.
 
     python tools/execute_book.py [--cache _build/.jupyter_cache] [--workers N]
+                                 [--doctrees _build/.doctrees]
 
 ``make book`` runs this before the HTML build (``tools/build_html.py``): it empties the
-cache (so an edit to ``src/bookutils`` re-executes every chapter), runs every notebook of
-``_toc.yml`` in a pool of worker processes, the slowest first, each in its own folder as
-myst-nb would, and stores the outputs in jupyter-cache, where the build
-(``execute_notebooks: cache`` in ``_config.yml``) finds them. A failing notebook stops the
-build here with its error, as ``raise_on_error`` would.
+cache and Sphinx's saved pages (so an edit to ``src/bookutils`` re-executes every chapter
+and every page shows the new outputs), runs every notebook of ``_toc.yml`` in a pool of
+worker processes, the slowest first, each in its own folder as myst-nb would, and stores
+the outputs in jupyter-cache, where the build (``execute_notebooks: cache`` in
+``_config.yml``) finds them. A failing notebook stops the build here with its error, as
+``raise_on_error`` would.
 """
 
 from __future__ import annotations
@@ -51,15 +53,25 @@ def _shown(path: Path) -> Path:
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def execute(notebooks: list[Path], cache_path: Path, workers: int) -> int:
+def execute(
+    notebooks: list[Path],
+    cache_path: Path,
+    workers: int,
+    doctrees: Path | None = None,
+) -> int:
     """Run ``notebooks`` with ``workers`` processes into a fresh cache; 0 if all passed.
 
-    Only this process writes to the cache (an SQLite file); the workers execute."""
+    Only this process writes to the cache (an SQLite file); the workers execute. Sphinx's
+    saved pages (``doctrees``) go with the old cache: they hold the old outputs, and Sphinx
+    would reuse them for every page that depends on no image file (5.5, 5.6, 5.7 and 9.1
+    kept their old outputs after an edit to ``src/bookutils``, before this)."""
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
     shutil.rmtree(cache_path, ignore_errors=True)
+    if doctrees is not None:
+        shutil.rmtree(doctrees, ignore_errors=True)
     cache = get_cache(str(cache_path))
     jobs = []
     for path in longest_first(notebooks):
@@ -148,11 +160,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", type=int, default=min(2, multiprocessing.cpu_count())
     )
+    parser.add_argument(
+        "--doctrees", type=Path, default=ROOT / "_build" / ".doctrees"
+    )
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, got {args.workers}")
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    return execute(book_notebooks(), args.cache, args.workers)
+    return execute(book_notebooks(), args.cache, args.workers, args.doctrees)
 
 
 if __name__ == "__main__":
